@@ -1,0 +1,2 @@
+/// The retention engine: policies, inventory, planner, plan, lint and cost model. Pure: no I/O.
+public enum RetentionModule {}

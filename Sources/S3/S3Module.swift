@@ -1,0 +1,2 @@
+/// The S3 client library.
+public enum S3Module {}

@@ -1,0 +1,4 @@
+import Testing
+@testable import Retention
+
+@Test func moduleLinks() { _ = RetentionModule.self }

@@ -1,0 +1,4 @@
+import Testing
+@testable import S3
+
+@Test func moduleLinks() { _ = S3Module.self }
