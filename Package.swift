@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Retention", targets: ["Retention"]),
         .library(name: "StrataKit", targets: ["StrataKit"]),
         .executable(name: "strata", targets: ["StrataCLI"]),
+        .executable(name: "strata-bench", targets: ["StrataBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -67,14 +68,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "StrataBench",
+            dependencies: ["SigV4", "S3", "Retention", "StrataKit"]
+        ),
+        // Shared by the test targets: finding the local servers, running external tools.
+        .target(name: "StrataTestSupport", path: "Tests/StrataTestSupport"),
         .testTarget(
             name: "SigV4Tests",
-            dependencies: ["SigV4", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["StrataTestSupport", "SigV4", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "S3Tests",
             dependencies: [
-                "S3",
+                "S3", "StrataTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -83,11 +90,11 @@ let package = Package(
         ),
         .testTarget(
             name: "RetentionTests",
-            dependencies: ["Retention", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["StrataTestSupport", "Retention", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "StrataKitTests",
-            dependencies: ["StrataKit", "S3", "Retention"]
+            dependencies: ["StrataKit", "S3", "Retention", "StrataTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]
