@@ -1,4 +1,2 @@
 import Testing
 @testable import Retention
-
-@Test func moduleLinks() { _ = RetentionModule.self }

@@ -1,0 +1,88 @@
+import AsyncHTTPClient
+import Foundation
+import SigV4
+
+/// Temporary credentials from a container credentials endpoint: ECS task roles
+/// (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`) or a full URI with an authorization token
+/// (`AWS_CONTAINER_CREDENTIALS_FULL_URI`, `AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]`; EKS Pod Identity).
+///
+/// See <https://docs.aws.amazon.com/sdkref/latest/guide/feature-container-credentials.html>.
+public struct ContainerCredentialProvider: CredentialProvider {
+    let url: String
+    let authorization: Authorization?
+    let httpClient: HTTPClient
+
+    enum Authorization: Sendable {
+        case token(String)
+        case file(String)
+    }
+
+    /// The provider the environment configures, or `nil` when it configures none.
+    public init?(environment: [String: String], httpClient: HTTPClient) {
+        if let relative = environment["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"], !relative.isEmpty {
+            url = "http://169.254.170.2" + relative
+        } else if let full = environment["AWS_CONTAINER_CREDENTIALS_FULL_URI"], !full.isEmpty {
+            url = full
+        } else {
+            return nil
+        }
+        if let file = environment["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"], !file.isEmpty {
+            authorization = .file(file)
+        } else if let token = environment["AWS_CONTAINER_AUTHORIZATION_TOKEN"], !token.isEmpty {
+            authorization = .token(token)
+        } else {
+            authorization = nil
+        }
+        self.httpClient = httpClient
+    }
+
+    /// Fetches the credentials document.
+    public func credentials() async throws -> Credentials {
+        var request = HTTPClientRequest(url: url)
+        switch authorization {
+        case .token(let token): request.headers.add(name: "authorization", value: token)
+        case .file(let path):
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CredentialError(source: name, reason: "cannot read the authorization token file \(path)")
+            }
+            request.headers.add(name: "authorization",
+                                value: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        case nil: break
+        }
+        return try await CredentialDocument.fetch(request, httpClient: httpClient, source: name)
+    }
+
+    /// `container endpoint`.
+    public var name: String { "container endpoint" }
+}
+
+/// The JSON credentials document served by container and instance metadata endpoints:
+/// `{"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}`.
+enum CredentialDocument {
+    struct Body: Decodable {
+        var AccessKeyId: String
+        var SecretAccessKey: String
+        var Token: String?
+        var Expiration: String?
+    }
+
+    static func fetch(_ request: HTTPClientRequest, httpClient: HTTPClient, source: String) async throws -> Credentials {
+        let response: HTTPClientResponse
+        let body: Data
+        do {
+            response = try await httpClient.execute(request, timeout: .seconds(5))
+            body = Data(try await response.body.collect(upTo: 1024 * 1024).readableBytesView)
+        } catch {
+            throw CredentialError(source: source, reason: "no answer from the credentials endpoint: \(error)")
+        }
+        guard response.status.code == 200 else {
+            throw CredentialError(source: source, reason: "credentials endpoint answered HTTP \(response.status.code)")
+        }
+        guard let document = try? JSONDecoder().decode(Body.self, from: body) else {
+            throw CredentialError(source: source, reason: "credentials endpoint sent no credentials document")
+        }
+        return Credentials(accessKeyID: document.AccessKeyId, secretAccessKey: document.SecretAccessKey,
+                           sessionToken: document.Token,
+                           expiration: document.Expiration.flatMap(HTTPDate.parseISO8601))
+    }
+}

@@ -1,0 +1,55 @@
+import AsyncHTTPClient
+import Foundation
+import SigV4
+
+/// Temporary credentials of an EC2 instance's role from the instance metadata service, with
+/// IMDSv2 session tokens. See <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-metadata-security-credentials.html>.
+///
+/// Disabled by `AWS_EC2_METADATA_DISABLED=true`; `AWS_EC2_METADATA_SERVICE_ENDPOINT` moves it.
+public struct InstanceMetadataCredentialProvider: CredentialProvider {
+    let endpoint: String
+    let httpClient: HTTPClient
+
+    /// The provider, or `nil` when the environment disables instance metadata.
+    public init?(environment: [String: String], httpClient: HTTPClient) {
+        if environment["AWS_EC2_METADATA_DISABLED"]?.lowercased() == "true" { return nil }
+        var endpoint = environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"] ?? "http://169.254.169.254"
+        while endpoint.hasSuffix("/") { endpoint.removeLast() }
+        self.endpoint = endpoint
+        self.httpClient = httpClient
+    }
+
+    /// Token, role name, then the role's credentials document.
+    public func credentials() async throws -> Credentials {
+        var tokenRequest = HTTPClientRequest(url: endpoint + "/latest/api/token")
+        tokenRequest.method = .PUT
+        tokenRequest.headers.add(name: "x-aws-ec2-metadata-token-ttl-seconds", value: "21600")
+        let token = try await text(tokenRequest)
+        var roleRequest = HTTPClientRequest(url: endpoint + "/latest/meta-data/iam/security-credentials/")
+        roleRequest.headers.add(name: "x-aws-ec2-metadata-token", value: token)
+        guard let role = try await text(roleRequest).split(whereSeparator: \.isNewline).first.map(String.init) else {
+            throw CredentialError(source: name, reason: "the instance has no IAM role")
+        }
+        var credentialsRequest = HTTPClientRequest(url: endpoint + "/latest/meta-data/iam/security-credentials/" + role)
+        credentialsRequest.headers.add(name: "x-aws-ec2-metadata-token", value: token)
+        return try await CredentialDocument.fetch(credentialsRequest, httpClient: httpClient, source: name)
+    }
+
+    private func text(_ request: HTTPClientRequest) async throws -> String {
+        do {
+            let response = try await httpClient.execute(request, timeout: .seconds(2))
+            let body = try await response.body.collect(upTo: 64 * 1024)
+            guard response.status.code == 200 else {
+                throw CredentialError(source: name, reason: "instance metadata answered HTTP \(response.status.code)")
+            }
+            return String(buffer: body)
+        } catch let error as CredentialError {
+            throw error
+        } catch {
+            throw CredentialError(source: name, reason: "instance metadata at \(endpoint) did not answer: \(error)")
+        }
+    }
+
+    /// `instance metadata`.
+    public var name: String { "instance metadata" }
+}

@@ -1,0 +1,130 @@
+import Foundation
+
+extension S3Client {
+    /// `ListObjectsV2`, one page. See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html>.
+    public func listObjectsPage(bucket: String, prefix: String? = nil, delimiter: String? = nil,
+                                startAfter: String? = nil, continuationToken: String? = nil,
+                                maxKeys: Int? = nil) async throws -> ListObjectsPage {
+        var query: [(name: String, value: String)] = [("list-type", "2")]
+        if let prefix, !prefix.isEmpty { query.append(("prefix", prefix)) }
+        if let delimiter { query.append(("delimiter", delimiter)) }
+        if let startAfter { query.append(("start-after", startAfter)) }
+        if let continuationToken { query.append(("continuation-token", continuationToken)) }
+        if let maxKeys { query.append(("max-keys", String(maxKeys))) }
+        let request = S3Request(operation: "ListObjectsV2", method: .GET, bucket: bucket, query: query)
+        let xml = try await execute(request).xml(request)
+        var objects: [ObjectSummary] = []
+        objects.reserveCapacity(xml.children.count)
+        for node in xml.children where node.name == "Contents" {
+            guard let object = ObjectSummary(xml: node) else {
+                throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket,
+                                       detail: "a <Contents> entry lacks Key or LastModified")
+            }
+            objects.append(object)
+        }
+        let prefixes = xml.children("CommonPrefixes").compactMap { $0.string("Prefix") }
+        let truncated = xml.string("IsTruncated") == "true"
+        let token = xml.string("NextContinuationToken")
+        if truncated, token == nil || token == "" {
+            throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket,
+                                   detail: "a truncated listing without NextContinuationToken")
+        }
+        return ListObjectsPage(objects: objects, commonPrefixes: prefixes, nextContinuationToken: truncated ? token : nil)
+    }
+
+    /// Every page of `ListObjectsV2` under `prefix`, fetched as the sequence is iterated.
+    public func listObjects(bucket: String, prefix: String? = nil, delimiter: String? = nil,
+                            startAfter: String? = nil, pageSize: Int? = nil) -> S3Pages<ListObjectsPage> {
+        S3Pages { (token: String?) in
+            let page = try await self.listObjectsPage(bucket: bucket, prefix: prefix, delimiter: delimiter,
+                                                      startAfter: token == nil ? startAfter : nil,
+                                                      continuationToken: token, maxKeys: pageSize)
+            return (page, page.nextContinuationToken)
+        }
+    }
+
+    /// `ListObjectVersions`, one page. See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html>.
+    public func listObjectVersionsPage(bucket: String, prefix: String? = nil, keyMarker: String? = nil,
+                                       versionIDMarker: String? = nil, maxKeys: Int? = nil) async throws -> ListVersionsPage {
+        var query: [(name: String, value: String)] = [("versions", "")]
+        if let prefix, !prefix.isEmpty { query.append(("prefix", prefix)) }
+        if let keyMarker { query.append(("key-marker", keyMarker)) }
+        if let versionIDMarker { query.append(("version-id-marker", versionIDMarker)) }
+        if let maxKeys { query.append(("max-keys", String(maxKeys))) }
+        let request = S3Request(operation: "ListObjectVersions", method: .GET, bucket: bucket, query: query)
+        let xml = try await execute(request).xml(request)
+        var versions: [ObjectVersion] = []
+        for node in xml.children where node.name == "Version" || node.name == "DeleteMarker" {
+            guard let version = ObjectVersion(xml: node, isDeleteMarker: node.name == "DeleteMarker") else {
+                throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket,
+                                       detail: "a version entry lacks Key or LastModified")
+            }
+            versions.append(version)
+        }
+        let truncated = xml.string("IsTruncated") == "true"
+        return ListVersionsPage(versions: versions,
+                                nextKeyMarker: truncated ? xml.string("NextKeyMarker") : nil,
+                                nextVersionIDMarker: truncated ? xml.string("NextVersionIdMarker") : nil)
+    }
+
+    /// Every page of `ListObjectVersions` under `prefix`.
+    public func listObjectVersions(bucket: String, prefix: String? = nil) -> S3Pages<ListVersionsPage> {
+        S3Pages { (marker: VersionMarker?) in
+            let page = try await self.listObjectVersionsPage(bucket: bucket, prefix: prefix, keyMarker: marker?.key,
+                                                             versionIDMarker: marker?.versionID)
+            let next = page.nextKeyMarker.map { VersionMarker(key: $0, versionID: page.nextVersionIDMarker) }
+            return (page, next)
+        }
+    }
+}
+
+/// Where the next `ListObjectVersions` page starts.
+public struct VersionMarker: Sendable, Hashable {
+    /// `key-marker`.
+    public var key: String
+    /// `version-id-marker`.
+    public var versionID: String?
+}
+
+/// Pages of a paginated S3 listing as an `AsyncSequence`: each `next()` fetches one page,
+/// stopping when S3 gives no continuation marker.
+public struct S3Pages<Page: Sendable>: AsyncSequence, Sendable {
+    /// The element type: one page.
+    public typealias Element = Page
+    let fetch: @Sendable (AnySendableMarker?) async throws -> (Page, AnySendableMarker?)
+
+    init<Marker: Sendable>(_ fetch: @escaping @Sendable (Marker?) async throws -> (Page, Marker?)) {
+        self.fetch = { marker in
+            let (page, next) = try await fetch(marker?.value as? Marker)
+            return (page, next.map { AnySendableMarker(value: $0) })
+        }
+    }
+
+    /// An iterator that starts at the first page.
+    public func makeAsyncIterator() -> Iterator { Iterator(fetch: fetch) }
+
+    /// Fetches pages one at a time.
+    public struct Iterator: AsyncIteratorProtocol {
+        let fetch: @Sendable (AnySendableMarker?) async throws -> (Page, AnySendableMarker?)
+        var marker: AnySendableMarker?
+        var finished = false
+
+        init(fetch: @escaping @Sendable (AnySendableMarker?) async throws -> (Page, AnySendableMarker?)) {
+            self.fetch = fetch
+        }
+
+        /// The next page, or `nil` after the last.
+        public mutating func next() async throws -> Page? {
+            guard !finished else { return nil }
+            let (page, next) = try await fetch(marker)
+            marker = next
+            finished = next == nil
+            return page
+        }
+    }
+}
+
+/// A type-erased pagination marker.
+public struct AnySendableMarker: Sendable {
+    let value: any Sendable
+}

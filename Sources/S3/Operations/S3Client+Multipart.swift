@@ -1,0 +1,139 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+extension S3Client {
+    /// `CreateMultipartUpload`; returns the upload id.
+    /// See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html>.
+    public func createMultipartUpload(bucket: String, key: String, options: PutOptions = PutOptions()) async throws -> String {
+        var headers = options.headers
+        headers.remove(name: "if-none-match")  // only CompleteMultipartUpload takes a condition
+        let request = S3Request(operation: "CreateMultipartUpload", method: .POST, bucket: bucket, key: key,
+                                query: [("uploads", "")], headers: headers)
+        let xml = try await execute(request).xml(request)
+        guard let uploadID = xml.string("UploadId"), !uploadID.isEmpty else {
+            throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket, key: key,
+                                   detail: "no UploadId in the answer")
+        }
+        return uploadID
+    }
+
+    /// `UploadPart` from bytes in memory (signed SHA-256 and `Content-MD5`).
+    public func uploadPart(bucket: String, key: String, uploadID: String, partNumber: Int,
+                           body: some Collection<UInt8>) async throws -> UploadedPart {
+        try await uploadPart(bucket: bucket, key: key, uploadID: uploadID, partNumber: partNumber, body: .data(body))
+    }
+
+    func uploadPart(bucket: String, key: String, uploadID: String, partNumber: Int,
+                    body: S3RequestBody) async throws -> UploadedPart {
+        let request = S3Request(operation: "UploadPart", method: .PUT, bucket: bucket, key: key,
+                                query: [("partNumber", String(partNumber)), ("uploadId", uploadID)], body: body)
+        let response = try await execute(request)
+        return UploadedPart(partNumber: partNumber, eTag: ETag.unquoted(response.headers.first(name: "etag") ?? ""),
+                            size: body.length)
+    }
+
+    /// `UploadPartCopy`: a byte range of an existing object as one part.
+    /// See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html>.
+    public func uploadPartCopy(bucket: String, key: String, uploadID: String, partNumber: Int,
+                               sourceBucket: String, sourceKey: String, sourceVersionID: String? = nil,
+                               range: ClosedRange<Int64>, ifMatchETag: String? = nil) async throws -> UploadedPart {
+        var headers = HTTPHeaders()
+        headers.add(name: "x-amz-copy-source", value: Self.copySource(bucket: sourceBucket, key: sourceKey,
+                                                                     versionID: sourceVersionID))
+        headers.add(name: "x-amz-copy-source-range", value: "bytes=\(range.lowerBound)-\(range.upperBound)")
+        if let ifMatchETag { headers.add(name: "x-amz-copy-source-if-match", value: "\"\(ifMatchETag)\"") }
+        let request = S3Request(operation: "UploadPartCopy", method: .PUT, bucket: bucket, key: key,
+                                query: [("partNumber", String(partNumber)), ("uploadId", uploadID)], headers: headers)
+        let xml = try await execute(request).xml(request)
+        if xml.name == "Error" {
+            throw S3Error(code: xml.string("Code") ?? "InternalError", message: xml.string("Message") ?? "",
+                          status: 500, operation: request.operation, bucket: bucket, key: key)
+        }
+        return UploadedPart(partNumber: partNumber, eTag: ETag.unquoted(xml.string("ETag") ?? ""),
+                            size: range.upperBound - range.lowerBound + 1)
+    }
+
+    /// `CompleteMultipartUpload` with the parts in order. S3 can answer 200 with an `<Error>`
+    /// body; that is thrown as an ``S3Error``. RGW leaves `<ETag>` empty: the result's ETag may be empty.
+    /// See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html>.
+    @discardableResult
+    public func completeMultipartUpload(bucket: String, key: String, uploadID: String, parts: [UploadedPart],
+                                        ifNoneMatch: Bool = false) async throws -> PutResult {
+        var writer = XMLWriter()
+        writer.element("CompleteMultipartUpload", namespace: true) { xml in
+            for part in parts.sorted(by: { $0.partNumber < $1.partNumber }) {
+                xml.element("Part") { xml in
+                    xml.element("PartNumber", text: String(part.partNumber))
+                    xml.element("ETag", text: "\"\(part.eTag)\"")
+                }
+            }
+        }
+        var headers = HTTPHeaders()
+        if ifNoneMatch { headers.add(name: "if-none-match", value: "*") }
+        var request = S3Request(operation: "CompleteMultipartUpload", method: .POST, bucket: bucket, key: key,
+                                query: [("uploadId", uploadID)], headers: headers, body: .text(writer.output))
+        request.retryOnTransportError = !ifNoneMatch
+        let response = try await execute(request)
+        let xml = try response.xml(request)
+        if xml.name == "Error" {
+            throw S3ErrorParser.error(request: request, status: 500, headers: response.headers, body: response.bodyData)
+        }
+        return PutResult(eTag: ETag.unquoted(xml.string("ETag") ?? ""),
+                         versionID: response.headers.first(name: "x-amz-version-id"))
+    }
+
+    /// `AbortMultipartUpload`. Aborting an upload that no longer exists succeeds (idempotent).
+    public func abortMultipartUpload(bucket: String, key: String, uploadID: String) async throws {
+        do {
+            _ = try await execute(S3Request(operation: "AbortMultipartUpload", method: .DELETE, bucket: bucket,
+                                            key: key, query: [("uploadId", uploadID)]))
+        } catch let error as S3Error where error.code == "NoSuchUpload" {
+            return
+        }
+    }
+
+    /// `ListParts` (all pages).
+    public func listParts(bucket: String, key: String, uploadID: String) async throws -> [UploadedPart] {
+        var parts: [UploadedPart] = []
+        var marker: String?
+        repeat {
+            var query: [(name: String, value: String)] = [("uploadId", uploadID)]
+            if let marker { query.append(("part-number-marker", marker)) }
+            let request = S3Request(operation: "ListParts", method: .GET, bucket: bucket, key: key, query: query)
+            let xml = try await execute(request).xml(request)
+            for node in xml.children("Part") {
+                guard let number = node.string("PartNumber").flatMap({ Int($0) }) else { continue }
+                parts.append(UploadedPart(partNumber: number, eTag: ETag.unquoted(node.string("ETag") ?? ""),
+                                          size: Int64(node.string("Size") ?? "") ?? 0))
+            }
+            marker = xml.string("IsTruncated") == "true" ? xml.string("NextPartNumberMarker") : nil
+        } while marker != nil
+        return parts
+    }
+
+    /// `ListMultipartUploads` under `prefix` (all pages).
+    public func listMultipartUploads(bucket: String, prefix: String? = nil) async throws -> [MultipartUpload] {
+        var uploads: [MultipartUpload] = []
+        var keyMarker: String?
+        var uploadMarker: String?
+        repeat {
+            var query: [(name: String, value: String)] = [("uploads", "")]
+            if let prefix, !prefix.isEmpty { query.append(("prefix", prefix)) }
+            if let keyMarker { query.append(("key-marker", keyMarker)) }
+            if let uploadMarker { query.append(("upload-id-marker", uploadMarker)) }
+            let request = S3Request(operation: "ListMultipartUploads", method: .GET, bucket: bucket, query: query)
+            let xml = try await execute(request).xml(request)
+            for node in xml.children("Upload") {
+                guard let key = node.string("Key"), let id = node.string("UploadId"),
+                      let initiated = node.string("Initiated").flatMap(HTTPDate.parseISO8601) else { continue }
+                uploads.append(MultipartUpload(key: key, uploadID: id, initiated: initiated,
+                                               storageClass: node.string("StorageClass") ?? "STANDARD"))
+            }
+            let truncated = xml.string("IsTruncated") == "true"
+            keyMarker = truncated ? xml.string("NextKeyMarker") : nil
+            uploadMarker = truncated ? xml.string("NextUploadIdMarker") : nil
+        } while keyMarker != nil
+        return uploads
+    }
+}

@@ -1,0 +1,190 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SigV4
+
+/// Options for writing an object.
+public struct PutOptions: Sendable {
+    /// Storage class (`STANDARD` when `nil`).
+    public var storageClass: String?
+    /// User metadata (`x-amz-meta-*`); names are lowercased by S3.
+    public var metadata: [String: String]
+    /// Tags set with the object.
+    public var tags: [String: String]
+    /// `Content-Type`.
+    public var contentType: String?
+    /// Refuse to overwrite an existing key (`If-None-Match: *`): S3 answers 412
+    /// `PreconditionFailed` when the key exists.
+    public var ifNoneMatch: Bool
+
+    /// Options; all empty by default.
+    public init(storageClass: String? = nil, metadata: [String: String] = [:], tags: [String: String] = [:],
+                contentType: String? = nil, ifNoneMatch: Bool = false) {
+        self.storageClass = storageClass
+        self.metadata = metadata
+        self.tags = tags
+        self.contentType = contentType
+        self.ifNoneMatch = ifNoneMatch
+    }
+
+    var headers: HTTPHeaders {
+        var headers = HTTPHeaders()
+        if let storageClass { headers.add(name: "x-amz-storage-class", value: storageClass) }
+        for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { headers.add(name: "x-amz-meta-\(name)", value: value) }
+        if !tags.isEmpty { headers.add(name: "x-amz-tagging", value: TagSet.queryString(tags)) }
+        if let contentType { headers.add(name: "content-type", value: contentType) }
+        if ifNoneMatch { headers.add(name: "if-none-match", value: "*") }
+        return headers
+    }
+}
+
+/// What S3 answered to a write.
+public struct PutResult: Sendable, Hashable {
+    /// ETag without quotes.
+    public var eTag: String
+    /// Version id in versioned buckets.
+    public var versionID: String?
+}
+
+extension S3Client {
+    /// `PutObject` from bytes in memory, with `Content-MD5` and a signed SHA-256 so S3 rejects
+    /// a body corrupted in flight. See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html>.
+    @discardableResult
+    public func putObject(bucket: String, key: String, body: some Collection<UInt8>,
+                          options: PutOptions = PutOptions()) async throws -> PutResult {
+        var request = S3Request(operation: "PutObject", method: .PUT, bucket: bucket, key: key,
+                                headers: options.headers, body: .data(body))
+        // A retried conditional create may see its own first attempt as "exists": let the
+        // caller decide instead of guessing.
+        request.retryOnTransportError = !options.ifNoneMatch
+        let response = try await execute(request)
+        return PutResult(eTag: ETag.unquoted(response.headers.first(name: "etag") ?? ""),
+                         versionID: response.headers.first(name: "x-amz-version-id"))
+    }
+
+    /// `HeadObject`. Throws ``S3Error`` with code `NotFound` for a missing key.
+    public func headObject(bucket: String, key: String, versionID: String? = nil) async throws -> ObjectHead {
+        var query: [(name: String, value: String)] = []
+        if let versionID { query.append(("versionId", versionID)) }
+        let response = try await execute(S3Request(operation: "HeadObject", method: .HEAD, bucket: bucket,
+                                                   key: key, query: query))
+        return ObjectHead(headers: response.headers)
+    }
+
+    /// `HeadObject`, or `nil` when the key does not exist.
+    public func headObjectIfExists(bucket: String, key: String) async throws -> ObjectHead? {
+        do {
+            return try await headObject(bucket: bucket, key: key)
+        } catch let error as S3Error where error.status == 404 {
+            return nil
+        }
+    }
+
+    /// `GetObject` into memory, optionally a byte range (`bytes=first-last`, inclusive).
+    /// Single-part objects read whole are checked against their MD5 ETag.
+    public func getObject(bucket: String, key: String, range: ClosedRange<Int64>? = nil,
+                          versionID: String? = nil) async throws -> (head: ObjectHead, body: [UInt8]) {
+        var headers = HTTPHeaders()
+        if let range { headers.add(name: "range", value: "bytes=\(range.lowerBound)-\(range.upperBound)") }
+        var query: [(name: String, value: String)] = []
+        if let versionID { query.append(("versionId", versionID)) }
+        let request = S3Request(operation: "GetObject", method: .GET, bucket: bucket, key: key, query: query,
+                                headers: headers)
+        return try await execute(request) { response in
+            let head = ObjectHead(headers: response.headers)
+            let buffer = try await response.body.collect(upTo: Int.max)
+            let bytes = Array(buffer.readableBytesView)
+            if range == nil {
+                try IntegrityCheck.verify(bytes: bytes, head: head, request: request)
+            }
+            return (head, bytes)
+        }
+    }
+
+    /// `DeleteObject` (a version when `versionID` is given). Deleting a missing key succeeds.
+    public func deleteObject(bucket: String, key: String, versionID: String? = nil,
+                             bypassGovernanceRetention: Bool = false) async throws {
+        var query: [(name: String, value: String)] = []
+        if let versionID { query.append(("versionId", versionID)) }
+        var headers = HTTPHeaders()
+        if bypassGovernanceRetention { headers.add(name: "x-amz-bypass-governance-retention", value: "true") }
+        _ = try await execute(S3Request(operation: "DeleteObject", method: .DELETE, bucket: bucket, key: key,
+                                        query: query, headers: headers))
+    }
+
+    /// `DeleteObjects` for up to 1,000 objects; per-key refusals come back in the result (not
+    /// thrown), so the caller can report each. Throws for more than 1,000 objects.
+    /// See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html>.
+    public func deleteObjects(bucket: String, objects: [ObjectIdentifier],
+                              bypassGovernanceRetention: Bool = false) async throws -> DeleteObjectsResult {
+        guard objects.count <= 1000 else {
+            throw S3ConfigurationError.invalidKey("\(objects.count) objects", "DeleteObjects takes at most 1000 keys per request")
+        }
+        if objects.isEmpty { return DeleteObjectsResult(deleted: [], failures: []) }
+        var writer = XMLWriter()
+        writer.element("Delete", namespace: true) { xml in
+            xml.element("Quiet", text: "false")
+            for object in objects {
+                xml.element("Object") { xml in
+                    xml.element("Key", text: object.key)
+                    if let version = object.versionID { xml.element("VersionId", text: version) }
+                }
+            }
+        }
+        var headers = HTTPHeaders()
+        if bypassGovernanceRetention { headers.add(name: "x-amz-bypass-governance-retention", value: "true") }
+        let request = S3Request(operation: "DeleteObjects", method: .POST, bucket: bucket, query: [("delete", "")],
+                                headers: headers, body: .text(writer.output))
+        let xml = try await execute(request).xml(request)
+        let deleted = xml.children("Deleted").map { node in
+            DeleteObjectsResult.Deleted(key: node.string("Key") ?? "", versionID: node.string("VersionId"),
+                                        deleteMarker: node.string("DeleteMarker") == "true")
+        }
+        let failures = xml.children("Error").map { node in
+            DeleteObjectsResult.Failure(key: node.string("Key") ?? "", versionID: node.string("VersionId"),
+                                        code: node.string("Code") ?? "", message: node.string("Message") ?? "")
+        }
+        return DeleteObjectsResult(deleted: deleted, failures: failures)
+    }
+
+    /// `CopyObject` of an object onto itself with a new storage class, keeping its metadata and
+    /// tags (S3's `COPY` directives). Objects above 5 GiB need ``copyObjectMultipart(bucket:key:size:storageClass:)``.
+    /// See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html>.
+    @discardableResult
+    public func changeStorageClass(bucket: String, key: String, to storageClass: String,
+                                   versionID: String? = nil) async throws -> PutResult {
+        try await copyObject(sourceBucket: bucket, sourceKey: key, sourceVersionID: versionID,
+                             bucket: bucket, key: key, storageClass: storageClass)
+    }
+
+    /// `CopyObject` from one key to another (or onto itself), keeping metadata and tags.
+    @discardableResult
+    public func copyObject(sourceBucket: String, sourceKey: String, sourceVersionID: String? = nil,
+                           bucket: String, key: String, storageClass: String? = nil,
+                           ifMatchETag: String? = nil) async throws -> PutResult {
+        var headers = HTTPHeaders()
+        headers.add(name: "x-amz-copy-source", value: Self.copySource(bucket: sourceBucket, key: sourceKey,
+                                                                     versionID: sourceVersionID))
+        headers.add(name: "x-amz-metadata-directive", value: "COPY")
+        headers.add(name: "x-amz-tagging-directive", value: "COPY")
+        if let storageClass { headers.add(name: "x-amz-storage-class", value: storageClass) }
+        if let ifMatchETag { headers.add(name: "x-amz-copy-source-if-match", value: "\"\(ifMatchETag)\"") }
+        let request = S3Request(operation: "CopyObject", method: .PUT, bucket: bucket, key: key, headers: headers)
+        let response = try await execute(request)
+        // S3 may answer 200 with an <Error> body when a copy fails midway.
+        let xml = try response.xml(request)
+        if xml.name == "Error" {
+            throw S3ErrorParser.error(request: request, status: 500, headers: response.headers, body: response.bodyData)
+        }
+        return PutResult(eTag: ETag.unquoted(xml.string("ETag") ?? ""),
+                         versionID: response.headers.first(name: "x-amz-version-id"))
+    }
+
+    /// The `x-amz-copy-source` value: `/bucket/key` URL-encoded, with `?versionId=`.
+    static func copySource(bucket: String, key: String, versionID: String?) -> String {
+        var value = "/" + URIEncoding.encodePath("\(bucket)/\(key)")
+        if let versionID { value += "?versionId=" + URIEncoding.encode(versionID) }
+        return value
+    }
+}

@@ -1,2 +1,0 @@
-/// The S3 client library.
-public enum S3Module {}

@@ -1,0 +1,15 @@
+/// A local-side transfer failure: the file to send or the place to write is not usable.
+public enum TransferError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file to upload does not exist.
+    case fileNotFound(String)
+    /// The object's content does not match its recorded checksum after every retry.
+    case checksumMismatch(key: String, detail: String)
+
+    /// One line naming the file or key.
+    public var description: String {
+        switch self {
+        case .fileNotFound(let path): return "\(path): no such file"
+        case .checksumMismatch(let key, let detail): return "\(key): downloaded content does not match: \(detail)"
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// A small, immutable XML element tree, enough for S3's responses: element names without
+/// namespace prefixes, text content and child elements. Built with Foundation's `XMLParser`
+/// (libxml2 on Linux).
+public struct XMLNode: Sendable, Equatable {
+    /// Element name, namespace prefix removed.
+    public var name: String
+    /// Concatenated text directly inside this element, untrimmed.
+    public var text: String
+    /// Child elements in document order.
+    public var children: [XMLNode]
+
+    /// Creates a node.
+    public init(name: String, text: String = "", children: [XMLNode] = []) {
+        self.name = name
+        self.text = text
+        self.children = children
+    }
+
+    /// The first child named `name`.
+    public func child(_ name: String) -> XMLNode? { children.first { $0.name == name } }
+
+    /// Every child named `name`.
+    public func children(_ name: String) -> [XMLNode] { children.filter { $0.name == name } }
+
+    /// The text of the first child named `name`, or `nil` if there is none.
+    public func string(_ name: String) -> String? { child(name)?.text }
+
+    /// Parses `data` into its root element. Throws ``XMLParseError`` on malformed or truncated input.
+    public static func parse(_ data: Data) throws(XMLParseError) -> XMLNode {
+        let builder = TreeBuilder()
+        let parser = XMLParser(data: data)
+        parser.shouldProcessNamespaces = false
+        parser.shouldResolveExternalEntities = false
+        parser.delegate = builder
+        let ok = parser.parse()
+        guard ok, let root = builder.root else {
+            let reason = parser.parserError.map { String(describing: $0) } ?? "no root element"
+            throw XMLParseError(line: parser.lineNumber, column: parser.columnNumber, reason: reason)
+        }
+        return root
+    }
+}
+
+/// XML that could not be parsed: where, and what the parser said.
+public struct XMLParseError: Error, Sendable, CustomStringConvertible {
+    /// 1-based line of the failure.
+    public var line: Int
+    /// 1-based column of the failure.
+    public var column: Int
+    /// The parser's explanation.
+    public var reason: String
+    /// `line:column: reason`.
+    public var description: String { "malformed XML at \(line):\(column): \(reason)" }
+}
+
+/// SAX delegate that assembles ``XMLNode`` values. Used by one parse only, on one thread.
+private final class TreeBuilder: NSObject, XMLParserDelegate {
+    private struct Open {
+        var name: String
+        var text: String = ""
+        var children: [XMLNode] = []
+    }
+    private var stack: [Open] = []
+    var root: XMLNode?
+
+    func parser(
+        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+        qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
+    ) {
+        let local = elementName.split(separator: ":").last.map(String.init) ?? elementName
+        stack.append(Open(name: local))
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        guard !stack.isEmpty else { return }
+        stack[stack.count - 1].text += string
+    }
+
+    func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
+        guard !stack.isEmpty else { return }
+        stack[stack.count - 1].text += String(decoding: CDATABlock, as: UTF8.self)
+    }
+
+    func parser(
+        _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?
+    ) {
+        guard let open = stack.popLast() else { return }
+        let node = XMLNode(name: open.name, text: open.text, children: open.children)
+        if stack.isEmpty { root = node } else { stack[stack.count - 1].children.append(node) }
+    }
+}

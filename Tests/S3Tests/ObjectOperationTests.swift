@@ -1,0 +1,130 @@
+import Foundation
+import S3
+import StrataTestSupport
+import Testing
+
+/// Single-object operations against the real RGW: what the server holds afterwards is what
+/// each call promised.
+@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"))
+struct ObjectOperationTests {
+    static let awkwardKeys = [
+        "plain/key.bin",
+        "with space/and+plus.bin",
+        "percent%25/and%literal",
+        "equals=and&amp/tilde~star*",
+        "unicode/üñïçødé/日本語.txt",
+        "dots/./and/../segments",
+        "trailing/slash/",
+    ]
+
+    @Test("put, head, get and delete round-trip any key", arguments: awkwardKeys)
+    func roundTrip(key: String) async throws {
+        try await TestBucket.with(.rgw, purpose: "objects") { bucket in
+            let body = Array("content of \(key)".utf8)
+            let put = try await bucket.client.putObject(bucket: bucket.name, key: key, body: body,
+                                                        options: PutOptions(metadata: ["origin": "test"]))
+            #expect(put.eTag.count == 32)
+            let head = try await bucket.client.headObject(bucket: bucket.name, key: key)
+            #expect(head.contentLength == Int64(body.count))
+            #expect(head.metadata["origin"] == "test")
+            #expect(head.storageClass == "STANDARD")
+            let got = try await bucket.client.getObject(bucket: bucket.name, key: key)
+            #expect(got.body == body)
+            #expect(try await bucket.keys() == [key])
+            try await bucket.client.deleteObject(bucket: bucket.name, key: key)
+            #expect(try await bucket.keys().isEmpty)
+        }
+    }
+
+    @Test func rangedGetReturnsExactlyTheRange() async throws {
+        try await TestBucket.with(.rgw, purpose: "range") { bucket in
+            let body = (0..<1000).map { UInt8($0 % 251) }
+            try await bucket.client.putObject(bucket: bucket.name, key: "r", body: body)
+            let got = try await bucket.client.getObject(bucket: bucket.name, key: "r", range: 100...199)
+            #expect(got.body == Array(body[100...199]))
+        }
+    }
+
+    @Test func missingKeyIsATypedNotFound() async throws {
+        try await TestBucket.with(.rgw, purpose: "missing") { bucket in
+            let error = await #expect(throws: S3Error.self) {
+                _ = try await bucket.client.getObject(bucket: bucket.name, key: "nope")
+            }
+            #expect(error?.code == "NoSuchKey")
+            #expect(error?.status == 404)
+            #expect(error?.key == "nope")
+            #expect(error?.operation == "GetObject")
+            let head = try await bucket.client.headObjectIfExists(bucket: bucket.name, key: "nope")
+            #expect(head == nil)
+        }
+    }
+
+    @Test func conditionalPutRefusesToOverwrite() async throws {
+        try await TestBucket.with(.rgw, purpose: "ifnonematch") { bucket in
+            let options = PutOptions(ifNoneMatch: true)
+            try await bucket.client.putObject(bucket: bucket.name, key: "once", body: Array("first".utf8), options: options)
+            let error = await #expect(throws: S3Error.self) {
+                try await bucket.client.putObject(bucket: bucket.name, key: "once", body: Array("second".utf8),
+                                                  options: options)
+            }
+            #expect(error?.status == 412)
+            let got = try await bucket.client.getObject(bucket: bucket.name, key: "once")
+            #expect(got.body == Array("first".utf8))
+        }
+    }
+
+    @Test func storageClassChangeKeepsMetadataAndTags() async throws {
+        try await TestBucket.with(.rgw, purpose: "transition") { bucket in
+            let body = Array(repeating: UInt8(7), count: 200_000)
+            try await bucket.client.putObject(
+                bucket: bucket.name, key: "set/file", body: body,
+                options: PutOptions(metadata: ["strata-sha256": "abc"], tags: ["strata-hold": "yes", "team": "db"],
+                                    contentType: "application/x-backup"))
+            try await bucket.client.changeStorageClass(bucket: bucket.name, key: "set/file", to: "GLACIER")
+            let head = try await bucket.client.headObject(bucket: bucket.name, key: "set/file")
+            #expect(head.storageClass == "GLACIER")
+            #expect(head.metadata["strata-sha256"] == "abc")
+            #expect(head.contentType == "application/x-backup")
+            #expect(try await bucket.client.getObjectTagging(bucket: bucket.name, key: "set/file")
+                    == ["strata-hold": "yes", "team": "db"])
+            #expect(try await bucket.client.getObject(bucket: bucket.name, key: "set/file").body == body)
+        }
+    }
+
+    @Test func taggingReplacesTags() async throws {
+        try await TestBucket.with(.rgw, purpose: "tagging") { bucket in
+            try await bucket.client.putObject(bucket: bucket.name, key: "t", body: [1, 2, 3])
+            #expect(try await bucket.client.getObjectTagging(bucket: bucket.name, key: "t").isEmpty)
+            try await bucket.client.putObjectTagging(bucket: bucket.name, key: "t", tags: ["a": "1 & 2", "b": "ü"])
+            #expect(try await bucket.client.getObjectTagging(bucket: bucket.name, key: "t") == ["a": "1 & 2", "b": "ü"])
+        }
+    }
+
+    @Test func wrongSecretIsATypedSignatureDoesNotMatch() async throws {
+        let servers = try TestServers.require()
+        let configuration = try TestBucket.configuration(.rgw, servers: servers)
+        let error = await #expect(throws: S3Error.self) {
+            try await S3Client.withClient(configuration: configuration,
+                                          credentials: TestBucket.credentials(servers, secret: "wrong-secret-key-000000000000000000000000"),
+                                          logger: .init(label: "test")) { client in
+                _ = try await client.listObjectsPage(bucket: "strata-any-bucket")
+            }
+        }
+        #expect(error?.code == "SignatureDoesNotMatch")
+        #expect(error?.status == 403)
+        #expect(!(error?.description.contains("wrong-secret") ?? true))
+    }
+
+    @Test func missingBucketIsATypedNoSuchBucket() async throws {
+        let servers = try TestServers.require()
+        let configuration = try TestBucket.configuration(.rgw, servers: servers)
+        let error = await #expect(throws: S3Error.self) {
+            try await S3Client.withClient(configuration: configuration, credentials: TestBucket.credentials(servers),
+                                          logger: .init(label: "test")) { client in
+                _ = try await client.listObjectsPage(bucket: "strata-no-such-bucket-here")
+            }
+        }
+        #expect(error?.code == "NoSuchBucket")
+        #expect(error?.bucket == "strata-no-such-bucket-here")
+    }
+}
