@@ -1,0 +1,114 @@
+import Foundation
+
+/// Options of one planning run.
+public struct PlanOptions: Sendable, Hashable {
+    /// Override the delete-fraction guard (deletes go ahead; the guard is still reported).
+    public var force: Bool
+    /// Plan only these components (nil: all).
+    public var components: Set<String>?
+
+    /// Creates options.
+    public init(force: Bool = false, components: Set<String>? = nil) {
+        self.force = force
+        self.components = components
+    }
+}
+
+/// Inventory + policies + now -> plan. Pure: no I/O, no clock; the caller fetches the documents
+/// `documentsNeeded` names and passes them to `plan`.
+public struct Planner: Sendable {
+    /// The object tag that keeps a set (`keep_tagged`).
+    public static let holdTag = "strata-hold"
+
+    /// Policies in force.
+    public let policies: PolicySet
+    /// Prices for cost figures and minimum storage durations.
+    public let pricing: PricingTable
+    /// Run options.
+    public let options: PlanOptions
+
+    /// Creates a planner.
+    public init(policies: PolicySet, pricing: PricingTable = .usEast1, options: PlanOptions = PlanOptions()) {
+        self.policies = policies
+        self.pricing = pricing
+        self.options = options
+    }
+
+    private var activePolicies: [Policy] {
+        policies.policies.filter { options.components?.contains($0.component) ?? true }
+    }
+
+    /// Keys whose contents `plan` needs: each pgBackRest repository's `backup.info` (or its copy if
+    /// only that exists); if neither exists, the manifest of every set. Sorted.
+    public func documentsNeeded(inventory: Inventory) -> [String] {
+        var needed: [String] = []
+        for policy in activePolicies {
+            guard case .pgbackrest(let stanza) = policy.layout else { continue }
+            let base = "\(policy.prefix)backup/\(stanza)/"
+            var present = Set<String>()
+            var manifests: [String: String] = [:]
+            for object in inventory.objects where object.isCurrent && object.key.hasPrefix(base) {
+                let rest = object.key.dropFirst(base.count)
+                if rest == "backup.info" || rest == "backup.info.copy" { present.insert(String(rest)) }
+                if rest.hasSuffix("/backup.manifest") || rest.hasSuffix("/backup.manifest.copy") {
+                    let label = String(rest.prefix { $0 != "/" })
+                    if manifests[label] == nil || rest.hasSuffix("/backup.manifest") { manifests[label] = object.key }
+                }
+            }
+            if present.contains("backup.info") {
+                needed.append(base + "backup.info")
+            } else if present.contains("backup.info.copy") {
+                needed.append(base + "backup.info.copy")
+            } else {
+                needed += manifests.values
+            }
+        }
+        return needed.sorted()
+    }
+
+    /// Plans every (selected) component. `documents` maps keys from `documentsNeeded` to their text;
+    /// without them the plan keeps all WAL and derives dependencies from labels alone.
+    public func plan(inventory: Inventory, now: Date, documents: [String: String] = [:]) -> Plan {
+        let active = activePolicies
+        let prefixes = active.map { Array($0.prefix.utf8) }
+        var buckets = [[Int]](repeating: [], count: active.count)
+        for (index, object) in inventory.objects.enumerated() {
+            if let slot = Self.owner(of: object.key, prefixes: prefixes) { buckets[slot].append(index) }
+        }
+        var uploadBuckets = [[MultipartUploadRecord]](repeating: [], count: active.count)
+        for upload in inventory.uploads {
+            if let slot = Self.owner(of: upload.key, prefixes: prefixes) { uploadBuckets[slot].append(upload) }
+        }
+        let nowSeconds = Int64(now.timeIntervalSince1970.rounded(.down))
+        var components: [ComponentPlan] = []
+        var actions: [PlanAction] = []
+        var totals = PlanTotals()
+        var cost = PlanCost()
+        for (slot, policy) in active.enumerated() {
+            let planner = ComponentPlanner(
+                policy: policy, objects: inventory.objects, indices: buckets[slot], uploads: uploadBuckets[slot],
+                now: nowSeconds, documents: documents, pricing: pricing, force: options.force)
+            let (component, componentActions) = planner.plan()
+            components.append(component)
+            actions += componentActions
+            totals.add(component.totals)
+            cost.add(component.cost)
+        }
+        return Plan(
+            schemaVersion: Plan.currentSchemaVersion, generatedAt: Date(timeIntervalSince1970: TimeInterval(nowSeconds)),
+            forced: options.force, components: components, actions: actions, totals: totals, cost: cost)
+    }
+
+    /// Index of the prefix `key` starts with (prefixes never overlap).
+    static func owner(of key: String, prefixes: [[UInt8]]) -> Int? {
+        var key = key
+        return key.withUTF8 { bytes -> Int? in
+            for (slot, prefix) in prefixes.enumerated() where bytes.count >= prefix.count {
+                var equal = true
+                for i in 0..<prefix.count where bytes[i] != prefix[i] { equal = false; break }
+                if equal { return slot }
+            }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+
+/// The retention policy of one component (one `policies/*.yaml` file).
+public struct Policy: Sendable, Hashable {
+    /// How keys under the prefix are grouped into backup sets.
+    public enum Layout: Sendable, Hashable {
+        /// A key template with `{time:...}`, optionally `{series}` and `{file}`.
+        case template(KeyTemplate)
+        /// A pgBackRest repository (`backup/<stanza>/...`, `archive/<stanza>/...` under the prefix).
+        case pgbackrest(stanza: String)
+    }
+
+    /// Where retention measures from.
+    public enum Anchor: String, Sendable, Hashable, Codable {
+        /// The newest set of the series: when backups stop, nothing more expires.
+        case newest
+        /// The planning time: old sets keep expiring even when backups stop (lint warns).
+        case now
+    }
+
+    /// Component name, unique across the policy set.
+    public var component: String
+    /// Key prefix the component owns; prefixes of different policies never overlap.
+    public var prefix: String
+    /// Key layout.
+    public var layout: Layout
+    /// Zone that key times are read in and calendar periods are drawn in (default UTC).
+    public var timeZone: PolicyTimeZone
+    /// Keep rules.
+    public var retention: RetentionRules
+    /// Storage-class tiers, by ascending age, each colder than the one before.
+    public var tiers: [TierRule]
+    /// How new backups are uploaded.
+    public var upload: UploadSpec
+    /// Expected backup cadence; a series whose newest set is older than twice this is stale.
+    public var expectEvery: PolicyDuration?
+    /// Safety limits.
+    public var guards: GuardSettings
+    /// Incomplete multipart uploads older than this are aborted (default 7d).
+    public var abortIncompleteAfter: PolicyDuration
+    /// The file the policy came from, for messages.
+    public var sourcePath: String
+
+    /// Creates a policy in code (tests, tools); files go through `PolicySet.load`.
+    public init(
+        component: String, prefix: String, layout: Layout, timeZone: PolicyTimeZone = .utc,
+        retention: RetentionRules, tiers: [TierRule] = [], upload: UploadSpec = UploadSpec(),
+        expectEvery: PolicyDuration? = nil, guards: GuardSettings = GuardSettings(),
+        abortIncompleteAfter: PolicyDuration = .days(7), sourcePath: String = "<code>"
+    ) {
+        self.component = component
+        self.prefix = prefix
+        self.layout = layout
+        self.timeZone = timeZone
+        self.retention = retention
+        self.tiers = tiers
+        self.upload = upload
+        self.expectEvery = expectEvery
+        self.guards = guards
+        self.abortIncompleteAfter = abortIncompleteAfter
+        self.sourcePath = sourcePath
+    }
+}
+
+/// The keep rules of a policy; a set is kept if any rule keeps it (restic semantics).
+public struct RetentionRules: Sendable, Hashable {
+    /// Keep the N newest sets.
+    public var keepLast: Int?
+    /// Keep sets whose time is at or after `anchor - keepWithin`.
+    public var keepWithin: PolicyDuration?
+    /// Keep the newest set in each of the N most recent hours that contain a set.
+    public var keepHourly: Int?
+    /// Same, per calendar day.
+    public var keepDaily: Int?
+    /// Same, per ISO 8601 week.
+    public var keepWeekly: Int?
+    /// Same, per calendar month.
+    public var keepMonthly: Int?
+    /// Same, per calendar year.
+    public var keepYearly: Int?
+    /// Keep sets with an object tagged `strata-hold` (default on).
+    public var keepTagged: Bool
+    /// Where `keepWithin` measures from.
+    public var anchor: Policy.Anchor
+
+    /// Creates rules; with no arguments nothing but guards keeps a set.
+    public init(
+        keepLast: Int? = nil, keepWithin: PolicyDuration? = nil, keepHourly: Int? = nil, keepDaily: Int? = nil,
+        keepWeekly: Int? = nil, keepMonthly: Int? = nil, keepYearly: Int? = nil, keepTagged: Bool = true,
+        anchor: Policy.Anchor = .newest
+    ) {
+        self.keepLast = keepLast
+        self.keepWithin = keepWithin
+        self.keepHourly = keepHourly
+        self.keepDaily = keepDaily
+        self.keepWeekly = keepWeekly
+        self.keepMonthly = keepMonthly
+        self.keepYearly = keepYearly
+        self.keepTagged = keepTagged
+        self.anchor = anchor
+    }
+
+    /// Whether any count or window rule is set.
+    public var hasKeepRule: Bool {
+        keepLast != nil || keepWithin != nil || keepHourly != nil || keepDaily != nil || keepWeekly != nil
+            || keepMonthly != nil || keepYearly != nil
+    }
+}
+
+/// Move kept sets to `storageClass` once they are `after` old.
+public struct TierRule: Sendable, Hashable, Codable {
+    /// Age of the set (from its time) at which the rule applies.
+    public var after: PolicyDuration
+    /// Target class.
+    public var storageClass: StorageClass
+
+    /// Creates a tier rule.
+    public init(after: PolicyDuration, storageClass: StorageClass) {
+        self.after = after
+        self.storageClass = storageClass
+    }
+}
+
+/// How the uploader stores new backups of the component.
+public struct UploadSpec: Sendable, Hashable {
+    /// Storage class of new uploads.
+    public var storageClass: StorageClass
+    /// Key template for new uploads (defaults to the layout's template).
+    public var key: KeyTemplate?
+
+    /// Creates an upload spec.
+    public init(storageClass: StorageClass = .standard, key: KeyTemplate? = nil) {
+        self.storageClass = storageClass
+        self.key = key
+    }
+}
+
+/// Safety limits of a component.
+public struct GuardSettings: Sendable, Hashable {
+    /// A plan that would delete more than this fraction of the component's sets or bytes is
+    /// blocked unless forced (default 0.5).
+    public var maxDeleteFraction: Double
+
+    /// Creates guard settings.
+    public init(maxDeleteFraction: Double = 0.5) { self.maxDeleteFraction = maxDeleteFraction }
+}

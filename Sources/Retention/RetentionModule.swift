@@ -1,2 +1,0 @@
-/// The retention engine: policies, inventory, planner, plan, lint and cost model. Pure: no I/O.
-public enum RetentionModule {}
