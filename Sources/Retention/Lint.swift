@@ -1,0 +1,125 @@
+import Foundation
+
+/// One lint finding.
+public struct LintFinding: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// How much it matters.
+    public enum Severity: String, Sendable, Hashable, Codable, Comparable {
+        case info, warning, error
+
+        private var rank: Int { self == .info ? 0 : self == .warning ? 1 : 2 }
+        /// Orders info < warning < error.
+        public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+    }
+
+    /// How much it matters.
+    public var severity: Severity
+    /// Component.
+    public var component: String
+    /// Policy file.
+    public var file: String
+    /// What is wrong, with numbers, and what to do instead.
+    public var message: String
+
+    /// `file: severity: component: message`
+    public var description: String { "\(file): \(severity.rawValue): \(component): \(message)" }
+}
+
+/// Checks policies (and optionally the inventory) for settings that cost money or surprise people.
+public struct Lint: Sendable {
+    /// Policies to check.
+    public let policies: PolicySet
+    /// Prices and minimum durations.
+    public let pricing: PricingTable
+
+    /// Creates a linter.
+    public init(policies: PolicySet, pricing: PricingTable = .usEast1) {
+        self.policies = policies
+        self.pricing = pricing
+    }
+
+    /// How long a typical set is kept under `rules`, in days: the longest window any rule gives
+    /// a set that is not the newest of its kind (calendar rules count whole periods).
+    public static func typicalRetentionDays(_ rules: RetentionRules, expectEvery: PolicyDuration?) -> Double {
+        var days = 0.0
+        if let within = rules.keepWithin { days = max(days, Double(within.seconds) / 86_400) }
+        if let last = rules.keepLast, let every = expectEvery { days = max(days, Double(last) * Double(every.seconds) / 86_400) }
+        return days
+    }
+
+    /// Findings, sorted by file, severity (worst first), message. With an inventory, findings that
+    /// need object sizes (small objects, money figures) use the real bytes.
+    public func run(inventory: Inventory? = nil) -> [LintFinding] {
+        var findings: [LintFinding] = []
+        let prefixes = policies.policies.map { Array($0.prefix.utf8) }
+        var bytes = [Int64](repeating: 0, count: prefixes.count)
+        var sets = [Set<String>](repeating: [], count: prefixes.count)
+        var small = [(count: Int, bytes: Int64, billed: Int64)](repeating: (0, 0, 0), count: prefixes.count)
+        for object in inventory?.objects ?? [] where object.isCurrent {
+            guard let slot = Planner.owner(of: object.key, prefixes: prefixes) else { continue }
+            bytes[slot] += object.size
+            if [.standardIA, .onezoneIA, .glacierIR].contains(object.storageClass) && object.size < TierSelector.smallObjectLimit {
+                small[slot].count += 1
+                small[slot].bytes += object.size
+                small[slot].billed += TierSelector.smallObjectLimit
+            }
+            if case .template(let template) = policies.policies[slot].layout,
+               let (series, epoch) = template.match(object.key, zone: policies.policies[slot].timeZone) {
+                sets[slot].insert("\(series)@\(epoch)")
+            }
+        }
+        for (slot, policy) in policies.policies.enumerated() {
+            func add(_ severity: LintFinding.Severity, _ message: String) {
+                findings.append(LintFinding(severity: severity, component: policy.component, file: policy.sourcePath, message: message))
+            }
+            let rules = policy.retention
+            let retention = Self.typicalRetentionDays(rules, expectEvery: policy.expectEvery)
+            if rules.anchor == .now {
+                add(.warning, "anchor: now expires sets by wall-clock age, so if backups stop the last sets still expire (down to the newest); anchor: newest keeps everything when backups stop")
+            }
+            let upload = policy.upload.storageClass
+            let minimum = Double(pricing.price(upload).minimumDays)
+            let calendar = rules.keepHourly != nil || rules.keepDaily != nil || rules.keepWeekly != nil || rules.keepMonthly != nil || rules.keepYearly != nil
+            if minimum > 0, retention > 0, minimum > retention, !calendar {
+                // Per GB of backups: each set pays the minimum duration in the upload class,
+                // versus its actual retention in STANDARD.
+                let perGBUpload = pricing.lifetimeCost(size: 1 << 30, in: upload, days: retention)
+                let perGBStandard = pricing.lifetimeCost(size: 1 << 30, in: .standard, days: retention)
+                var message = "uploads go to \(upload) (minimum \(Int(minimum)) days) but sets are kept about \(Self.days(retention)) days, so each set pays \(Int(minimum)) days: "
+                message += String(format: "$%.4f per GB stored vs $%.4f in STANDARD (%.0f%% less)", perGBUpload, perGBStandard, (1 - perGBStandard / perGBUpload) * 100)
+                if bytes[slot] > 0, sets[slot].count > 0, let every = policy.expectEvery {
+                    // Monthly figure for the observed backup size and the policy's cadence.
+                    let perSet = Double(bytes[slot]) / Double(sets[slot].count)
+                    let setsPerMonth = 30 * 86_400 / Double(every.seconds)
+                    let saving = (perGBUpload - perGBStandard) * perSet / Double(1 << 30) * setsPerMonth
+                    message += "; at the current \(PlanTable.formatBytes(Int64(perSet))) per set every \(every), STANDARD would save " + String(format: "$%.2f", saving) + " a month"
+                }
+                add(.warning, message + "; use storage_class: STANDARD")
+            }
+            for tier in policy.tiers {
+                if tier.after.seconds < 30 * 86_400 {
+                    add(.warning, "tier to \(tier.storageClass) after \(tier.after) is under 30 days; S3 lifecycle needs 30 days in STANDARD before IA classes, and objects moved early pay STANDARD and the colder class; use after: 30d or more")
+                }
+                let tierMinimum = Double(pricing.price(tier.storageClass).minimumDays)
+                if retention > 0, !calendar, Double(tier.after.seconds) / 86_400 + tierMinimum > retention {
+                    add(.info, "tier \(tier.storageClass) after \(tier.after) never applies to sets kept about \(Self.days(retention)) days: its minimum duration (\(Int(tierMinimum)) days) would outlast them")
+                }
+                if case .pgbackrest = policy.layout, tier.storageClass.needsRestore {
+                    add(.warning, "pgBackRest cannot read \(tier.storageClass) objects: restoring a set there needs an S3 restore of every file first; consider GLACIER_IR")
+                }
+            }
+            if small[slot].count > 0 {
+                add(.warning, "\(small[slot].count) objects under 128 KiB are in IA/GLACIER_IR classes, billed as \(PlanTable.formatBytes(small[slot].billed)) for \(PlanTable.formatBytes(small[slot].bytes)) stored; keep small objects in STANDARD")
+            }
+            if policy.expectEvery == nil {
+                add(.info, "no expect_every: staleness of backups is not checked")
+            }
+        }
+        return findings.sorted { ($0.file, -$0.severity.rankValue, $0.message) < ($1.file, -$1.severity.rankValue, $1.message) }
+    }
+
+    static func days(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value) }
+}
+
+extension LintFinding.Severity {
+    var rankValue: Int { self == .info ? 0 : self == .warning ? 1 : 2 }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// Renders a plan for people: aligned columns, no colours, nothing but ASCII padding.
+public enum PlanTable {
+    /// The whole plan: per component a set table, then guards, warnings, unrecognized keys,
+    /// then action and cost totals. `maxSetsPerComponent` trims long set lists (newest kept).
+    public static func render(_ plan: Plan, maxSetsPerComponent: Int? = nil) -> String {
+        var out = "Retention plan for \(CivilTime.iso8601(Int64(plan.generatedAt.timeIntervalSince1970)))"
+        out += plan.forced ? " (forced)\n" : "\n"
+        for component in plan.components {
+            out += "\n== \(component.component) (\(component.policyFile)): \(component.totals.sets) sets, \(component.totals.expiringSets) expiring\n"
+            var rows = [["SERIES", "SET", "TIME", "DECISION", "CLASS", "TARGET", "EXPIRES", "OBJECTS", "SIZE", "REASONS"]]
+            var sets = component.sets
+            var skipped = 0
+            if let limit = maxSetsPerComponent, sets.count > limit {
+                skipped = sets.count - limit
+                sets = Array(sets.suffix(limit))
+            }
+            for set in sets {
+                rows.append([
+                    set.series.isEmpty ? "-" : set.series, set.id, CivilTime.iso8601(Int64(set.time.timeIntervalSince1970)),
+                    set.decision.rawValue + (set.cannotDelete ? " (cannot delete)" : ""),
+                    set.currentClasses.map(\.rawValue).joined(separator: ","), set.targetClass?.rawValue ?? "-",
+                    set.projectedExpiry.map { CivilTime.iso8601(Int64($0.timeIntervalSince1970)).prefix(10).description } ?? "-",
+                    String(set.objectCount), formatBytes(set.bytes),
+                    set.reasons.isEmpty ? "-" : set.reasons.map(\.text).joined(separator: "; "),
+                ])
+            }
+            out += table(rows)
+            if skipped > 0 { out += "  ... \(skipped) older sets not shown\n" }
+            for finding in component.guards {
+                out += "  GUARD \(finding.kind.rawValue)\(finding.blocking ? " (blocking)" : ""): \(finding.message)\n"
+            }
+            for warning in component.warnings { out += "  WARNING: \(warning)\n" }
+            if !component.unrecognizedKeys.isEmpty {
+                out += "  UNRECOGNIZED (never touched): \(component.unrecognizedKeys.count) keys\n"
+                for key in component.unrecognizedKeys.prefix(10) { out += "    \(key)\n" }
+                if component.unrecognizedKeys.count > 10 { out += "    ...\n" }
+            }
+        }
+        let t = plan.totals
+        out += "\nTotals\n"
+        var rows = [["OBJECTS", "SIZE", "SETS", "EXPIRING", "DELETES", "FREED", "TRANSITIONS", "MOVED", "ABORTS", "UNRECOGNIZED"]]
+        rows.append([String(t.objects), formatBytes(t.bytes), String(t.sets), String(t.expiringSets), String(t.deletes),
+                     formatBytes(t.deleteBytes), String(t.transitions), formatBytes(t.transitionBytes), String(t.abortedUploads),
+                     String(t.unrecognized)])
+        out += table(rows)
+        var classRows = [["CLASS", "OBJECTS", "SIZE"]]
+        for entry in t.byClass { classRows.append([entry.storageClass.rawValue, String(entry.objects), formatBytes(entry.bytes)]) }
+        out += table(classRows)
+        let c = plan.cost
+        out += "Cost (USD): monthly \(money(c.monthlyBefore)) -> \(money(c.monthlyAfter)); one-off: transitions \(money(c.transitionRequests)), early removal \(money(c.earlyDeletion))\n"
+        if plan.isBlocked { out += "BLOCKED: \(plan.blockedComponents.map(\.component).joined(separator: ", ")) (rerun with force to override)\n" }
+        return out
+    }
+
+    /// Left-aligned columns separated by two spaces, each row indented by two.
+    static func table(_ rows: [[String]]) -> String {
+        guard let width = rows.first?.count else { return "" }
+        var widths = [Int](repeating: 0, count: width)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        var out = ""
+        for row in rows {
+            var line = " "
+            for (i, cell) in row.enumerated() {
+                line += " " + (i == row.count - 1 ? cell : cell.padding(toLength: widths[i] + 1, withPad: " ", startingAt: 0))
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            out += line + "\n"
+        }
+        return out
+    }
+
+    /// Bytes in binary units: `512 B`, `1.5 KiB`, `3.2 GiB`.
+    public static func formatBytes(_ bytes: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f", value) + " " + units[unit]
+    }
+
+    static func money(_ value: Double) -> String { String(format: "$%.2f", value) }
+}
