@@ -1,0 +1,181 @@
+/// Task 1 of SigV4: the canonical request, the exact text whose hash is signed.
+///
+/// ```
+/// HTTPMethod \n CanonicalURI \n CanonicalQueryString \n CanonicalHeaders \n SignedHeaders \n HashedPayload
+/// ```
+/// See <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-canonical-request>.
+public struct CanonicalRequest: Sendable, Hashable {
+    /// The canonical request text.
+    public let text: String
+    /// The `;`-separated, sorted, lowercase names of the signed headers.
+    public let signedHeaders: String
+
+    /// Headers that are never signed: hop-by-hop fields a proxy may drop or rewrite, and the
+    /// tracing and user-agent fields that infrastructure adds. The same list as botocore.
+    static let unsignedHeaders: Set<String> = [
+        "authorization", "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization",
+        "te", "trailer", "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id",
+    ]
+
+    /// Builds the canonical request of a request as it goes on the wire.
+    /// - Parameters:
+    ///   - method: The HTTP method; uppercased.
+    ///   - path: The path as sent in the request line (percent-encoded), without the query.
+    ///   - query: The query string as sent, without `?` (empty when there is none).
+    ///   - headers: Every header that will be sent and signed, including `host`.
+    ///   - payloadHash: The hex SHA-256 of the body, or one of the payload literals.
+    ///   - rules: Whether the path is normalized and encoded again (``CanonicalizationRules``).
+    public init(method: String, path: String, query: String, headers: [HTTPHeader], payloadHash: String, rules: CanonicalizationRules) {
+        let uri = Self.canonicalURI(path: path, rules: rules)
+        let canonicalQuery = Self.canonicalQuery(query)
+        let (canonicalHeaders, signedHeaders) = Self.canonicalHeaders(headers)
+        var text = ""
+        text.reserveCapacity(method.utf8.count + uri.utf8.count + canonicalQuery.utf8.count
+            + canonicalHeaders.utf8.count + signedHeaders.utf8.count + payloadHash.utf8.count + 5)
+        text += method.uppercased()
+        text += "\n"
+        text += uri
+        text += "\n"
+        text += canonicalQuery
+        text += "\n"
+        text += canonicalHeaders
+        text += "\n"
+        text += signedHeaders
+        text += "\n"
+        text += payloadHash
+        self.text = text
+        self.signedHeaders = signedHeaders
+    }
+
+    /// The canonical URI: for S3 the wire path itself; otherwise the path with dot segments
+    /// and repeated slashes removed, then UriEncoded (so `%` in the wire path becomes `%25`).
+    public static func canonicalURI(path: String, rules: CanonicalizationRules) -> String {
+        if path.isEmpty { return "/" }
+        let normalized = rules.normalizesPath ? removeDotSegments(path) : path
+        return rules.encodesPath ? URIEncoding.encode(normalized, keepSlash: true) : normalized
+    }
+
+    /// The canonical query string: each name and value decoded from the wire and UriEncoded
+    /// again, sorted by name then value (byte order), `name=` for an empty value.
+    public static func canonicalQuery(_ query: some StringProtocol) -> String {
+        if query.isEmpty { return "" }
+        var pairs: [(name: [UInt8], value: [UInt8])] = []
+        for piece in query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let equals = piece.firstIndex(of: UInt8(ascii: "="))
+            let rawName = equals.map { piece[piece.startIndex..<$0] } ?? piece[...]
+            let rawValue = equals.map { piece[piece.index(after: $0)...] } ?? piece[piece.endIndex...]
+            pairs.append((canonicalComponent(rawName), canonicalComponent(rawValue)))
+        }
+        pairs.sort { lhs, rhs in
+            lhs.name == rhs.name ? lhs.value.lexicographicallyPrecedes(rhs.value) : lhs.name.lexicographicallyPrecedes(rhs.name)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(query.utf8.count + 16)
+        for (index, pair) in pairs.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: "&")) }
+            out.append(contentsOf: pair.name)
+            out.append(UInt8(ascii: "="))
+            out.append(contentsOf: pair.value)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func canonicalComponent(_ raw: some Collection<UInt8>) -> [UInt8] {
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(raw.count)
+        URIEncoding.decode(raw, into: &decoded)
+        if URIEncoding.isCanonical(decoded, keepSlash: false) { return decoded }
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(decoded.count * 3)
+        URIEncoding.append(encoding: decoded, keepSlash: false, to: &encoded)
+        return encoded
+    }
+
+    /// The canonical headers block (each `name:value\n`) and the signed-headers list.
+    /// Names are lowercased; values trimmed with inner whitespace runs collapsed to one space;
+    /// repeated names joined with `,` in the order given.
+    static func canonicalHeaders(_ headers: [HTTPHeader]) -> (canonical: String, signed: String) {
+        var entries: [(name: String, value: String, order: Int)] = []
+        entries.reserveCapacity(headers.count)
+        for (order, header) in headers.enumerated() {
+            let name = lowercased(header.name)
+            if unsignedHeaders.contains(name) { continue }
+            entries.append((name, trimmed(header.value), order))
+        }
+        entries.sort { lhs, rhs in
+            lhs.name == rhs.name ? lhs.order < rhs.order : lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
+        }
+        var canonical = ""
+        var signed = ""
+        canonical.reserveCapacity(entries.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 })
+        var index = 0
+        while index < entries.count {
+            let name = entries[index].name
+            if !signed.isEmpty { signed += ";" }
+            signed += name
+            canonical += name
+            canonical += ":"
+            canonical += entries[index].value
+            index += 1
+            while index < entries.count, entries[index].name == name {
+                canonical += ","
+                canonical += entries[index].value
+                index += 1
+            }
+            canonical += "\n"
+        }
+        return (canonical, signed)
+    }
+
+    private static func lowercased(_ name: String) -> String {
+        if !name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) { return name }
+        return String(decoding: name.utf8.map(lowercaseASCII), as: UTF8.self)
+    }
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || (byte >= 0x09 && byte <= 0x0D)
+    }
+
+    /// `Trimall`: leading and trailing whitespace removed, runs of whitespace made one space.
+    static func trimmed(_ value: String) -> String {
+        var needsWork = false
+        var previousWasSpace = true
+        for byte in value.utf8 {
+            if isWhitespace(byte) {
+                if previousWasSpace || byte != UInt8(ascii: " ") { needsWork = true; break }
+                previousWasSpace = true
+            } else {
+                previousWasSpace = false
+            }
+        }
+        if !needsWork && !previousWasSpace || value.isEmpty { return value }
+        var out: [UInt8] = []
+        out.reserveCapacity(value.utf8.count)
+        var pendingSpace = false
+        for byte in value.utf8 {
+            if isWhitespace(byte) {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(UInt8(ascii: " ")); pendingSpace = false }
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// RFC 3986 `remove_dot_segments`, and repeated slashes collapsed as AWS services expect.
+    static func removeDotSegments(_ path: String) -> String {
+        var output: [Substring] = []
+        for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
+            switch segment {
+            case ".": continue
+            case "..": if !output.isEmpty { output.removeLast() }
+            default: output.append(segment)
+            }
+        }
+        var result = path.hasPrefix("/") ? "/" : ""
+        result += output.joined(separator: "/")
+        if path.hasSuffix("/") && !output.isEmpty { result += "/" }
+        return result
+    }
+}

@@ -1,0 +1,44 @@
+/// One HTTP header field as sent on the wire: the name keeps its case, the value is raw.
+///
+/// See <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-canonical-request>
+/// for how SigV4 canonicalizes them (lowercased names, trimmed values, repeated names joined by `,`).
+public struct HTTPHeader: Sendable, Hashable, CustomStringConvertible {
+    /// The field name, e.g. `Content-Type`.
+    public var name: String
+    /// The field value.
+    public var value: String
+
+    /// Creates a header field.
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+
+    /// `name: value`, except the values of `Authorization` and `X-Amz-Security-Token`, which
+    /// are redacted so signed headers can be logged.
+    public var description: String {
+        switch name.lowercased() {
+        case "authorization", "x-amz-security-token": return "\(name): <redacted>"
+        default: return "\(name): \(value)"
+        }
+    }
+}
+
+extension Array where Element == HTTPHeader {
+    /// The value of the first field named `name` (compared case-insensitively).
+    public func first(named name: String) -> String? {
+        first { $0.name.caseInsensitiveEquals(name) }?.value
+    }
+}
+
+extension StringProtocol {
+    func caseInsensitiveEquals(_ other: some StringProtocol) -> Bool {
+        guard utf8.count == other.utf8.count else { return false }
+        return zip(utf8, other.utf8).allSatisfy { lowercaseASCII($0) == lowercaseASCII($1) }
+    }
+}
+
+@inline(__always)
+func lowercaseASCII(_ byte: UInt8) -> UInt8 {
+    byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+}
