@@ -27,6 +27,8 @@ public enum ChecksumAlgorithm: String, Sendable, Hashable, CaseIterable {
 /// A checksum being computed over a body that arrives in pieces.
 ///
 /// The CRCs are table-driven (slicing by 8); neither swift-crypto nor Foundation offers them.
+/// See <https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming-trailers.html> for the
+/// trailer that carries the result.
 public struct RunningChecksum: Sendable {
     private enum State: Sendable {
         case crc(UInt32, polynomial: CRCTables.Polynomial)

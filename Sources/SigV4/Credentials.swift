@@ -28,6 +28,13 @@ public struct Credentials: Sendable, Hashable, CustomStringConvertible, CustomDe
         return expiration <= date
     }
 
+    /// The session token to send, treating an empty one (which some credential sources write
+    /// for long-term keys) as none.
+    var effectiveSessionToken: String? {
+        guard let sessionToken, !sessionToken.isEmpty else { return nil }
+        return sessionToken
+    }
+
     /// The access key ID and whether a secret and token are present; the secret and token
     /// themselves are redacted so credentials can be logged safely.
     public var description: String {

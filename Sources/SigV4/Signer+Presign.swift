@@ -61,7 +61,7 @@ extension Signer {
             ("X-Amz-Expires", String(wholeSeconds)),
             ("X-Amz-SignedHeaders", signedHeaderNames),
         ]
-        let token = credentials.sessionToken
+        let token = credentials.effectiveSessionToken
         if let token, signsSessionToken { parameters.append(("X-Amz-Security-Token", token)) }
         // The caller's parameters may not carry their own signature fields: drop any, ours win.
         let kept = query.split(separator: "&").filter { piece in

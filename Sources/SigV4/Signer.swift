@@ -62,7 +62,7 @@ public struct Signer: Sendable {
         headers: [HTTPHeader] = [], payload: Payload, date: Date
     ) -> SignedRequest {
         let signingDate = SigningDate(date)
-        let token = credentials.sessionToken
+        let token = credentials.effectiveSessionToken
         var headers = headers.filter { header in
             !(header.name.caseInsensitiveEquals("authorization") || header.name.caseInsensitiveEquals("x-amz-date")
               || (token != nil && header.name.caseInsensitiveEquals("x-amz-security-token")))

@@ -39,9 +39,7 @@ struct AWSTestSuiteCase: Sendable, CustomTestStringConvertible {
         if let path = ProcessInfo.processInfo.environment["STRATA_SIGV4_TEST_SUITE"], !path.isEmpty {
             return URL(fileURLWithPath: path)
         }
-        return URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/sigv4-test-suite")
+        return RepositoryPaths.shared.appendingPathComponent("sigv4-test-suite")
     }
 
     static var isAvailable: Bool {

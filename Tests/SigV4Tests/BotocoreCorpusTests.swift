@@ -1,5 +1,6 @@
 import Foundation
 import SigV4
+import StrataTestSupport
 import Testing
 
 /// Replays the botocore corpus (`Tests/Fixtures/sigv4/botocore-corpus.json`, made by `tools/sigv4-corpus`):
@@ -39,9 +40,7 @@ struct BotocoreCorpusTests {
         return try? JSONDecoder().decode(Corpus.self, from: data)
     }()
 
-    static let corpusURL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/sigv4/botocore-corpus.json")
+    static let corpusURL = RepositoryPaths.fixtures.appendingPathComponent("sigv4/botocore-corpus.json")
 
     @Test("the corpus is present and covers every kind of request")
     func corpusIsPresent() throws {

@@ -141,7 +141,8 @@ struct RGWIntegrationTests {
     }
 }
 
-/// Runs `curl` on a signed request: headers exactly as given, body from a file, response body to a file.
+/// Runs `curl` on a signed request: headers exactly as given, body from a file, response body to a file
+/// (stdout carries only the status code).
 enum Curl {
     struct Response: CustomStringConvertible {
         var status: Int
@@ -170,16 +171,17 @@ enum Curl {
             arguments += ["--data-binary", "@\(bodyFile.path)"]
         }
         arguments.append(url.absoluteString)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let status = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let code = Int(String(decoding: status, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        let output = try ProcessRunner().run(arguments)
+        guard output.status == 0, let code = Int(output.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw CurlFailed(arguments: arguments, output: output.stderr)
+        }
         let responseBody = (try? Data(contentsOf: responseFile)).map { Array($0) } ?? []
         return Response(status: code, body: responseBody)
+    }
+
+    struct CurlFailed: Error, CustomStringConvertible {
+        var arguments: [String]
+        var output: String
+        var description: String { "\(arguments.joined(separator: " ")) failed: \(output)" }
     }
 }

@@ -84,6 +84,16 @@ struct SignerTests {
         #expect(presigned.query?.contains("X-Amz-Security-Token=tok%2Fen%2B%3D") == true)
     }
 
+    @Test("an empty session token is treated as none")
+    func emptySessionToken() throws {
+        var credentials = Self.credentials
+        credentials.sessionToken = ""
+        let signed = Signer(credentials: credentials, region: "us-east-1")
+            .signHeaders(method: "GET", host: "h", path: "/", payload: .empty, date: Self.date)
+        #expect(signed.headers.first(named: "x-amz-security-token") == nil)
+        #expect(!signed.canonicalRequest.contains("x-amz-security-token"))
+    }
+
     @Test("S3 rules sign the wire path as is; generic rules normalize and encode it again")
     func pathRules() {
         #expect(CanonicalRequest.canonicalURI(path: "/a%2Fb/./c//d%20e", rules: .s3) == "/a%2Fb/./c//d%20e")
