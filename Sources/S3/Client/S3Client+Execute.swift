@@ -151,7 +151,9 @@ extension S3Client {
             default: return make(.connection)
             }
         }
-        if error is NIOConnectionError || error is ChannelError || error is IOError { return make(.connection) }
+        if error is NIOConnectionError || error is ChannelError || error is IOError || error is HTTPParserError {
+            return make(.connection)
+        }
         if error is NIOTooManyBytesError { return make(.malformedResponse) }
         return nil
     }

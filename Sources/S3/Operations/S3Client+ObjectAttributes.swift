@@ -40,7 +40,10 @@ extension S3Client {
         var query: [(name: String, value: String)] = [("tagging", "")]
         if let versionID { query.append(("versionId", versionID)) }
         let request = S3Request(operation: "GetObjectTagging", method: .GET, bucket: bucket, key: key, query: query)
-        return TagSet.parse(try await execute(request).xml(request))
+        let response = try await execute(request)
+        // RGW answers 200 with an empty body for an object whose tags it never stored.
+        if response.body.readableBytes == 0 { return [:] }
+        return TagSet.parse(try response.xml(request))
     }
 
     /// `PutObjectTagging` (replaces all tags).
@@ -62,9 +65,16 @@ extension S3Client {
             guard let mode = xml.string("Mode"),
                   let until = xml.string("RetainUntilDate").flatMap(HTTPDate.parseISO8601) else { return nil }
             return ObjectRetention(mode: mode, retainUntil: until)
-        } catch let error as S3Error where error.code == "NoSuchObjectLockConfiguration" || error.status == 404 && error.code != "NoSuchKey" {
+        } catch let error as S3Error where Self.meansNoLockConfiguration(error) {
             return nil
         }
+    }
+
+    /// Whether an error only says the object (or bucket) has no lock setting: AWS answers
+    /// `NoSuchObjectLockConfiguration`, RGW `ObjectLockConfigurationNotFoundError`.
+    static func meansNoLockConfiguration(_ error: S3Error) -> Bool {
+        ["NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError", "InvalidRequest"].contains(error.code)
+            || (error.status == 404 && error.code != "NoSuchKey" && error.code != "NoSuchBucket" && error.code != "NoSuchVersion")
     }
 
     /// `PutObjectRetention` (for tests and operators placing locks).
@@ -88,7 +98,7 @@ extension S3Client {
         let request = S3Request(operation: "GetObjectLegalHold", method: .GET, bucket: bucket, key: key, query: query)
         do {
             return try await execute(request).xml(request).string("Status")?.uppercased() == "ON"
-        } catch let error as S3Error where error.code == "NoSuchObjectLockConfiguration" {
+        } catch let error as S3Error where Self.meansNoLockConfiguration(error) {
             return false
         }
     }

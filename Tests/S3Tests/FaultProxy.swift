@@ -1,0 +1,158 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// A fault-injecting HTTP proxy for tests: it sits between the client and the real RGW on
+/// 127.0.0.1, forwards requests untouched (the signature stays valid: the `Host` header is
+/// passed through), and injects the faults a test scripts: 503 `SlowDown`, 500, connection
+/// resets, delays past the client's timeout, truncated bodies.
+final class FaultProxy: Sendable {
+    /// What to do with one request.
+    enum Fault: Sendable, Equatable {
+        /// Forward it and relay the answer.
+        case forward
+        /// Answer with this status and S3 error code, without forwarding.
+        case error(status: Int, code: String)
+        /// Close the connection without answering.
+        case reset
+        /// Wait, then forward (to trip the client's read timeout).
+        case delay(Duration)
+        /// Forward, then send only the first half of the answer's body and close.
+        case truncate
+    }
+
+    /// A scripted fault for the next request that matches.
+    struct Rule: Sendable {
+        var matches: @Sendable (HTTPRequestHead) -> Bool
+        var fault: Fault
+    }
+
+    let upstream: String
+    private let rules = Mutex<[Rule]>([])
+    private let counters = Mutex<(requests: Int, injected: Int)>((0, 0))
+
+    init(upstream: String) { self.upstream = upstream }
+
+    /// Queues `fault` for the next `times` requests that `matches`.
+    func inject(_ fault: Fault, times: Int = 1,
+                when matches: @escaping @Sendable (HTTPRequestHead) -> Bool = { _ in true }) {
+        rules.withLock { $0 += Array(repeating: Rule(matches: matches, fault: fault), count: times) }
+    }
+
+    /// Requests seen and faults injected so far.
+    var requests: Int { counters.withLock { $0.requests } }
+    var injected: Int { counters.withLock { $0.injected } }
+
+    private func fault(for head: HTTPRequestHead) -> Fault {
+        rules.withLock { rules in
+            counters.withLock { $0.requests += 1 }
+            guard let index = rules.firstIndex(where: { $0.matches(head) }) else { return .forward }
+            counters.withLock { $0.injected += 1 }
+            return rules.remove(at: index).fault
+        }
+    }
+
+    /// Starts the proxy on a free loopback port, runs `body` with its base URL, and stops it.
+    static func with<R: Sendable>(upstream: String, _ body: (FaultProxy, String) async throws -> R) async throws -> R {
+        let proxy = FaultProxy(upstream: upstream)
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: "127.0.0.1", port: 0) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let port = server.channel.localAddress?.port ?? 0
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await withThrowingDiscardingTaskGroup { connections in
+                    try await server.executeThenClose { inbound in
+                        for try await connection in inbound {
+                            connections.addTask { await proxy.serve(connection) }
+                        }
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            let result = try await body(proxy, "http://127.0.0.1:\(port)")
+            try await server.channel.close()
+            return result
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        try? await connection.executeThenClose { inbound, outbound in
+            var head: HTTPRequestHead?
+            var body = ByteBuffer()
+            for try await part in inbound {
+                switch part {
+                case .head(let h):
+                    head = h
+                    body.clear()
+                case .body(var chunk):
+                    body.writeBuffer(&chunk)
+                case .end:
+                    guard let request = head else { return }
+                    let fault = fault(for: request)
+                    switch fault {
+                    case .reset:
+                        return
+                    case .error(let status, let code):
+                        let xml = "<?xml version=\"1.0\"?><Error><Code>\(code)</Code><Message></Message><RequestId>proxy</RequestId></Error>"
+                        try await respond(outbound, status: status, headers: [("content-type", "application/xml")],
+                                          body: ByteBuffer(string: xml), truncate: false)
+                    case .delay(let duration):
+                        try await Task.sleep(for: duration)
+                        let answer = try await forward(request, body: body)
+                        try await respond(outbound, status: answer.status, headers: answer.headers, body: answer.body,
+                                          truncate: false)
+                    case .forward, .truncate:
+                        let answer = try await forward(request, body: body)
+                        try await respond(outbound, status: answer.status, headers: answer.headers, body: answer.body,
+                                          truncate: fault == .truncate)
+                    }
+                }
+            }
+        }
+    }
+
+    private func forward(_ head: HTTPRequestHead, body: ByteBuffer) async throws
+        -> (status: Int, headers: [(String, String)], body: ByteBuffer) {
+        var request = HTTPClientRequest(url: upstream + head.uri)
+        request.method = head.method
+        for (name, value) in head.headers where !["connection", "content-length", "transfer-encoding"].contains(name.lowercased()) {
+            request.headers.add(name: name, value: value)
+        }
+        if body.readableBytes > 0 || ["PUT", "POST"].contains(head.method.rawValue) {
+            request.body = .bytes(body)
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let responseBody = try await response.body.collect(upTo: 256 * 1024 * 1024)
+        let headers = response.headers
+            .filter { !["connection", "transfer-encoding"].contains($0.name.lowercased()) }
+            .map { ($0.name, $0.value) }
+        return (Int(response.status.code), headers, responseBody)
+    }
+
+    private func respond(_ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, status: Int,
+                         headers: [(String, String)], body: ByteBuffer, truncate: Bool) async throws {
+        var fields = HTTPHeaders(headers.filter { $0.0.lowercased() != "content-length" })
+        let upstreamLength = headers.first { $0.0.lowercased() == "content-length" }?.1
+        if let length = upstreamLength, body.readableBytes == 0 {
+            fields.replaceOrAdd(name: "content-length", value: length)  // HEAD: the length of what is not sent
+        } else {
+            fields.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
+        }
+        try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: fields)))
+        if truncate {
+            try await outbound.write(.body(.byteBuffer(body.getSlice(at: body.readerIndex, length: body.readableBytes / 2) ?? ByteBuffer())))
+            throw CancellationError()  // closes the connection mid-body
+        }
+        if body.readableBytes > 0 { try await outbound.write(.body(.byteBuffer(body))) }
+        try await outbound.write(.end(nil))
+    }
+}

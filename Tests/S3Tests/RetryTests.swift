@@ -1,0 +1,119 @@
+import Foundation
+import Logging
+import NIOHTTP1
+@testable import S3
+import StrataTestSupport
+import Testing
+
+/// Retries against real traffic: a fault-injecting proxy between the client and RGW.
+@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"))
+struct RetryTests {
+    /// Runs `body` with a bucket on RGW and a client that talks to it through the proxy.
+    static func throughProxy(
+        readTimeout: Duration = .seconds(60), maxAttempts: Int = 4,
+        _ body: (S3Client, String, FaultProxy) async throws -> Void
+    ) async throws {
+        let servers = try TestServers.require()
+        try await TestBucket.with(.rgw, purpose: "retry") { bucket in
+            try await FaultProxy.with(upstream: servers.rgwEndpoint) { proxy, url in
+                var configuration = try TestBucket.configuration(
+                    .rgw, servers: servers, endpoint: url,
+                    retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: .milliseconds(10), maxDelay: .milliseconds(100)))
+                configuration.readTimeout = readTimeout
+                try await S3Client.withClient(configuration: configuration, credentials: TestBucket.credentials(servers),
+                                              logger: Logger(label: "retry-test")) { client in
+                    try await body(client, bucket.name, proxy)
+                }
+            }
+        }
+    }
+
+    @Test func slowDownIsRetriedUntilItSucceeds() async throws {
+        try await Self.throughProxy { client, bucket, proxy in
+            proxy.inject(.error(status: 503, code: "SlowDown"), times: 2) { $0.method == .PUT }
+            try await client.putObject(bucket: bucket, key: "k", body: Array("v".utf8))
+            #expect(client.statistics.retries == 2)
+            #expect(proxy.injected == 2)
+            #expect(try await client.getObject(bucket: bucket, key: "k").body == Array("v".utf8))
+        }
+    }
+
+    @Test func persistentFailureSurfacesAfterMaxAttempts() async throws {
+        try await Self.throughProxy(maxAttempts: 3) { client, bucket, proxy in
+            proxy.inject(.error(status: 500, code: "InternalError"), times: 10) { $0.method == .GET }
+            let error = await #expect(throws: S3Error.self) {
+                _ = try await client.getObject(bucket: bucket, key: "missing")
+            }
+            #expect(error?.code == "InternalError")
+            #expect(proxy.injected == 3)
+        }
+    }
+
+    @Test func connectionResetIsRetried() async throws {
+        try await Self.throughProxy { client, bucket, proxy in
+            try await client.putObject(bucket: bucket, key: "r", body: Array(repeating: 1, count: 1000))
+            proxy.inject(.reset, times: 2) { $0.method == .GET }
+            #expect(try await client.getObject(bucket: bucket, key: "r").body.count == 1000)
+            #expect(client.statistics.retries == 2)
+        }
+    }
+
+    @Test func stallPastTheReadTimeoutIsRetried() async throws {
+        try await Self.throughProxy(readTimeout: .milliseconds(500)) { client, bucket, proxy in
+            try await client.putObject(bucket: bucket, key: "s", body: [1, 2, 3])
+            proxy.inject(.delay(.seconds(2))) { $0.method == .HEAD }
+            #expect(try await client.headObject(bucket: bucket, key: "s").contentLength == 3)
+            #expect(client.statistics.retries == 1)
+        }
+    }
+
+    @Test func truncatedBodyAndTruncatedXMLAreRetried() async throws {
+        try await Self.throughProxy { client, bucket, proxy in
+            let body = (0..<100_000).map { UInt8($0 % 255) }
+            try await client.putObject(bucket: bucket, key: "t", body: body)
+            proxy.inject(.truncate) { $0.method == .GET && $0.uri.contains("/t") }
+            #expect(try await client.getObject(bucket: bucket, key: "t").body == body)
+            proxy.inject(.truncate) { $0.uri.contains("list-type=2") }
+            #expect(try await client.listObjectsPage(bucket: bucket).objects.map(\.key) == ["t"])
+            #expect(client.statistics.retries == 2)
+        }
+    }
+
+    @Test func multipartUploadSurvivesPartFailures() async throws {
+        try await Self.throughProxy { client, bucket, proxy in
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("strata-\(UUID().uuidString)").path
+            let data = (0..<(11 * 1024 * 1024)).map { UInt8($0 % 241) }
+            try Data(data).write(to: URL(fileURLWithPath: path))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            var configured = client.configuration.transfer
+            configured.partSize = 5 * 1024 * 1024
+            configured.multipartThreshold = 5 * 1024 * 1024
+            proxy.inject(.error(status: 503, code: "SlowDown"), times: 2) { $0.uri.contains("partNumber=2") }
+            proxy.inject(.reset) { $0.uri.contains("partNumber=3") }
+            let small = try S3Client(configuration: { var c = client.configuration; c.transfer = configured; return c }(),
+                                     credentials: client.credentials, httpClient: client.httpClient, logger: client.logger)
+            let result = try await small.uploadFile(bucket: bucket, key: "mp", path: path)
+            #expect(result.parts == 3)
+            #expect(small.statistics.retries == 3)
+            #expect(try await client.getObject(bucket: bucket, key: "mp").body == data)
+            #expect(try await client.listMultipartUploads(bucket: bucket).isEmpty)
+        }
+    }
+
+    @Test func clockSkewIsCorrectedFromTheServersDate() async throws {
+        let servers = try TestServers.require()
+        let configuration = try TestBucket.configuration(.rgw, servers: servers)
+        try await S3Client.withClient(configuration: configuration, credentials: TestBucket.credentials(servers),
+                                      logger: Logger(label: "skew")) { good in
+            let bucket = TestServers.uniqueBucketName("skew")
+            try await good.createBucket(bucket)
+            defer { Task { try? await good.deleteBucket(bucket) } }
+            let skewed = try S3Client(configuration: configuration, credentials: TestBucket.credentials(servers),
+                                      httpClient: good.httpClient, logger: good.logger,
+                                      now: { Date().addingTimeInterval(-3 * 3600) })
+            #expect(try await skewed.listObjectsPage(bucket: bucket).objects.isEmpty)
+            #expect(skewed.statistics.requests == 2)
+            try await good.deleteBucket(bucket)
+        }
+    }
+}
