@@ -92,7 +92,7 @@ import Testing
          "p.yaml:7:18: unknown storage class 'GLACIER_DEEP' in upload.storage_class, expected one of STANDARD, STANDARD_IA"),
         ("tier warmer", valid + "\ntiers:\n  - {after: 30d, storage_class: GLACIER}\n  - {after: 60d, storage_class: STANDARD_IA}",
          "p.yaml:8:5: tier 60d STANDARD_IA does not follow 30d GLACIER, expected tiers by increasing age, each colder"),
-        ("tier STANDARD", valid + "\ntiers:\n  - {after: 30d, storage_class: STANDARD}", "p.yaml:7:32: tier class STANDARD is not colder than STANDARD"),
+        ("tier STANDARD", valid + "\ntiers:\n  - {after: 30d, storage_class: STANDARD}", "p.yaml:7:33: tier class STANDARD is not colder than STANDARD"),
         ("missing retention", "component: db\nprefix: db/\nlayout: \"db/{time:%s}\"", "p.yaml:1:1: missing key 'retention', expected it in every policy"),
         ("no keep rule", valid.replacingOccurrences(of: "keep_within: 7d", with: "anchor: newest"), "p.yaml:5:3: retention has no keep rule"),
         ("bad anchor", valid + "\n  anchor: oldest", "p.yaml:6:11: anchor is 'oldest', expected newest or now"),
