@@ -57,6 +57,8 @@ let package = Package(
             name: "StrataKit",
             dependencies: [
                 "SigV4", "S3", "Retention",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -13,6 +13,6 @@ struct Strata: AsyncParsableCommand {
             and deletions. See docs/cli.md.
             """,
         version: StrataVersion.current,
-        subcommands: []
+        subcommands: [SweepCommand.self, LintCommand.self]
     )
 }

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import Retention
+import StrataKit
+
+/// `strata lint [DIR]`: validates the policies and reports cost and tiering findings.
+struct LintCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lint",
+        abstract: "Check policies: syntax and semantics (file:line:column), then cost and tiering findings.",
+        discussion: "Exit code 2 when a policy is invalid or a finding is an error; warnings and info exit 0.")
+
+    @Argument(help: "Policy directory (default: --policies, strata.yaml, or ./policies).")
+    var directory: String?
+
+    @Option(help: "A pricing YAML overriding the built-in us-east-1 list prices.")
+    var pricing: String?
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let settings = try connection.settings()
+            let policies = try PolicyDirectory.load(directory ?? settings.policiesDirectory)
+            var table = PricingTable.usEast1
+            if let pricing {
+                guard let data = FileManager.default.contents(atPath: pricing) else {
+                    throw StrataError(.configuration, "\(pricing): cannot read the pricing file")
+                }
+                do {
+                    table = try PricingTable.load(yaml: String(decoding: data, as: UTF8.self), path: pricing)
+                } catch let error as PolicyErrors {
+                    throw StrataError(.configuration, error.description)
+                }
+            }
+            let findings = Lint(policies: policies, pricing: table).run()
+            if output.json {
+                emit(String(decoding: try JSONCoding.encoder.encode(findings), as: UTF8.self))
+            } else {
+                emit("\(policies.policies.count) policies valid: \(policies.policies.map(\.component).joined(separator: ", "))")
+                for finding in findings { emit(finding.description) }
+            }
+            if findings.contains(where: { $0.severity == .error }) {
+                throw StrataError(.configuration, "lint found errors")
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Retention
+import StrataKit
+
+/// `strata sweep`: plan (and with `--apply`, carry out) transitions and deletions.
+struct SweepCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Plan retention and tiering for the bucket; with --apply, carry the plan out.",
+        discussion: """
+            Without --apply nothing changes: the plan is printed (a table, or --json). With --apply \
+            the sweep takes the bucket's lock, journals the plan under .strata/journal/, moves objects \
+            to colder classes, re-lists and deletes only what a fresh plan still expires, and aborts \
+            stale uploads. Exit codes: 0 ok, 1 failure, 2 usage/config, 3 blocked by a guard, 4 lock held.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .customLong("component"), help: "Only this component (repeatable).")
+    var components: [String] = []
+
+    @Option(help: "Plan as of this time (ISO 8601), for reproducible runs. Default: now.")
+    var now: String?
+
+    @Flag(help: "Carry the plan out. Without it, nothing changes.")
+    var apply = false
+
+    @Flag(help: "Delete even when a guard (max_delete_fraction) blocks a component.")
+    var force = false
+
+    @Option(help: "Write the journal to this local directory instead of the bucket's .strata/journal/.")
+    var journal: String?
+
+    @Option(name: .customLong("lock-ttl"), help: "Seconds after which a sweep lock left by a dead process may be taken over.")
+    var lockTTL: Int = 3600
+
+    @Flag(help: "List every set in the table (default: the newest and oldest few per component).")
+    var all = false
+
+    @Option(name: .customLong("metrics-textfile"), help: "Also write Prometheus metrics to this file (atomically).")
+    var metricsTextfile: String?
+
+    func run() async throws {
+        try await runReportingErrors {
+            let settings = try connection.settings()
+            let logger = output.logger()
+            let instant = try now.map { try parseInstant($0, option: "--now") } ?? Date()
+            let options = PlanOptions(force: force, components: components.isEmpty ? nil : Set(components))
+            let environment = ProcessInfo.processInfo.environment
+            try await StrataContext.with(settings: settings, environment: environment, logger: logger) { context in
+                let sweep = Sweep(context: context, options: options, now: instant,
+                                  journal: journal.map { .directory($0) } ?? .bucket,
+                                  lockTTL: TimeInterval(lockTTL))
+                let result = try await sweep.run(apply: apply)
+                if output.json {
+                    emit(String(decoding: try result.plan.jsonData(), as: UTF8.self))
+                } else {
+                    emit(PlanTable.render(result.plan, maxSetsPerComponent: all ? nil : 12))
+                    if let outcome = result.outcome {
+                        emit("applied: \(outcome.done.transitions) transitions, \(outcome.done.deletes) deletions, \(outcome.done.aborts) aborted uploads, \(outcome.done.skipped) deletions skipped (no longer planned)")
+                        for failure in outcome.failures { emit("failed: \(failure)") }
+                    } else {
+                        emit("dry run: nothing changed (use --apply to carry out \(result.plan.actions.count) actions)")
+                    }
+                }
+                if let metricsTextfile {
+                    try MetricsTextfile.write(MetricsTextfile.render(plan: result.plan, outcome: result.outcome,
+                                                                    sweptAt: context.now()), to: metricsTextfile)
+                }
+                if let outcome = result.outcome, !outcome.failures.isEmpty {
+                    throw StrataError(.failure, "\(outcome.failures.count) actions failed (see above and the journal)")
+                }
+                if !result.plan.blockedComponents.isEmpty {
+                    let names = result.plan.blockedComponents.map(\.component)
+                    throw StrataError(.blockedByGuard, "deletions blocked by max_delete_fraction for \(names.joined(separator: ", ")) (see GUARD lines above); check the plan, then rerun with --force")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+import Retention
+import S3
+
+/// Builds the planner's ``Inventory`` from the bucket: every object (or, in a versioned
+/// bucket, every version and delete marker) under the policies' prefixes, and the incomplete
+/// multipart uploads there.
+public struct InventoryBuilder: Sendable {
+    /// The context to list through.
+    public let context: StrataContext
+
+    /// Creates a builder.
+    public init(context: StrataContext) { self.context = context }
+
+    /// Lists the bucket under each policy's prefix (only `components`, when given).
+    public func build(policies: [Policy]) async throws -> Inventory {
+        let client = context.client
+        let bucket = context.bucket
+        let versioned = try await Self.isVersioned(client: client, bucket: bucket)
+        var objects: [InventoryObject] = []
+        var uploads: [MultipartUploadRecord] = []
+        for policy in policies {
+            if versioned {
+                for try await page in client.listObjectVersions(bucket: bucket, prefix: policy.prefix) {
+                    objects += page.versions.map(Self.object(from:))
+                }
+            } else {
+                for try await page in client.listObjects(bucket: bucket, prefix: policy.prefix) {
+                    objects += page.objects.map(Self.object(from:))
+                }
+            }
+            uploads += try await client.listMultipartUploads(bucket: bucket, prefix: policy.prefix).map {
+                MultipartUploadRecord(key: $0.key, uploadID: $0.uploadID, initiated: $0.initiated)
+            }
+        }
+        context.logger.info("listed bucket", metadata: [
+            "bucket": "\(bucket)", "objects": "\(objects.count)", "uploads": "\(uploads.count)",
+            "versioned": "\(versioned)"])
+        return Inventory(objects: objects, uploads: uploads)
+    }
+
+    /// Whether versioning is (or was) on: then deletes must name versions to free storage.
+    static func isVersioned(client: S3Client, bucket: String) async throws -> Bool {
+        let status = try await client.getBucketVersioning(bucket)
+        return status == "Enabled" || status == "Suspended"
+    }
+
+    static func object(from summary: ObjectSummary) -> InventoryObject {
+        InventoryObject(key: summary.key, size: summary.size, lastModified: summary.lastModified,
+                        storageClass: StorageClass(rawValue: summary.storageClass), eTag: summary.eTag,
+                        versionID: nil, isLatest: true, isDeleteMarker: false, tags: nil, objectLock: nil)
+    }
+
+    static func object(from version: ObjectVersion) -> InventoryObject {
+        InventoryObject(key: version.key, size: version.size, lastModified: version.lastModified,
+                        storageClass: StorageClass(rawValue: version.storageClass), eTag: version.eTag,
+                        versionID: version.versionID, isLatest: version.isLatest,
+                        isDeleteMarker: version.isDeleteMarker, tags: nil, objectLock: nil)
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Logging
+import Retention
+import S3
+
+/// Lists the bucket, fetches what the planner needs, and plans: the one path from S3 to a
+/// ``Plan`` that `sweep`, `audit` and `metrics` share.
+///
+/// Tags (`strata-hold`) and object-lock state cost one request per object, so they are fetched
+/// only for the objects a first plan would delete; the bucket is then planned again with them.
+/// Holds and locks can only keep more, so the second plan deletes a subset of the first.
+public struct PlanMaker: Sendable {
+    /// Where to list.
+    public let context: StrataContext
+    /// Prices for the cost figures.
+    public let pricing: PricingTable
+    /// Force and component filter.
+    public let options: PlanOptions
+    /// Requests in flight while fetching tags and lock state.
+    public var concurrency = 16
+
+    /// Creates a plan maker.
+    public init(context: StrataContext, pricing: PricingTable = .usEast1, options: PlanOptions = PlanOptions()) {
+        self.context = context
+        self.pricing = pricing
+        self.options = options
+    }
+
+    /// A plan of the bucket as it is now, for the instant `now`.
+    public func makePlan(now: Date) async throws -> (plan: Plan, inventory: Inventory) {
+        let policies = try context.requirePolicies()
+        if let wanted = options.components {
+            let unknown = wanted.subtracting(policies.policies.map(\.component))
+            if !unknown.isEmpty {
+                throw StrataError(.configuration, "unknown component \(unknown.sorted().joined(separator: ", ")); expected one of \(policies.policies.map(\.component).joined(separator: ", "))")
+            }
+        }
+        let selected = policies.policies.filter { options.components?.contains($0.component) ?? true }
+        var inventory = try await InventoryBuilder(context: context).build(policies: selected)
+        let planner = Planner(policies: policies, pricing: pricing, options: options)
+        let documents = try await fetchDocuments(planner.documentsNeeded(inventory: inventory))
+        let versioned = inventory.objects.contains { $0.versionID != nil }
+        var plan = planner.plan(inventory: inventory, now: now, documents: documents)
+        var enriched = Set<ObjectRef>()
+        // Each round fetches tags/locks of objects the plan would delete and were not checked.
+        for _ in 0..<4 {
+            let pending = Set(plan.actions.compactMap { action -> ObjectRef? in
+                if case .delete(let key, let version, _) = action { return ObjectRef(key: key, versionID: version) }
+                return nil
+            }).subtracting(enriched)
+            if pending.isEmpty { break }
+            let details = try await fetchDetails(Array(pending), versioned: versioned)
+            for index in inventory.objects.indices {
+                let ref = ObjectRef(key: inventory.objects[index].key, versionID: inventory.objects[index].versionID)
+                if let detail = details[ref] {
+                    inventory.objects[index].tags = detail.tags
+                    inventory.objects[index].objectLock = detail.lock
+                }
+            }
+            enriched.formUnion(pending)
+            plan = planner.plan(inventory: inventory, now: now, documents: documents)
+        }
+        return (plan, inventory)
+    }
+
+    /// Identifies one object version.
+    struct ObjectRef: Hashable, Sendable {
+        var key: String
+        var versionID: String?
+    }
+
+    struct Detail: Sendable {
+        var tags: [String: String]
+        var lock: ObjectLockState?
+    }
+
+    private func fetchDocuments(_ keys: [String]) async throws -> [String: String] {
+        var documents: [String: String] = [:]
+        for key in keys {
+            do {
+                let object = try await context.client.getObject(bucket: context.bucket, key: key)
+                documents[key] = String(decoding: object.body, as: UTF8.self)
+            } catch let error as S3Error where error.status == 404 {
+                context.logger.warning("document missing; planning conservatively", metadata: ["key": "\(key)"])
+            }
+        }
+        return documents
+    }
+
+    private func fetchDetails(_ refs: [ObjectRef], versioned: Bool) async throws -> [ObjectRef: Detail] {
+        let client = context.client
+        let bucket = context.bucket
+        return try await withThrowingTaskGroup(of: (ObjectRef, Detail?).self) { group in
+            var results: [ObjectRef: Detail] = [:]
+            var next = 0
+            func add(_ ref: ObjectRef) {
+                group.addTask {
+                    do {
+                        let tags = try await client.getObjectTagging(bucket: bucket, key: ref.key, versionID: ref.versionID)
+                        var lock: ObjectLockState?
+                        if versioned {
+                            let head = try await client.headObject(bucket: bucket, key: ref.key, versionID: ref.versionID)
+                            if head.objectLockMode != nil || head.legalHold {
+                                lock = ObjectLockState(mode: head.objectLockMode.flatMap(ObjectLockState.Mode.init(rawValue:)),
+                                                       retainUntil: head.objectLockRetainUntil, legalHold: head.legalHold)
+                            }
+                        }
+                        return (ref, Detail(tags: tags, lock: lock))
+                    } catch let error as S3Error where error.status == 404 {
+                        return (ref, nil)  // gone since the listing: nothing to protect
+                    }
+                }
+            }
+            while next < min(concurrency, refs.count) { add(refs[next]); next += 1 }
+            while let (ref, detail) = try await group.next() {
+                if let detail { results[ref] = detail }
+                if next < refs.count { add(refs[next]); next += 1 }
+            }
+            return results
+        }
+    }
+}

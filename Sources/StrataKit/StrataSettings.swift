@@ -1,0 +1,113 @@
+import Foundation
+import Yams
+
+/// Where Strata works: bucket, endpoint, region, profile and policy directory, resolved from
+/// (highest first) command-line flags, `strata.yaml`, and the aws cli's environment variables.
+public struct StrataSettings: Sendable, Hashable {
+    /// The bucket holding the backups.
+    public var bucket: String?
+    /// Custom S3 endpoint (RGW, MinIO); AWS when `nil`.
+    public var endpointURL: String?
+    /// Region to sign for.
+    public var region: String
+    /// Shared-config profile for credentials.
+    public var profile: String?
+    /// Directory of policy files.
+    public var policiesDirectory: String
+    /// Allow plain http to a non-loopback endpoint.
+    public var allowInsecureHTTP: Bool
+    /// Skip TLS verification (test servers with self-signed certificates only).
+    public var insecureSkipTLSVerify: Bool
+
+    /// The keys `strata.yaml` may hold.
+    public static let fileKeys: Set<String> = ["bucket", "endpoint_url", "region", "profile", "policies",
+                                               "allow_insecure_http", "insecure_skip_tls_verify"]
+
+    /// Flags as given on the command line (`nil` = not given).
+    public struct Flags: Sendable, Hashable {
+        /// `--bucket`.
+        public var bucket: String?
+        /// `--endpoint-url`.
+        public var endpointURL: String?
+        /// `--region`.
+        public var region: String?
+        /// `--profile`.
+        public var profile: String?
+        /// `--policies`.
+        public var policies: String?
+        /// `--config`.
+        public var configFile: String?
+        /// `--allow-insecure-http`.
+        public var allowInsecureHTTP: Bool
+        /// Creates flags.
+        public init(bucket: String? = nil, endpointURL: String? = nil, region: String? = nil, profile: String? = nil,
+                    policies: String? = nil, configFile: String? = nil, allowInsecureHTTP: Bool = false) {
+            self.bucket = bucket
+            self.endpointURL = endpointURL
+            self.region = region
+            self.profile = profile
+            self.policies = policies
+            self.configFile = configFile
+            self.allowInsecureHTTP = allowInsecureHTTP
+        }
+    }
+
+    /// Resolves settings. `strata.yaml` is read from `flags.configFile`, else `./strata.yaml`
+    /// when it exists; an unknown key or wrong type there is a configuration error naming the line.
+    public static func resolve(flags: Flags, environment: [String: String]) throws -> StrataSettings {
+        var file: [String: String] = [:]
+        let configPath = flags.configFile ?? (FileManager.default.fileExists(atPath: "strata.yaml") ? "strata.yaml" : nil)
+        if let configPath { file = try readFile(configPath) }
+        func pick(_ flag: String?, _ key: String, _ env: [String]) -> String? {
+            if let flag, !flag.isEmpty { return flag }
+            if let value = file[key], !value.isEmpty { return value }
+            for name in env { if let value = environment[name], !value.isEmpty { return value } }
+            return nil
+        }
+        return StrataSettings(
+            bucket: pick(flags.bucket, "bucket", ["STRATA_BUCKET"]),
+            endpointURL: pick(flags.endpointURL, "endpoint_url", ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]),
+            region: pick(flags.region, "region", ["AWS_REGION", "AWS_DEFAULT_REGION"]) ?? "us-east-1",
+            profile: pick(flags.profile, "profile", []),
+            policiesDirectory: pick(flags.policies, "policies", ["STRATA_POLICIES"]) ?? "policies",
+            allowInsecureHTTP: flags.allowInsecureHTTP || file["allow_insecure_http"] == "true",
+            insecureSkipTLSVerify: file["insecure_skip_tls_verify"] == "true")
+    }
+
+    /// The bucket, or a configuration error saying how to name one.
+    public func requireBucket() throws -> String {
+        guard let bucket else {
+            throw StrataError(.configuration, "no bucket: pass --bucket NAME, set bucket: in strata.yaml, or export STRATA_BUCKET")
+        }
+        return bucket
+    }
+
+    static func readFile(_ path: String) throws -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw StrataError(.configuration, "\(path): cannot read the configuration file")
+        }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw StrataError(.configuration, "\(path): not valid YAML: \(error)")
+        }
+        guard let node else { return [:] }
+        guard let mapping = node.mapping else {
+            throw StrataError(.configuration, "\(path):\(node.mark?.line ?? 1):\(node.mark?.column ?? 1): expected a mapping of settings (\(fileKeys.sorted().joined(separator: ", ")))")
+        }
+        var values: [String: String] = [:]
+        for (keyNode, valueNode) in mapping {
+            let key = keyNode.string ?? ""
+            let where_ = "\(path):\(keyNode.mark?.line ?? 0):\(keyNode.mark?.column ?? 0)"
+            guard fileKeys.contains(key) else {
+                throw StrataError(.configuration, "\(where_): unknown setting '\(key)', expected one of \(fileKeys.sorted().joined(separator: ", "))")
+            }
+            guard let scalar = valueNode.scalar?.string else {
+                throw StrataError(.configuration, "\(where_): '\(key)' must be a single value")
+            }
+            values[key] = scalar
+        }
+        return values
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import Retention
+
+/// One sweep: plan the bucket and, when applying, take the lock, journal and execute.
+/// The library entry point behind `strata sweep`.
+public struct Sweep: Sendable {
+    /// Where to work.
+    public let context: StrataContext
+    /// Force and component filter.
+    public let options: PlanOptions
+    /// The instant planned for.
+    public let now: Date
+    /// Where the journal goes.
+    public let journal: SweepJournal.Location
+    /// Lock lifetime.
+    public let lockTTL: TimeInterval
+    /// Executor settings (batch size, test hooks).
+    public var executor: SweepExecutor
+
+    /// Creates a sweep.
+    public init(context: StrataContext, options: PlanOptions, now: Date, journal: SweepJournal.Location = .bucket,
+                lockTTL: TimeInterval = 3600) {
+        self.context = context
+        self.options = options
+        self.now = now
+        self.journal = journal
+        self.lockTTL = lockTTL
+        self.executor = SweepExecutor(context: context)
+    }
+
+    /// The plan, and what applying it did (`nil` for a dry run).
+    public struct Result: Sendable {
+        /// The plan that was made (and applied, if applying).
+        public var plan: Plan
+        /// What was done.
+        public var outcome: SweepOutcome?
+    }
+
+    /// Plans, and applies when `apply` is set.
+    public func run(apply: Bool) async throws -> Result {
+        let maker = PlanMaker(context: context, options: options)
+        guard apply else {
+            return Result(plan: try await maker.makePlan(now: now).plan, outcome: nil)
+        }
+        let runID = SweepJournal.newRunID(now: context.now())
+        let lock = try await SweepLock.acquire(context: context, runID: runID, ttl: lockTTL)
+        do {
+            let writer = SweepJournal(context: context, location: journal)
+            if let previous = try await writer.lastUnfinished() {
+                context.logger.notice("previous sweep did not finish; this one converges on the same plan",
+                                      metadata: ["run_id": "\(previous.runID)", "status": "\(previous.status)"])
+            }
+            let plan = try await maker.makePlan(now: now).plan
+            let now = self.now
+            let outcome = try await executor.apply(plan: plan, runID: runID, journal: writer) {
+                try await maker.makePlan(now: now).plan
+            }
+            await lock.release()
+            return Result(plan: plan, outcome: outcome)
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Logging
+import Retention
+import S3
+
+/// What a sweep did.
+public struct SweepOutcome: Sendable {
+    /// Actions carried out.
+    public var done: SweepJournal.Counts
+    /// Per-object failures, one line each (the sweep goes on past them).
+    public var failures: [String]
+    /// Components whose deletions a guard blocked.
+    public var blocked: [GuardFinding]
+}
+
+/// Carries out a plan against the bucket, in the order that keeps backups safe:
+/// transitions first (each an atomic in-place copy), then deletions, but only those a fresh
+/// listing and plan still agree on, in batches of at most 1,000, then stale uploads.
+///
+/// Every step is idempotent: a sweep killed at any point and run again plans from what the
+/// bucket then holds and finishes the same work, never more.
+public struct SweepExecutor: Sendable {
+    /// Where to act.
+    public let context: StrataContext
+    /// Copies in flight at once.
+    public var transitionConcurrency = 8
+    /// Keys per DeleteObjects request (S3's maximum is 1,000).
+    public var deleteBatchSize = 1000
+    /// Test hook: called after each step with its name (`transition`, `delete-batch`), so tests
+    /// can stop a sweep at a chosen point.
+    public var afterStep: (@Sendable (String) async -> Void)?
+
+    /// Creates an executor.
+    public init(context: StrataContext) { self.context = context }
+
+    /// Applies `plan`. `replan` lists the bucket again and plans for the same instant; only the
+    /// deletions both plans contain are made.
+    public func apply(plan: Plan, runID: String, journal: SweepJournal,
+                      replan: @Sendable () async throws -> Plan) async throws -> SweepOutcome {
+        var entry = SweepJournal.Entry(runID: runID, strataVersion: StrataVersion.current, planTime: plan.generatedAt,
+                                       startedAt: context.now(), status: "planned", actions: plan.actions,
+                                       done: .init(), failures: [])
+        try await journal.write(entry)
+
+        entry.status = "transitioning"
+        try await journal.write(entry)
+        let transitions: [(String, StorageClass)] = plan.actions.compactMap {
+            if case .transition(let key, _, let to, _) = $0 { return (key, to) }
+            return nil
+        }
+        let (moved, transitionFailures) = await transition(transitions)
+        entry.done.transitions = moved
+        entry.failures += transitionFailures
+
+        entry.status = "deleting"
+        try await journal.write(entry)
+        let fresh = try await replan()
+        let confirmed = Set(fresh.actions.compactMap(Self.deletion))
+        var deletions: [ObjectIdentifier] = []
+        for action in plan.actions {
+            guard let id = Self.deletion(action) else { continue }
+            if confirmed.contains(id) { deletions.append(id) } else { entry.done.skipped += 1 }
+        }
+        for start in stride(from: 0, to: deletions.count, by: deleteBatchSize) {
+            let batch = Array(deletions[start..<min(start + deleteBatchSize, deletions.count)])
+            let result = try await context.client.deleteObjects(bucket: context.bucket, objects: batch)
+            entry.done.deletes += result.deleted.count
+            entry.failures += result.failures.map { "delete \($0.description)" }
+            try await journal.write(entry)
+            await afterStep?("delete-batch")
+        }
+
+        for action in plan.actions {
+            guard case .abortUpload(let key, let uploadID, _) = action else { continue }
+            do {
+                try await context.client.abortMultipartUpload(bucket: context.bucket, key: key, uploadID: uploadID)
+                entry.done.aborts += 1
+            } catch {
+                entry.failures.append("abort \(key) (upload \(uploadID)): \(error)")
+            }
+        }
+        entry.status = entry.failures.isEmpty ? "completed" : "failed"
+        entry.finishedAt = context.now()
+        try await journal.write(entry)
+        return SweepOutcome(done: entry.done, failures: entry.failures, blocked: plan.blockedComponents)
+    }
+
+    /// The object a delete action removes. In a versioned bucket the planner names versions;
+    /// a delete without one would only add a delete marker.
+    static func deletion(_ action: PlanAction) -> ObjectIdentifier? {
+        guard case .delete(let key, let version, _) = action else { return nil }
+        return ObjectIdentifier(key: key, versionID: version)
+    }
+
+    private func transition(_ items: [(String, StorageClass)]) async -> (Int, [String]) {
+        let client = context.client
+        let bucket = context.bucket
+        let hook = afterStep
+        return await withTaskGroup(of: String?.self) { group in
+            var next = 0
+            var moved = 0
+            var failures: [String] = []
+            func add(_ item: (String, StorageClass)) {
+                group.addTask {
+                    do {
+                        guard let head = try await client.headObjectIfExists(bucket: bucket, key: item.0) else { return nil }
+                        // Already there (a re-run after a crash): nothing to do.
+                        if StorageClass(rawValue: head.storageClass) == item.1 { return nil }
+                        try await client.transition(bucket: bucket, key: item.0, to: item.1.rawValue, head: head)
+                        await hook?("transition")
+                        return nil
+                    } catch {
+                        return "transition \(item.0) to \(item.1): \(error)"
+                    }
+                }
+            }
+            while next < min(transitionConcurrency, items.count) { add(items[next]); next += 1 }
+            while let result = await group.next() {
+                if let failure = result { failures.append(failure) } else { moved += 1 }
+                if next < items.count { add(items[next]); next += 1 }
+            }
+            return (moved, failures)
+        }
+    }
+}

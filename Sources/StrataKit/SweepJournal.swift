@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import Retention
+import S3
+
+/// The record of one sweep, written before it acts and updated as it goes: what it planned,
+/// what it did, what failed. Kept in the bucket under `.strata/journal/` (or in a local
+/// directory), it tells an operator what an interrupted sweep had done; the next sweep plans
+/// afresh from the bucket and converges on the same end state.
+public struct SweepJournal: Sendable {
+    /// The journal document.
+    public struct Entry: Codable, Sendable {
+        /// Run id (sortable: time then random).
+        public var runID: String
+        /// Strata version that ran.
+        public var strataVersion: String
+        /// The instant the plan was made for (`--now`).
+        public var planTime: Date
+        /// Wall-clock start.
+        public var startedAt: Date
+        /// `planned`, `transitioning`, `deleting`, `completed`, `failed`.
+        public var status: String
+        /// The actions planned.
+        public var actions: [PlanAction]
+        /// Actions done so far.
+        public var done: Counts
+        /// Failures, one line each.
+        public var failures: [String]
+        /// When it finished, if it did.
+        public var finishedAt: Date?
+    }
+
+    /// Counts of actions carried out.
+    public struct Counts: Codable, Sendable, Hashable {
+        /// Objects moved to a colder class.
+        public var transitions = 0
+        /// Objects (or versions) deleted.
+        public var deletes = 0
+        /// Multipart uploads aborted.
+        public var aborts = 0
+        /// Deletes skipped because the fresh listing no longer agreed.
+        public var skipped = 0
+    }
+
+    /// Where journals go.
+    public enum Location: Sendable, Hashable {
+        /// `.strata/journal/<run>.json` in the bucket.
+        case bucket
+        /// `<directory>/<run>.json` on local disk.
+        case directory(String)
+    }
+
+    let context: StrataContext
+    let location: Location
+
+    /// A journal writer.
+    public init(context: StrataContext, location: Location) {
+        self.context = context
+        self.location = location
+    }
+
+    /// A new sortable run id: `20261125T100000Z-1a2b3c4d`.
+    public static func newRunID(now: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return "\(formatter.string(from: now))-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+    }
+
+    /// Writes `entry` (replacing the previous state of the same run), atomically in either location.
+    public func write(_ entry: Entry) async throws {
+        let data = try JSONCoding.encoder.encode(entry)
+        switch location {
+        case .bucket:
+            try await context.client.putObject(bucket: context.bucket, key: StrataPaths.journalPrefix + entry.runID + ".json",
+                                               body: Array(data), options: PutOptions(contentType: "application/json"))
+        case .directory(let directory):
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let url = URL(fileURLWithPath: directory).appendingPathComponent(entry.runID + ".json")
+            try data.write(to: url, options: .atomic)
+        }
+    }
+
+    /// The most recent journal entry in the bucket that did not complete, if any.
+    public func lastUnfinished() async throws -> Entry? {
+        switch location {
+        case .bucket:
+            var keys: [String] = []
+            for try await page in context.client.listObjects(bucket: context.bucket, prefix: StrataPaths.journalPrefix) {
+                keys += page.objects.map(\.key)
+            }
+            guard let last = keys.max() else { return nil }
+            let object = try await context.client.getObject(bucket: context.bucket, key: last)
+            let entry = try? JSONCoding.decoder.decode(Entry.self, from: Data(object.body))
+            return entry?.status == "completed" ? nil : entry
+        case .directory(let directory):
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            guard let last = names.filter({ $0.hasSuffix(".json") }).max(),
+                  let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(last)),
+                  let entry = try? JSONCoding.decoder.decode(Entry.self, from: data) else { return nil }
+            return entry.status == "completed" ? nil : entry
+        }
+    }
+}
