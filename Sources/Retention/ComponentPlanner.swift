@@ -11,7 +11,9 @@ struct ComponentPlanner {
     let pricing: PricingTable
     let force: Bool
 
-    func plan() -> (ComponentPlan, [PlanAction]) {
+    /// Plans the component, appending its actions to `actions` in a deterministic order: sets by
+    /// series and time, each set's objects by key and version; then WAL by key; then aborts.
+    func plan(into actions: inout [PlanAction]) -> ComponentPlan {
         var warnings: [String] = []
         let grouping: SetGrouping
         switch policy.layout {
@@ -79,12 +81,11 @@ struct ComponentPlanner {
         }
 
         // Actions and per-set results.
-        var actions: [PlanAction] = []
         var totals = PlanTotals()
-        var deleted = Set<Int>()
+        var deleted = [Bool](repeating: false, count: objects.count)
         var moved: [Int: StorageClass] = [:]
         func delete(_ index: Int, _ reason: String) {
-            deleted.insert(index)
+            deleted[index] = true
             actions.append(.delete(key: objects[index].key, versionID: objects[index].versionID, reason: reason))
             totals.deletes += 1
             totals.deleteBytes += objects[index].size
@@ -95,10 +96,11 @@ struct ComponentPlanner {
             let verdict = verdicts[i]
             let keep = !verdict.reasons.isEmpty
             var target: StorageClass? = nil
+            let ordered = set.current.sorted { objects[$0].key < objects[$1].key }
             if keep, let tier = tiers.target(ageSeconds: now - set.epoch, now: now, expiry: verdict.expiry) {
                 target = tier.storageClass
                 let reason = "tier after \(tier.after): \(tier.storageClass) (set \(set.id) is \(Self.days(now - set.epoch)) old)"
-                for index in set.current where !pg.isManifest(objects[index].key) {
+                for index in ordered where !pg.isManifest(objects[index].key) {
                     let object = objects[index]
                     guard TierSelector.shouldMove(size: object.size, from: object.storageClass, to: tier.storageClass) else { continue }
                     actions.append(.transition(key: object.key, from: object.storageClass, to: tier.storageClass, reason: reason))
@@ -108,7 +110,8 @@ struct ComponentPlanner {
                 }
             } else if !keep && !blocked {
                 let reason = "set \(set.id) expired: kept by no rule of \(policy.sourcePath)"
-                for index in set.current + set.versions { delete(index, reason) }
+                let all = set.versions.isEmpty ? ordered : (set.current + set.versions).sorted(by: keyOrder)
+                for index in all { delete(index, reason) }
             }
             let expiry: Date? = keep
                 ? verdict.expiry.flatMap { $0 == KeepEvaluator.indefinite ? nil : Date(timeIntervalSince1970: TimeInterval($0)) }
@@ -121,11 +124,11 @@ struct ComponentPlanner {
                 targetClass: target.flatMap { t in classes.contains(where: { ($0.coldness ?? 99) < (t.coldness ?? 0) }) ? t : nil },
                 projectedExpiry: expiry, objectCount: set.current.count,
                 bytes: set.current.reduce(0) { $0 + objects[$1].size },
-                members: set.current.map { objects[$0].key }.sorted()))
+                members: ordered.map { objects[$0].key }))
         }
         if !blocked {
             let reason = "WAL outside the ranges kept sets need (\(policy.sourcePath))"
-            for index in walDeletes { delete(index, reason) }
+            for index in walDeletes.sorted(by: keyOrder) { delete(index, reason) }
             if !expiring.isEmpty, case .pgbackrest(let stanza) = policy.layout {
                 let labels = expiring.map { sets[$0].id }.sorted()
                 warnings.append("backup.info still lists \(labels.count) deleted set(s) until pgBackRest's next expire; run `pgbackrest --stanza=\(stanza) expire --set=<label>` or any backup to refresh it (\(labels.prefix(3).joined(separator: ", "))\(labels.count > 3 ? ", ..." : ""))")
@@ -136,11 +139,10 @@ struct ComponentPlanner {
             warnings.append("pgBackRest reads \(objects[index].key) but it is in \(objects[index].storageClass), expected STANDARD; not moved by this plan")
         }
         let abortBefore = now - policy.abortIncompleteAfter.seconds
-        for upload in uploads where Int64(upload.initiated.timeIntervalSince1970) < abortBefore {
+        for upload in uploads.sorted(by: { ($0.key, $0.uploadID) < ($1.key, $1.uploadID) }) where Int64(upload.initiated.timeIntervalSince1970) < abortBefore {
             actions.append(.abortUpload(key: upload.key, uploadID: upload.uploadID,
                 reason: "incomplete upload started \(CivilTime.iso8601(Int64(upload.initiated.timeIntervalSince1970))), older than abort_incomplete_after \(policy.abortIncompleteAfter)"))
         }
-        actions.sort { $0.sortKey < $1.sortKey }
 
         let cost = CostModel(pricing: pricing, now: now).cost(objects: objects, indices: indices, deleted: deleted, moved: moved)
         var byClass: [StorageClass: PlanTotals.ClassTotal] = [:]
@@ -159,7 +161,12 @@ struct ComponentPlanner {
         let component = ComponentPlan(
             component: policy.component, policyFile: policy.sourcePath, sets: planSets, guards: guards,
             warnings: warnings.sorted(), unrecognizedKeys: grouping.unrecognized.sorted(), totals: totals, cost: cost)
-        return (component, actions)
+        return component
+    }
+
+    private func keyOrder(_ a: Int, _ b: Int) -> Bool {
+        let l = objects[a], r = objects[b]
+        return l.key != r.key ? l.key < r.key : (l.versionID ?? "") < (r.versionID ?? "")
     }
 
     private func candidate(for set: SetRecord) -> KeepEvaluator.Candidate {

@@ -6,47 +6,56 @@ struct CostModel {
     let pricing: PricingTable
     let now: Int64
 
-    private struct Tally {
-        var before: [StorageClass: Int64] = [:]
-        var after: [StorageClass: Int64] = [:]
-        var transitions: [StorageClass: Int] = [:]
-        /// Billable KiB x hours of minimum duration left, per class left early.
-        var early: [StorageClass: Int64] = [:]
+    /// Integer sums per class. Known classes use fixed slots (no hashing per object); names the
+    /// module does not know go to a dictionary.
+    private struct Sums {
+        var known = [Int64](repeating: 0, count: StorageClass.known.count)
+        var other: [String: Int64] = [:]
+
+        mutating func add(_ storageClass: StorageClass, _ value: Int64) {
+            if let slot = storageClass.knownIndex { known[slot] += value } else { other[storageClass.rawValue, default: 0] += value }
+        }
+
+        var entries: [(StorageClass, Int64)] {
+            zip(StorageClass.known, known).filter { $0.1 != 0 } + other.sorted { $0.key < $1.key }.map { (StorageClass(rawValue: $0.key), $0.value) }
+        }
     }
 
     /// `deleted` and `moved` are inventory indices the plan deletes or transitions.
-    func cost(objects: [InventoryObject], indices: [Int], deleted: Set<Int>, moved: [Int: StorageClass]) -> PlanCost {
-        var tally = Tally()
+    func cost(objects: [InventoryObject], indices: [Int], deleted: [Bool], moved: [Int: StorageClass]) -> PlanCost {
+        var before = Sums(), after = Sums(), transitions = Sums(), early = Sums()
+        let minimumHours = StorageClass.known.map { Int64(pricing.price($0).minimumDays) * 24 }
         for index in indices {
             let object = objects[index]
             guard !object.isDeleteMarker else { continue }
             let current = object.storageClass
             let billable = pricing.billableBytes(object.size, in: current)
-            tally.before[current, default: 0] += billable
-            let leaving = deleted.contains(index) || moved[index] != nil
-            if leaving {
-                let minimumHours = Int64(pricing.price(current).minimumDays) * 24
+            before.add(current, billable)
+            let target = moved.isEmpty ? nil : moved[index]
+            if deleted[index] || target != nil {
+                // Billable KiB x hours of minimum duration left in the class being left.
+                let minimum = current.knownIndex.map { minimumHours[$0] } ?? Int64(pricing.price(current).minimumDays) * 24
                 let ageHours = (now - Int64(object.lastModified.timeIntervalSince1970)) / 3_600
-                if ageHours < minimumHours { tally.early[current, default: 0] += (billable / 1_024) * (minimumHours - ageHours) }
+                if ageHours < minimum { early.add(current, (billable / 1_024) * (minimum - ageHours)) }
             }
-            if deleted.contains(index) { continue }
-            if let target = moved[index] {
-                tally.after[target, default: 0] += pricing.billableBytes(object.size, in: target)
-                tally.transitions[target, default: 0] += 1
+            if deleted[index] { continue }
+            if let target {
+                after.add(target, pricing.billableBytes(object.size, in: target))
+                transitions.add(target, 1)
             } else {
-                tally.after[current, default: 0] += billable
+                after.add(current, billable)
             }
         }
         var cost = PlanCost()
         func monthly(_ bytes: Int64, _ storageClass: StorageClass) -> Double {
             Double(bytes) / PricingTable.bytesPerGB * pricing.price(storageClass).storagePerGBMonth
         }
-        for (storageClass, bytes) in tally.before.sorted(by: { $0.key < $1.key }) { cost.monthlyBefore += monthly(bytes, storageClass) }
-        for (storageClass, bytes) in tally.after.sorted(by: { $0.key < $1.key }) { cost.monthlyAfter += monthly(bytes, storageClass) }
-        for (storageClass, count) in tally.transitions.sorted(by: { $0.key < $1.key }) {
+        for (storageClass, bytes) in before.entries { cost.monthlyBefore += monthly(bytes, storageClass) }
+        for (storageClass, bytes) in after.entries { cost.monthlyAfter += monthly(bytes, storageClass) }
+        for (storageClass, count) in transitions.entries {
             cost.transitionRequests += Double(count) * pricing.price(storageClass).transitionPer1000 / 1_000
         }
-        for (storageClass, kibHours) in tally.early.sorted(by: { $0.key < $1.key }) {
+        for (storageClass, kibHours) in early.entries {
             // KiB-hours -> GB-months at 30-day months.
             cost.earlyDeletion += Double(kibHours) * 1_024 / PricingTable.bytesPerGB / (30 * 24) * pricing.price(storageClass).storagePerGBMonth
         }

@@ -68,32 +68,89 @@ enum PgBackRest {
 
     /// Classifies `relative`, the key with the policy prefix removed.
     static func classify(_ relative: Substring, stanza: String) -> KeyKind {
-        let parts = relative.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count >= 3, parts[1] == stanza else { return .unrecognized }
-        if parts[0] == "backup" {
-            let name = parts[2]
-            if parts.count == 3, name == "backup.info" || name == "backup.info.copy" { return .metadata }
-            if name == "backup.history", parts.count >= 4 { return .metadata }
-            guard parts.count >= 4, Label.isLabelShaped(name) else { return .unrecognized }
-            let file = parts[3...].joined(separator: "/")
-            return .setFile(label: String(name), isManifest: file == "backup.manifest" || file == "backup.manifest.copy")
+        var text = String(relative)
+        return text.withUTF8 { bytes in
+            switch classify(bytes, from: 0, stanza: Array(stanza.utf8)) {
+            case .metadata: return .metadata
+            case .wal(let position): return .wal(position: position)
+            case .unrecognized: return .unrecognized
+            case .setFile(let range, let isManifest):
+                return .setFile(label: String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self), isManifest: isManifest)
+            }
         }
-        guard parts[0] == "archive" else { return .unrecognized }
-        if parts.count == 3 { return parts[2] == "archive.info" || parts[2] == "archive.info.copy" ? .metadata : .unrecognized }
-        // archive/<stanza>/<version>-<id>/...
-        if parts.count == 4, parts[3].hasSuffix(".history") { return .metadata }
-        guard parts.count == 5, let position = walPosition(parts[4]), isHex(parts[3], count: 16) else { return .unrecognized }
+    }
+
+    /// `KeyKind` with the label as a byte range, so classifying a million keys allocates nothing.
+    enum RawKind {
+        case metadata
+        case setFile(label: Range<Int>, isManifest: Bool)
+        case wal(position: UInt64)
+        case unrecognized
+    }
+
+    /// Classifies the key bytes after `start` (the end of the policy prefix), scanning bytes.
+    static func classify(_ key: UnsafeBufferPointer<UInt8>, from start: Int, stanza: [UInt8]) -> RawKind {
+        func segment(from: Int) -> (range: Range<Int>, last: Bool) {
+            var end = from
+            while end < key.count, key[end] != UInt8(ascii: "/") { end += 1 }
+            return (from..<end, end == key.count)
+        }
+        func equals(_ range: Range<Int>, _ text: StaticString) -> Bool {
+            guard range.count == text.utf8CodeUnitCount else { return false }
+            let pointer = text.utf8Start
+            for i in 0..<range.count where key[range.lowerBound + i] != pointer[i] { return false }
+            return true
+        }
+        let root = segment(from: start)
+        guard !root.last else { return .unrecognized }
+        let stanzaSegment = segment(from: root.range.upperBound + 1)
+        guard !stanzaSegment.last, stanzaSegment.range.count == stanza.count,
+              stanza.indices.allSatisfy({ key[stanzaSegment.range.lowerBound + $0] == stanza[$0] }) else { return .unrecognized }
+        let third = segment(from: stanzaSegment.range.upperBound + 1)
+        if equals(root.range, "backup") {
+            if third.last {
+                return equals(third.range, "backup.info") || equals(third.range, "backup.info.copy") ? .metadata : .unrecognized
+            }
+            let restStart = third.range.upperBound + 1
+            guard restStart < key.count else { return .unrecognized }
+            if equals(third.range, "backup.history") { return .metadata }
+            let count = third.range.count
+            guard count == 16 || count == 33, key[third.range.lowerBound] >= 48, key[third.range.lowerBound] <= 57 else { return .unrecognized }
+            let rest = restStart..<key.count
+            return .setFile(label: third.range, isManifest: equals(rest, "backup.manifest") || equals(rest, "backup.manifest.copy"))
+        }
+        guard equals(root.range, "archive") else { return .unrecognized }
+        if third.last {
+            return equals(third.range, "archive.info") || equals(third.range, "archive.info.copy") ? .metadata : .unrecognized
+        }
+        let fourth = segment(from: third.range.upperBound + 1)
+        if fourth.last {
+            let suffix = ".history"
+            guard fourth.range.count > suffix.utf8.count else { return .unrecognized }
+            let tail = (fourth.range.upperBound - suffix.utf8.count)..<fourth.range.upperBound
+            return zip(tail, suffix.utf8).allSatisfy { key[$0] == $1 } ? .metadata : .unrecognized
+        }
+        guard fourth.range.count == 16, fourth.range.allSatisfy({ hexValue(key[$0]) != nil }) else { return .unrecognized }
+        let fifth = segment(from: fourth.range.upperBound + 1)
+        guard fifth.last, fifth.range.count >= 25 else { return .unrecognized }
+        let separator = key[fifth.range.lowerBound + 24]
+        guard separator == UInt8(ascii: "-") || separator == UInt8(ascii: ".") else { return .unrecognized }
+        var position: UInt64 = 0
+        for i in (fifth.range.lowerBound + 8)..<(fifth.range.lowerBound + 24) {
+            guard let digit = hexValue(key[i]) else { return .unrecognized }
+            position = position << 4 | UInt64(digit)
+        }
+        for i in fifth.range.lowerBound..<(fifth.range.lowerBound + 8) where hexValue(key[i]) == nil { return .unrecognized }
         return .wal(position: position)
     }
 
-    /// Position of a segment file name `<24 hex>-<sha1>[.gz|.lz4|.zst|.bz2]` or `<24 hex>.<8 hex>.backup`.
-    static func walPosition<S: StringProtocol>(_ name: S) -> UInt64? {
-        guard name.utf8.count >= 25 else { return nil }
-        let head = name.prefix(24)
-        guard isHex(head, count: 24) else { return nil }
-        let separator = name.utf8[name.utf8.index(name.utf8.startIndex, offsetBy: 24)]
-        guard separator == UInt8(ascii: "-") || separator == UInt8(ascii: ".") else { return nil }
-        return segmentPosition(head)
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 48...57: byte - 48
+        case 65...70: byte - 55
+        case 97...102: byte - 87
+        default: nil
+        }
     }
 
     /// Position (log << 32 | segment) of a 24-hex segment name, ignoring the timeline: comparing
@@ -163,13 +220,5 @@ enum PgBackRest {
             entries.append((String(line[..<equals]), String(line[line.index(after: equals)...])))
         }
         return entries
-    }
-}
-
-extension PgBackRest.Label {
-    /// Cheap shape check before full parsing (16 or 33 characters starting with a digit).
-    static func isLabelShaped<S: StringProtocol>(_ text: S) -> Bool {
-        let count = text.utf8.count
-        return (count == 16 || count == 33) && (text.utf8.first.map { $0 >= 48 && $0 <= 57 } ?? false)
     }
 }

@@ -14,7 +14,8 @@ public struct Plan: Codable, Sendable, Hashable {
     public var forced: Bool
     /// Per-component results, by component name.
     public var components: [ComponentPlan]
-    /// All actions, ordered by component, key, version, kind.
+    /// All actions: by component; within one, sets by series and time with each set's objects by key
+    /// and version, then WAL by key, then upload aborts by key.
     public var actions: [PlanAction]
     /// Totals over all components.
     public var totals: PlanTotals
@@ -155,14 +156,6 @@ public enum PlanAction: Codable, Sendable, Hashable {
     public var reason: String {
         switch self {
         case .delete(_, _, let reason), .transition(_, _, _, let reason), .abortUpload(_, _, let reason): reason
-        }
-    }
-
-    var sortKey: (String, String, Int) {
-        switch self {
-        case .delete(let key, let version, _): (key, version ?? "", 0)
-        case .transition(let key, _, _, _): (key, "", 1)
-        case .abortUpload(let key, let upload, _): (key, upload, 2)
         }
     }
 

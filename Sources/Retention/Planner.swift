@@ -47,12 +47,19 @@ public struct Planner: Sendable {
             let base = "\(policy.prefix)backup/\(stanza)/"
             var present = Set<String>()
             var manifests: [String: String] = [:]
-            for object in inventory.objects where object.isCurrent && object.key.hasPrefix(base) {
-                let rest = object.key.dropFirst(base.count)
-                if rest == "backup.info" || rest == "backup.info.copy" { present.insert(String(rest)) }
-                if rest.hasSuffix("/backup.manifest") || rest.hasSuffix("/backup.manifest.copy") {
-                    let label = String(rest.prefix { $0 != "/" })
-                    if manifests[label] == nil || rest.hasSuffix("/backup.manifest") { manifests[label] = object.key }
+            let prefixLength = policy.prefix.utf8.count
+            let stanzaBytes = Array(stanza.utf8)
+            let basePrefix = [Array(base.utf8)]
+            for object in inventory.objects where object.isCurrent && Self.owner(of: object.key, prefixes: basePrefix) != nil {
+                var key = object.key
+                let kind = key.withUTF8 { PgBackRest.classify($0, from: prefixLength, stanza: stanzaBytes) }
+                switch kind {
+                case .metadata:
+                    if key == base + "backup.info" || key == base + "backup.info.copy" { present.insert(String(key.dropFirst(base.count))) }
+                case .setFile(let range, true):
+                    let label = String(key.utf8.dropFirst(range.lowerBound).prefix(range.count)) ?? ""
+                    if manifests[label] == nil || key.hasSuffix("/backup.manifest") { manifests[label] = key }
+                default: break
                 }
             }
             if present.contains("backup.info") {
@@ -82,15 +89,16 @@ public struct Planner: Sendable {
         let nowSeconds = Int64(now.timeIntervalSince1970.rounded(.down))
         var components: [ComponentPlan] = []
         var actions: [PlanAction] = []
+        // An upper bound: untouched reserved pages cost no memory, and the array never regrows.
+        actions.reserveCapacity(inventory.objects.count + inventory.uploads.count)
         var totals = PlanTotals()
         var cost = PlanCost()
         for (slot, policy) in active.enumerated() {
             let planner = ComponentPlanner(
                 policy: policy, objects: inventory.objects, indices: buckets[slot], uploads: uploadBuckets[slot],
                 now: nowSeconds, documents: documents, pricing: pricing, force: options.force)
-            let (component, componentActions) = planner.plan()
+            let component = planner.plan(into: &actions)
             components.append(component)
-            actions += componentActions
             totals.add(component.totals)
             cost.add(component.cost)
         }

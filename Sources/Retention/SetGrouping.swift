@@ -53,29 +53,47 @@ struct SetGrouping {
     init(pgbackrestStanza stanza: String, prefix: String, zone: PolicyTimeZone, objects: [InventoryObject], indices: [Int]) {
         var byLabel: [String: Int] = [:]
         var records: [SetRecord] = []
+        var invalidLabels = Set<String>()
         let prefixLength = prefix.utf8.count
+        let stanzaBytes = Array(stanza.utf8)
+        // Listings come sorted by key, so consecutive objects usually share a label: remember the
+        // last one's bytes and slot to skip building a String and hashing it per object.
+        var lastLabel: [UInt8] = []
+        var lastSlot = -1
         for index in indices {
-            let object = objects[index]
-            let relative = Substring(object.key.utf8.dropFirst(prefixLength))
-            switch PgBackRest.classify(relative, stanza: stanza) {
+            var key = objects[index].key
+            let kind = key.withUTF8 { bytes -> PgBackRest.RawKind in
+                let kind = PgBackRest.classify(bytes, from: prefixLength, stanza: stanzaBytes)
+                guard case .setFile(let range, _) = kind else { return kind }
+                if lastSlot >= 0, range.count == lastLabel.count, zip(range, lastLabel).allSatisfy({ bytes[$0] == $1 }) { return kind }
+                lastLabel = Array(UnsafeBufferPointer(rebasing: bytes[range]))
+                lastSlot = -1
+                return kind
+            }
+            switch kind {
             case .metadata:
                 metadata.append(index)
             case .wal(let position):
                 wal.append((index, position))
             case .unrecognized:
-                unrecognized.insert(object.key)
-            case .setFile(let labelText, _):
-                let slot: Int
-                if let existing = byLabel[labelText] { slot = existing } else {
-                    guard let label = PgBackRest.Label(labelText, zone: zone) else {
-                        unrecognized.insert(object.key)
+                unrecognized.insert(key)
+            case .setFile:
+                if lastSlot < 0 {
+                    let labelText = String(decoding: lastLabel, as: UTF8.self)
+                    if let existing = byLabel[labelText] {
+                        lastSlot = existing
+                    } else if !invalidLabels.contains(labelText), let label = PgBackRest.Label(labelText, zone: zone) {
+                        lastSlot = records.count
+                        byLabel[labelText] = lastSlot
+                        records.append(SetRecord(id: labelText, series: stanza, epoch: label.epochSeconds, label: label))
+                    } else {
+                        invalidLabels.insert(labelText)
+                        lastLabel = []
+                        unrecognized.insert(key)
                         continue
                     }
-                    slot = records.count
-                    byLabel[labelText] = slot
-                    records.append(SetRecord(id: labelText, series: stanza, epoch: label.epochSeconds, label: label))
                 }
-                if object.isCurrent { records[slot].current.append(index) } else { records[slot].versions.append(index) }
+                if objects[index].isCurrent { records[lastSlot].current.append(index) } else { records[lastSlot].versions.append(index) }
             }
         }
         self.adopt(records)

@@ -29,6 +29,22 @@ public enum StorageClass: Sendable, Hashable, Comparable, Codable, CustomStringC
         .reducedRedundancy, .expressOnezone,
     ]
 
+    /// Position in `known`, for array-indexed tallies; nil for `.other`.
+    var knownIndex: Int? {
+        switch self {
+        case .standard: 0
+        case .standardIA: 1
+        case .onezoneIA: 2
+        case .intelligentTiering: 3
+        case .glacierIR: 4
+        case .glacier: 5
+        case .deepArchive: 6
+        case .reducedRedundancy: 7
+        case .expressOnezone: 8
+        case .other: nil
+        }
+    }
+
     /// Parses an S3 name; unknown names become `.other`.
     public init(rawValue: String) {
         switch rawValue {
