@@ -29,11 +29,11 @@ public struct SyntheticInventory: Sendable {
         for h in 0..<hours {
             let t = endSeconds - Int64(h) * 3_600
             if let falkor = templates.falkor {
-                objects.append(InventoryObject(key: falkor.render(date: date(t)), size: size(h, 50 << 20), lastModified: date(t + 60), storageClass: .standardIA))
+                objects.append(InventoryObject(key: compact(falkor.render(date: date(t))), size: size(h, 50 << 20), lastModified: date(t + 60), storageClass: .standardIA))
             }
             for stream in ["MIND_EVENTS", "MIND_COMMANDS", "MIND_AUDIT"] {
                 if let nats = templates.nats {
-                    objects.append(InventoryObject(key: nats.render(date: date(t), series: stream), size: size(h, 8 << 20), lastModified: date(t + 30)))
+                    objects.append(InventoryObject(key: compact(nats.render(date: date(t), series: stream)), size: size(h, 8 << 20), lastModified: date(t + 30)))
                 }
             }
         }
@@ -41,16 +41,16 @@ public struct SyntheticInventory: Sendable {
             let t = (endSeconds / 86_400 - Int64(d)) * 86_400 + 3 * 3_600
             for collection in ["mind_memories", "mind_patterns", "mind_decisions"] {
                 if let qdrant = templates.qdrant {
-                    objects.append(InventoryObject(key: qdrant.render(date: date(t), series: collection), size: size(d, 200 << 20), lastModified: date(t + 120)))
+                    objects.append(InventoryObject(key: compact(qdrant.render(date: date(t), series: collection)), size: size(d, 200 << 20), lastModified: date(t + 120)))
                 }
             }
             for namespace in ["default", "mind-workflows", "mind-batch"] {
                 if let temporal = templates.temporal {
-                    objects.append(InventoryObject(key: temporal.render(date: date(t), series: namespace), size: size(d, 4 << 20), lastModified: date(t + 60)))
+                    objects.append(InventoryObject(key: compact(temporal.render(date: date(t), series: namespace)), size: size(d, 4 << 20), lastModified: date(t + 60)))
                 }
             }
             if let vault = templates.vault {
-                objects.append(InventoryObject(key: vault.render(date: date(t)), size: size(d, 96 << 10), lastModified: date(t + 10)))
+                objects.append(InventoryObject(key: compact(vault.render(date: date(t))), size: size(d, 96 << 10), lastModified: date(t + 10)))
             }
         }
 
@@ -85,21 +85,33 @@ public struct SyntheticInventory: Sendable {
             prior = label
             let modified = date(start + 600)
             for file in 0..<(pgFiles - 2) {
-                objects.append(InventoryObject(key: "\(base)\(label)/pg_data/base/16384/\(16_384 + file).gz", size: size(file, 1 << 20), lastModified: modified))
+                objects.append(InventoryObject(key: compact("\(base)\(label)/pg_data/base/16384/\(16_384 + file).gz"), size: size(file, 1 << 20), lastModified: modified))
             }
-            objects.append(InventoryObject(key: "\(base)\(label)/backup.manifest", size: 300_000, lastModified: modified))
-            objects.append(InventoryObject(key: "\(base)\(label)/backup.manifest.copy", size: 300_000, lastModified: modified))
+            objects.append(InventoryObject(key: compact("\(base)\(label)/backup.manifest"), size: 300_000, lastModified: modified))
+            objects.append(InventoryObject(key: compact("\(base)\(label)/backup.manifest.copy"), size: 300_000, lastModified: modified))
             for w in 0..<walPerDay {
                 let name = Self.segmentName(segment + UInt64(w))
-                objects.append(InventoryObject(key: "postgresql/archive/mind/15-1/\(name.prefix(16))/\(name)-\(String(repeating: "a", count: 40)).gz",
+                objects.append(InventoryObject(key: compact("postgresql/archive/mind/15-1/\(name.prefix(16))/\(name)-\(String(repeating: "a", count: 40)).gz"),
                                                size: 16 << 20, lastModified: date(start + Int64(w) * 900)))
             }
         }
         for name in ["backup/mind/backup.info", "backup/mind/backup.info.copy", "archive/mind/archive.info", "archive/mind/archive.info.copy"] {
-            objects.append(InventoryObject(key: "postgresql/" + name, size: 4_096, lastModified: date(endSeconds)))
+            objects.append(InventoryObject(key: compact("postgresql/" + name), size: 4_096, lastModified: date(endSeconds)))
         }
         let uploads = [MultipartUploadRecord(key: "falkordb/partial/dump.rdb", uploadID: "u1", initiated: date(endSeconds - 10 * 86_400))]
         return SyntheticInventory(inventory: Inventory(objects: objects, uploads: uploads), documents: [base + "backup.info": info])
+    }
+
+    /// A copy whose storage is exactly as long as the text, as a listing parser decoding bytes
+    /// would produce (interpolation leaves spare capacity, which would inflate the benchmark).
+    static func compact(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { source in
+            String(unsafeUninitializedCapacity: source.count) { target in
+                _ = target.initialize(from: source)
+                return source.count
+            }
+        }
     }
 
     static func stamp(_ seconds: Int64) -> String {
