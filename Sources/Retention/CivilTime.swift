@@ -55,12 +55,31 @@ enum CivilTime {
         return (year, week)
     }
 
-    /// `2025-01-02T03:04:05Z` for epoch seconds.
+    /// `2025-01-02T03:04:05Z` for epoch seconds (years 0...9999), written byte by byte because
+    /// every backup set gets one.
     static func iso8601(_ seconds: Int64) -> String {
         let days = floorDiv(seconds, 86_400)
         let rest = seconds - days * 86_400
         let (y, m, d) = civilFromDays(days)
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2))Z"
+        guard (0...9999).contains(y) else {
+            return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2))Z"
+        }
+        return String(unsafeUninitializedCapacity: 20) { buffer in
+            func put(_ value: Int64, _ width: Int, at offset: Int) {
+                var v = value
+                for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[i] = UInt8(48 + v % 10)
+                    v /= 10
+                }
+            }
+            put(y, 4, at: 0); buffer[4] = 45
+            put(m, 2, at: 5); buffer[7] = 45
+            put(d, 2, at: 8); buffer[10] = 84
+            put(rest / 3600, 2, at: 11); buffer[13] = 58
+            put(rest / 60 % 60, 2, at: 14); buffer[16] = 58
+            put(rest % 60, 2, at: 17); buffer[19] = 90
+            return 20
+        }
     }
 
     /// Zero-padded decimal.

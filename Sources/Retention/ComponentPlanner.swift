@@ -116,7 +116,9 @@ struct ComponentPlanner {
             let expiry: Date? = keep
                 ? verdict.expiry.flatMap { $0 == KeepEvaluator.indefinite ? nil : Date(timeIntervalSince1970: TimeInterval($0)) }
                 : Date(timeIntervalSince1970: TimeInterval(now))
-            let classes = Set(set.current.map { objects[$0].storageClass }).sorted()
+            var classes: [StorageClass] = []
+            for index in set.current where !classes.contains(objects[index].storageClass) { classes.append(objects[index].storageClass) }
+            classes.sort()
             planSets.append(PlanSet(
                 id: set.id, series: set.series, time: Date(timeIntervalSince1970: TimeInterval(set.epoch)),
                 decision: keep ? .keep : .expire, reasons: verdict.reasons,
@@ -145,15 +147,25 @@ struct ComponentPlanner {
         }
 
         let cost = CostModel(pricing: pricing, now: now).cost(objects: objects, indices: indices, deleted: deleted, moved: moved)
-        var byClass: [StorageClass: PlanTotals.ClassTotal] = [:]
+        // Fixed slots for the known classes: a dictionary lookup per object costs more than the rest.
+        var classObjects = [Int](repeating: 0, count: StorageClass.known.count)
+        var classBytes = [Int64](repeating: 0, count: StorageClass.known.count)
+        var otherClasses: [String: PlanTotals.ClassTotal] = [:]
         for index in indices {
-            let object = objects[index]
+            let storageClass = objects[index].storageClass, size = objects[index].size
             totals.objects += 1
-            totals.bytes += object.size
-            byClass[object.storageClass, default: .init(storageClass: object.storageClass, objects: 0, bytes: 0)].objects += 1
-            byClass[object.storageClass, default: .init(storageClass: object.storageClass, objects: 0, bytes: 0)].bytes += object.size
+            totals.bytes += size
+            if let slot = storageClass.knownIndex {
+                classObjects[slot] += 1
+                classBytes[slot] += size
+            } else {
+                otherClasses[storageClass.rawValue, default: .init(storageClass: storageClass, objects: 0, bytes: 0)].objects += 1
+                otherClasses[storageClass.rawValue, default: .init(storageClass: storageClass, objects: 0, bytes: 0)].bytes += size
+            }
         }
-        totals.byClass = byClass.values.sorted { $0.storageClass < $1.storageClass }
+        totals.byClass = (StorageClass.known.indices.filter { classObjects[$0] > 0 }.map {
+            PlanTotals.ClassTotal(storageClass: StorageClass.known[$0], objects: classObjects[$0], bytes: classBytes[$0])
+        } + otherClasses.values).sorted { $0.storageClass < $1.storageClass }
         totals.sets = sets.count
         totals.expiringSets = expiring.count
         totals.unrecognized = grouping.unrecognized.count
