@@ -66,8 +66,10 @@ struct SweepCommand: AsyncParsableCommand {
                     }
                 }
                 if let metricsTextfile {
-                    try MetricsTextfile.write(MetricsTextfile.render(plan: result.plan, outcome: result.outcome,
-                                                                    sweptAt: context.now()), to: metricsTextfile)
+                    let summary = MetricsTextfile.SweepSummary(
+                        at: context.now(), applied: result.outcome != nil, done: result.outcome?.done ?? .init(),
+                        failures: result.outcome?.failures.count ?? 0)
+                    try MetricsTextfile.write(MetricsTextfile.render(plan: result.plan, sweep: summary), to: metricsTextfile)
                 }
                 if let outcome = result.outcome, !outcome.failures.isEmpty {
                     throw StrataError(.failure, "\(outcome.failures.count) actions failed (see above and the journal)")

@@ -40,6 +40,8 @@ public struct SweepJournal: Sendable {
         public var aborts = 0
         /// Deletes skipped because the fresh listing no longer agreed.
         public var skipped = 0
+        /// All zero.
+        public init() {}
     }
 
     /// Where journals go.
@@ -82,8 +84,14 @@ public struct SweepJournal: Sendable {
         }
     }
 
-    /// The most recent journal entry in the bucket that did not complete, if any.
+    /// The most recent journal entry that did not complete, if any.
     public func lastUnfinished() async throws -> Entry? {
+        guard let entry = try await latest() else { return nil }
+        return entry.status == "completed" ? nil : entry
+    }
+
+    /// The most recent journal entry, if any.
+    public func latest() async throws -> Entry? {
         switch location {
         case .bucket:
             var keys: [String] = []
@@ -92,14 +100,13 @@ public struct SweepJournal: Sendable {
             }
             guard let last = keys.max() else { return nil }
             let object = try await context.client.getObject(bucket: context.bucket, key: last)
-            let entry = try? JSONCoding.decoder.decode(Entry.self, from: Data(object.body))
-            return entry?.status == "completed" ? nil : entry
+            return try? JSONCoding.decoder.decode(Entry.self, from: Data(object.body))
         case .directory(let directory):
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
             guard let last = names.filter({ $0.hasSuffix(".json") }).max(),
                   let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(last)),
                   let entry = try? JSONCoding.decoder.decode(Entry.self, from: data) else { return nil }
-            return entry.status == "completed" ? nil : entry
+            return entry
         }
     }
 }

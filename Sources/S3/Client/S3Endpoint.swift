@@ -89,7 +89,7 @@ extension S3Configuration {
     var resolvedEndpoint: S3Endpoint { endpoint ?? .aws(region: region) }
 
     /// Checks the configuration can be used; called once by the client.
-    func validate() throws(S3ConfigurationError) {
+    public func validate() throws(S3ConfigurationError) {
         let endpoint = resolvedEndpoint
         if endpoint.scheme == "http", !endpoint.isLoopback, !allowInsecureHTTP {
             throw .insecureEndpoint(endpoint.description)

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import Retention
+import S3
+import StrataKit
+
+/// `strata audit`: every retained backup object, why it is kept, until when, where, at what cost.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "List every retained set and object: reasons, projected expiry, class, restore state, cost.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .customLong("component"), help: "Only this component (repeatable).")
+    var components: [String] = []
+
+    @Option(help: "table, json or csv.")
+    var format: Format = .table
+
+    @Option(help: "Audit as of this time (ISO 8601). Default: now.")
+    var now: String?
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
+
+    func run() async throws {
+        try await runReportingErrors {
+            let instant = try now.map { try parseInstant($0, option: "--now") } ?? Date()
+            try await StrataContext.with(settings: try connection.settings(), environment: ProcessInfo.processInfo.environment,
+                                         logger: output.logger()) { context in
+                let options = PlanOptions(components: components.isEmpty ? nil : Set(components))
+                let (plan, inventory) = try await PlanMaker(context: context, options: options).makePlan(now: instant)
+                var restoreStates: [String: RestoreStatus?] = [:]
+                for object in inventory.objects where object.isCurrent && object.storageClass.needsRestore {
+                    restoreStates[object.key] = try await context.client.headObject(bucket: context.bucket, key: object.key).restore
+                }
+                let report = AuditReport(plan: plan, inventory: inventory, pricing: .usEast1, now: instant,
+                                         restoreStates: restoreStates)
+                switch output.json ? .json : format {
+                case .table: emit(report.table)
+                case .csv: emit(report.csv)
+                case .json: emit(String(decoding: try JSONCoding.encoder.encode(report), as: UTF8.self))
+                }
+            }
+        }
+    }
+}

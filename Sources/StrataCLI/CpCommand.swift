@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import S3
+import StrataKit
+
+/// `strata cp SRC DST`: upload a file to S3 or download an object, with parallel parts and checksums.
+struct CpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cp", abstract: "Copy a local file to s3://bucket/key or an object to a local file.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .customLong("storage-class"), help: "Storage class for uploads.")
+    var storageClass: String?
+
+    @Option(name: .customLong("part-size-mib"), help: "Part size in MiB for multipart transfers.")
+    var partSizeMiB: Int = 16
+
+    @Option(help: "Parts in flight at once.")
+    var concurrency: Int = 8
+
+    @Argument(help: "Source: a file or s3://bucket/key.")
+    var source: String
+
+    @Argument(help: "Destination: s3://bucket/key or a file.")
+    var destination: String
+
+    func run() async throws {
+        try await runReportingErrors {
+            let from = S3URL(source)
+            let to = S3URL(destination)
+            guard (from == nil) != (to == nil) else {
+                throw StrataError(.configuration, "cp copies between a local file and s3://bucket/key: exactly one side must be s3://")
+            }
+            guard partSizeMiB >= 5, concurrency >= 1 else {
+                throw StrataError(.configuration, "--part-size-mib must be at least 5 and --concurrency at least 1")
+            }
+            var settings = try connection.settings()
+            settings.bucket = (from ?? to)?.bucket
+            let partSize = Int64(partSizeMiB) * 1024 * 1024
+            let transfer = TransferConfiguration(multipartThreshold: partSize, partSize: partSize, concurrency: concurrency)
+            try await StrataContext.with(settings: settings, environment: ProcessInfo.processInfo.environment,
+                                         logger: output.logger(), loadPolicies: false, transfer: transfer) { context in
+                if let to {
+                    guard FileManager.default.isReadableFile(atPath: source) else {
+                        throw StrataError(.configuration, "\(source): no such readable file")
+                    }
+                    let key = to.key.isEmpty || to.key.hasSuffix("/") ? to.key + (source as NSString).lastPathComponent : to.key
+                    let result = try await context.client.uploadFile(bucket: to.bucket, key: key, path: source,
+                                                                     options: PutOptions(storageClass: storageClass))
+                    emit("upload: \(source) to s3://\(to.bucket)/\(key) (\(result.size) bytes, \(result.parts) parts)")
+                } else if let from {
+                    var path = destination
+                    var isDirectory: ObjCBool = false
+                    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                        path = (path as NSString).appendingPathComponent((from.key as NSString).lastPathComponent)
+                    }
+                    let result = try await context.client.downloadFile(bucket: from.bucket, key: from.key, to: path)
+                    emit("download: s3://\(from.bucket)/\(from.key) to \(path) (\(result.size) bytes, verified: \(result.verification.rawValue))")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import Retention
+import StrataKit
+
+/// `strata metrics`: Prometheus metrics of the backups and the last sweep.
+struct MetricsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "metrics",
+        abstract: "Print (or write atomically, for node_exporter's textfile collector) Prometheus metrics of the backups.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: "Write to this file atomically instead of printing.")
+    var textfile: String?
+
+    func run() async throws {
+        try await runReportingErrors {
+            try await StrataContext.with(settings: try connection.settings(), environment: ProcessInfo.processInfo.environment,
+                                         logger: output.logger()) { context in
+                let plan = try await PlanMaker(context: context).makePlan(now: context.now()).plan
+                let last = try await SweepJournal(context: context, location: .bucket).latest()
+                let text = MetricsTextfile.render(plan: plan, sweep: last.map(MetricsTextfile.SweepSummary.init))
+                if let textfile { try MetricsTextfile.write(text, to: textfile) } else { emit(text) }
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import StrataTestSupport
+
+/// Runs the `strata` executable the way an operator does, against the local RGW, and seeds
+/// buckets with `tools/seed-backups`.
+struct CLIHarness {
+    let servers: TestServers
+    let bucket: String
+
+    /// The built `strata` binary: `STRATA_BIN` (set by tools/test), else the default debug build.
+    static var binary: String {
+        ProcessInfo.processInfo.environment["STRATA_BIN"]
+            ?? RepositoryPaths.root.appendingPathComponent(".build/debug/strata").path
+    }
+
+    var environment: [String: String] {
+        ["AWS_ACCESS_KEY_ID": servers.accessKey, "AWS_SECRET_ACCESS_KEY": servers.secretKey,
+         "AWS_REGION": servers.region, "AWS_ENDPOINT_URL": servers.rgwEndpoint, "STRATA_BUCKET": bucket,
+         "AWS_EC2_METADATA_DISABLED": "true", "STRATA_POLICIES": RepositoryPaths.root.appendingPathComponent("policies").path]
+    }
+
+    /// Runs `strata` with `arguments`; `extra` overrides the environment.
+    func strata(_ arguments: [String], extra: [String: String] = [:]) throws -> ProcessRunner.Output {
+        try ProcessRunner(environment: environment.merging(extra) { $1 }).run([Self.binary] + arguments)
+    }
+
+    /// Starts `strata` without waiting (for kill tests).
+    func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Creates the bucket and seeds `years` of backups as of `now` (tools/seed-backups).
+    func seed(now: String, years: Double) throws {
+        let script = RepositoryPaths.root.appendingPathComponent("tools/seed-backups").path
+        let output = try ProcessRunner(environment: environment).run(
+            ["python3", script, bucket, "--create-bucket", "--now", now, "--years", String(years),
+             "--endpoint", servers.rgwEndpoint])
+        guard output.status == 0 else { throw HarnessError(message: "seeding failed: \(output.stderr)") }
+    }
+
+    /// Every key in the bucket outside `.strata/`, via boto3 (independent of Strata's client).
+    func keys() throws -> Set<String> {
+        let code = """
+        import boto3, os, sys
+        s3 = boto3.client("s3", endpoint_url=sys.argv[1])
+        keys = []
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=sys.argv[2]):
+            keys += [o["Key"] for o in page.get("Contents", []) if not o["Key"].startswith(".strata/")]
+        print("\\n".join(keys))
+        """
+        let output = try ProcessRunner(environment: environment).run(["python3", "-c", code, servers.rgwEndpoint, bucket])
+        guard output.status == 0 else { throw HarnessError(message: "listing failed: \(output.stderr)") }
+        return Set(output.stdoutText.split(separator: "\n").map(String.init))
+    }
+
+    /// Empties and removes the bucket (all versions), via boto3.
+    func destroy() {
+        let code = """
+        import boto3, sys
+        s3 = boto3.resource("s3", endpoint_url=sys.argv[1])
+        b = s3.Bucket(sys.argv[2])
+        b.object_versions.delete()
+        for u in b.multipart_uploads.all(): u.abort()
+        b.delete()
+        """
+        _ = try? ProcessRunner(environment: environment).run(["python3", "-c", code, servers.rgwEndpoint, bucket])
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
