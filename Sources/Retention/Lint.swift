@@ -4,7 +4,12 @@ import Foundation
 public struct LintFinding: Sendable, Hashable, Codable, CustomStringConvertible {
     /// How much it matters.
     public enum Severity: String, Sendable, Hashable, Codable, Comparable {
-        case info, warning, error
+        /// Worth knowing.
+        case info
+        /// Costs money or surprises people.
+        case warning
+        /// Wrong.
+        case error
 
         private var rank: Int { self == .info ? 0 : self == .warning ? 1 : 2 }
         /// Orders info < warning < error.

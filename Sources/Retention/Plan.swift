@@ -92,8 +92,30 @@ public struct PlanSet: Codable, Sendable, Hashable {
 public struct KeepReason: Codable, Sendable, Hashable, CustomStringConvertible {
     /// Which rule.
     public enum Kind: String, Codable, Sendable, Hashable {
-        case newest, last, within, hourly, daily, weekly, monthly, yearly, tagged
-        case objectLock, legalHold, dependency
+        /// The newest set of its series (a guard, always).
+        case newest
+        /// `keep_last`.
+        case last
+        /// `keep_within`.
+        case within
+        /// `keep_hourly`.
+        case hourly
+        /// `keep_daily`.
+        case daily
+        /// `keep_weekly` (ISO weeks).
+        case weekly
+        /// `keep_monthly`.
+        case monthly
+        /// `keep_yearly`.
+        case yearly
+        /// `keep_tagged`: an object carries the `strata-hold` tag.
+        case tagged
+        /// Object Lock retention in the future on a version: cannot delete.
+        case objectLock
+        /// Legal hold on a version: cannot delete.
+        case legalHold
+        /// pgBackRest: a kept set needs this one to restore.
+        case dependency
     }
 
     /// Which rule.
@@ -291,6 +313,15 @@ extension Plan {
         return decoder
     }
 
-    /// The stable JSON form.
-    public func jsonData(pretty: Bool = true) throws -> Data { try Self.jsonEncoder(pretty: pretty).encode(self) }
+    /// Streams the compact JSON form (as `jsonData()`) to `sink` in chunks of about 1 MiB, so
+    /// printing a plan with a million actions needs no second copy of it in memory.
+    public func writeJSON(to sink: @escaping (UnsafeRawBufferPointer) -> Void) {
+        PlanJSONWriter.write(self, to: sink)
+    }
+
+    /// The stable JSON form: compact, sorted keys, ISO 8601 dates, written by a dedicated fast writer.
+    /// `pretty: true` indents it with Foundation's encoder instead (same content; slow for big plans).
+    public func jsonData(pretty: Bool = false) throws -> Data {
+        pretty ? try Self.jsonEncoder(pretty: true).encode(self) : PlanJSONWriter.encode(self)
+    }
 }

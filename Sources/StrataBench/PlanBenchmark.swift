@@ -49,8 +49,9 @@ enum PlanBenchmark {
         print("plan: peak RSS after planning \(peakAfterPlanning) MiB (target < 400 MiB)")
         if encode {
             let encodeStart = ContinuousClock.now
-            let data = try plan.jsonData(pretty: false)
-            print("plan: JSON encoding \(format(ContinuousClock.now - encodeStart)), \(data.count / 1_048_576) MiB")
+            var count = 0
+            plan.writeJSON { count += $0.count }
+            print("plan: JSON encoding (streamed) \(format(ContinuousClock.now - encodeStart)), \(count / 1_048_576) MiB")
         }
         if encode { print("plan: peak RSS including encoding \(peakMiB()) MiB") }
     }

@@ -124,6 +124,7 @@ import Testing
         #expect(a == b)
         let decoded = try Plan.jsonDecoder().decode(Plan.self, from: a)
         #expect(decoded == planner.plan(inventory: inventory, now: Self.now, documents: synthetic.documents))
+        #expect(a == (try Plan.jsonEncoder(pretty: false).encode(decoded)), "the fast writer and JSONEncoder agree byte for byte")
         let json = try #require(try JSONSerialization.jsonObject(with: a) as? [String: Any])
         #expect(json["schemaVersion"] as? Int == 1)
         #expect(json["generatedAt"] as? String == "2026-11-25T12:00:00Z")

@@ -1,0 +1,197 @@
+import Foundation
+
+/// Writes a `Plan` as compact JSON with sorted keys, the same document `JSONEncoder` with
+/// `.sortedKeys` and ISO 8601 dates produces (it decodes with `Plan.jsonDecoder()`), but about
+/// two orders of magnitude faster, which matters for plans with a million actions.
+struct PlanJSONWriter {
+    private var bytes: [UInt8] = []
+    private let sink: (UnsafeRawBufferPointer) -> Void
+    /// Bytes are handed to the sink in chunks of about this size, so memory stays flat.
+    private static let chunkSize = 1 << 20
+
+    private init(sink: @escaping (UnsafeRawBufferPointer) -> Void) {
+        self.sink = sink
+        bytes.reserveCapacity(Self.chunkSize + 4_096)
+    }
+
+    /// Streams the plan to `sink` in chunks.
+    static func write(_ plan: Plan, to sink: @escaping (UnsafeRawBufferPointer) -> Void) {
+        var writer = PlanJSONWriter(sink: sink)
+        writer.plan(plan)
+        writer.flush()
+    }
+
+    /// The whole document.
+    static func encode(_ plan: Plan) -> Data {
+        var data = Data()
+        write(plan) { data.append(contentsOf: $0) }
+        return data
+    }
+
+    private mutating func flush() {
+        bytes.withUnsafeBytes { sink($0) }
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func flushIfFull() {
+        if bytes.count >= Self.chunkSize { flush() }
+    }
+
+    private mutating func raw(_ text: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    private mutating func string(_ text: String) {
+        bytes.append(34)
+        for byte in text.utf8 {
+            switch byte {
+            case 34: raw("\\\"")
+            case 92: raw("\\\\")
+            case 10: raw("\\n")
+            case 13: raw("\\r")
+            case 9: raw("\\t")
+            case 8: raw("\\b")
+            case 12: raw("\\f")
+            case 0..<32:
+                raw("\\u00")
+                bytes.append(Self.hex[Int(byte >> 4)])
+                bytes.append(Self.hex[Int(byte & 15)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(34)
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    private mutating func int<I: BinaryInteger>(_ value: I) { bytes.append(contentsOf: String(value).utf8) }
+    private mutating func bool(_ value: Bool) { value ? raw("true") : raw("false") }
+    private mutating func double(_ value: Double) {
+        guard value.isFinite else { return raw("0") }
+        // Like JSONEncoder: whole numbers without a fraction ("0", not "0.0").
+        if value == value.rounded(), abs(value) < 1e15 { return int(Int64(value)) }
+        bytes.append(contentsOf: String(value).utf8)
+    }
+    private mutating func date(_ value: Date) { string(CivilTime.iso8601(Int64(value.timeIntervalSince1970.rounded(.down)))) }
+
+    /// `"key":` with the comma for every key after the first.
+    private mutating func key(_ name: StaticString, first: Bool = false) {
+        if !first { bytes.append(44) }
+        bytes.append(34)
+        raw(name)
+        raw("\":")
+    }
+
+    private mutating func array<T>(_ items: [T], _ write: (inout PlanJSONWriter, T) -> Void) {
+        bytes.append(91)
+        for (i, item) in items.enumerated() {
+            if i > 0 { bytes.append(44) }
+            write(&self, item)
+            flushIfFull()
+        }
+        bytes.append(93)
+    }
+
+    private mutating func plan(_ plan: Plan) {
+        raw("{")
+        key("actions", first: true); array(plan.actions) { $0.action($1) }
+        key("components"); array(plan.components) { $0.component($1) }
+        key("cost"); cost(plan.cost)
+        key("forced"); bool(plan.forced)
+        key("generatedAt"); date(plan.generatedAt)
+        key("schemaVersion"); int(plan.schemaVersion)
+        key("totals"); totals(plan.totals)
+        raw("}")
+    }
+
+    private mutating func action(_ action: PlanAction) {
+        switch action {
+        case .delete(let key, let versionID, let reason):
+            raw("{\"key\":"); string(key)
+            raw(",\"reason\":"); string(reason)
+            raw(",\"type\":\"delete\"")
+            if let versionID { raw(",\"versionID\":"); string(versionID) }
+        case .transition(let key, let from, let to, let reason):
+            raw("{\"from\":"); string(from.rawValue)
+            raw(",\"key\":"); string(key)
+            raw(",\"reason\":"); string(reason)
+            raw(",\"to\":"); string(to.rawValue)
+            raw(",\"type\":\"transition\"")
+        case .abortUpload(let key, let uploadID, let reason):
+            raw("{\"key\":"); string(key)
+            raw(",\"reason\":"); string(reason)
+            raw(",\"type\":\"abortUpload\",\"uploadID\":"); string(uploadID)
+        }
+        raw("}")
+    }
+
+    private mutating func component(_ c: ComponentPlan) {
+        raw("{")
+        key("component", first: true); string(c.component)
+        key("cost"); cost(c.cost)
+        key("guards"); array(c.guards) { $0.guardFinding($1) }
+        key("policyFile"); string(c.policyFile)
+        key("sets"); array(c.sets) { $0.set($1) }
+        key("totals"); totals(c.totals)
+        key("unrecognizedKeys"); array(c.unrecognizedKeys) { $0.string($1) }
+        key("warnings"); array(c.warnings) { $0.string($1) }
+        raw("}")
+    }
+
+    private mutating func set(_ s: PlanSet) {
+        raw("{")
+        key("bytes", first: true); int(s.bytes)
+        key("cannotDelete"); bool(s.cannotDelete)
+        key("currentClasses"); array(s.currentClasses) { $0.string($1.rawValue) }
+        key("decision"); string(s.decision.rawValue)
+        key("id"); string(s.id)
+        key("members"); array(s.members) { $0.string($1) }
+        key("objectCount"); int(s.objectCount)
+        if let expiry = s.projectedExpiry { key("projectedExpiry"); date(expiry) }
+        key("reasons"); array(s.reasons) { w, r in
+            w.raw("{\"kind\":"); w.string(r.kind.rawValue); w.raw(",\"text\":"); w.string(r.text); w.raw("}")
+        }
+        key("series"); string(s.series)
+        if let target = s.targetClass { key("targetClass"); string(target.rawValue) }
+        key("time"); date(s.time)
+        raw("}")
+    }
+
+    private mutating func guardFinding(_ g: GuardFinding) {
+        raw("{")
+        key("blocking", first: true); bool(g.blocking)
+        key("component"); string(g.component)
+        key("kind"); string(g.kind.rawValue)
+        key("message"); string(g.message)
+        key("series"); string(g.series)
+        raw("}")
+    }
+
+    private mutating func totals(_ t: PlanTotals) {
+        raw("{")
+        key("abortedUploads", first: true); int(t.abortedUploads)
+        key("byClass"); array(t.byClass) { w, c in
+            w.raw("{\"bytes\":"); w.int(c.bytes); w.raw(",\"objects\":"); w.int(c.objects)
+            w.raw(",\"storageClass\":"); w.string(c.storageClass.rawValue); w.raw("}")
+        }
+        key("bytes"); int(t.bytes)
+        key("deleteBytes"); int(t.deleteBytes)
+        key("deletes"); int(t.deletes)
+        key("expiringSets"); int(t.expiringSets)
+        key("objects"); int(t.objects)
+        key("sets"); int(t.sets)
+        key("transitionBytes"); int(t.transitionBytes)
+        key("transitions"); int(t.transitions)
+        key("unrecognized"); int(t.unrecognized)
+        raw("}")
+    }
+
+    private mutating func cost(_ c: PlanCost) {
+        raw("{")
+        key("earlyDeletion", first: true); double(c.earlyDeletion)
+        key("monthlyAfter"); double(c.monthlyAfter)
+        key("monthlyBefore"); double(c.monthlyBefore)
+        key("transitionRequests"); double(c.transitionRequests)
+        raw("}")
+    }
+}
