@@ -41,8 +41,8 @@ struct ComponentPlanner {
         // pgBackRest: a dependency of a kept set is kept, transitively.
         var pg = PgBackRestContext(sets: sets, documents: documents, policy: policy)
         if case .pgbackrest = policy.layout {
-            warnings += pg.warnings
             pg.keepDependencies(&verdicts)
+            warnings += pg.warnings
         }
 
         // Guards.

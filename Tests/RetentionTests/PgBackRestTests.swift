@@ -102,6 +102,13 @@ import Testing
         #expect(Fixtures.reasons(plan, "20251101-020000F_20251102-020000I") == ["dependency of 20251101-020000F_20251104-020000I"])
     }
 
+    @Test func aMissingDependencyIsReported() throws {
+        let plan = Planner(policies: try Self.policies(RetentionRules(keepLast: 1)))
+            .plan(inventory: Inventory(objects: Self.setObjects("20251101-020000F_20251102-020000D")), now: Self.now)
+        #expect(Fixtures.kept(plan) == ["20251101-020000F_20251102-020000D"])
+        #expect(plan.components[0].warnings.contains("20251101-020000F_20251102-020000D depends on 20251101-020000F, which is not in the bucket"))
+    }
+
     @Test func withBackupInfoOnlyRealDependenciesAreKept() throws {
         let full = "20251101-020000F", diff1 = "20251101-020000F_20251102-020000D", diff2 = "20251101-020000F_20251103-020000D"
         let info = "[backrest]\nbackrest-format=5\n\n[backup:current]\n" + [
