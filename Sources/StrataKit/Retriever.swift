@@ -1,0 +1,377 @@
+import Foundation
+import Logging
+import Retention
+import S3
+
+/// Gets one backup set back out of the bucket: finds the set in the plan, asks S3 to restore
+/// archived members (GLACIER, DEEP_ARCHIVE), and, when waiting, polls until every member is
+/// readable and downloads them all, verified, into a local directory. The library entry point
+/// behind `strata retrieve`.
+///
+/// Restores are idempotent: a member whose restore is already running is reported, not asked
+/// for again, so running the command repeatedly (e.g. from cron until it succeeds) costs nothing.
+/// For the pgBackRest layout the set's dependencies (the full and prior backups it references),
+/// `backup.info*`/`archive.info*`, and the WAL between the set's archive start and stop (read
+/// from `backup.info`) are fetched too; WAL for point-in-time recovery beyond the stop is not.
+public struct Retriever: Sendable {
+    /// Which set to retrieve.
+    public enum Selector: Sendable, Hashable {
+        /// The newest kept set at or before this instant.
+        case at(Date)
+        /// The set with this id (as `strata sweep` lists it: a time, `series@time`, or a pgBackRest label).
+        case id(String)
+    }
+
+    /// A member's readability.
+    public enum MemberState: String, Sendable, Codable, Hashable {
+        /// Not in an archive class: readable as is.
+        case notArchived = "not archived"
+        /// Archived, with a restored copy readable now.
+        case restored
+        /// Archived; a restore requested earlier is still running.
+        case ongoing = "restore ongoing"
+        /// Archived; this call requested its restore.
+        case requested = "restore requested"
+
+        /// Whether the object can be downloaded now.
+        public var isReadable: Bool { self == .notArchived || self == .restored }
+    }
+
+    /// One member object and its state.
+    public struct MemberStatus: Sendable, Codable, Hashable {
+        /// Object key.
+        public var key: String
+        /// Size in bytes.
+        public var size: Int64
+        /// Storage class.
+        public var storageClass: String
+        /// Readability.
+        public var state: MemberState
+    }
+
+    /// One file written.
+    public struct WrittenFile: Sendable, Codable, Hashable {
+        /// Object key.
+        public var key: String
+        /// Local path.
+        public var path: String
+        /// Bytes written.
+        public var size: Int64
+        /// How the content was verified: `sha256-parts`, `md5-etag`, or `none`.
+        public var verification: String
+    }
+
+    /// What a retrieval found and did.
+    public struct Report: Sendable, Codable, Hashable {
+        /// Component.
+        public var component: String
+        /// The set chosen.
+        public var setID: String
+        /// Its series.
+        public var series: String
+        /// Its time.
+        public var time: Date
+        /// Every object fetched or to fetch, by key.
+        public var members: [MemberStatus]
+        /// Files written (empty unless waiting).
+        public var written: [WrittenFile]
+        /// Things the operator should know (e.g. WAL not included).
+        public var notes: [String]
+        /// Whether every member is readable now.
+        public var allReadable: Bool { members.allSatisfy { $0.state.isReadable } }
+    }
+
+    /// Progress while waiting and downloading.
+    public enum Event: Sendable, Hashable {
+        /// A poll found `ready` of `total` members readable; the next check is after `next`.
+        case waiting(ready: Int, total: Int, next: Duration)
+        /// A member was written.
+        case wrote(key: String, size: Int64)
+    }
+
+    /// Capped exponential backoff between polls while restores run.
+    public struct Backoff: Sendable, Hashable {
+        /// First delay.
+        public var initial: Duration
+        /// Largest delay.
+        public var maximum: Duration
+        /// Growth per poll.
+        public var multiplier: Double
+        /// Give up after sleeping this long in total (`nil`: never).
+        public var timeout: Duration?
+
+        /// Creates a backoff; defaults suit Glacier's Standard tier (3-5 hours).
+        public init(initial: Duration = .seconds(60), maximum: Duration = .seconds(900), multiplier: Double = 2,
+                    timeout: Duration? = nil) {
+            self.initial = initial
+            self.maximum = maximum
+            self.multiplier = multiplier
+            self.timeout = timeout
+        }
+
+        /// The delay before poll `attempt` (0-based).
+        public func delay(attempt: Int) -> Duration {
+            let grown = Self.seconds(initial) * pow(max(multiplier, 1), Double(min(attempt, 60)))
+            return grown >= Self.seconds(maximum) ? maximum : .seconds(grown)
+        }
+
+        static func seconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+    }
+
+    /// Where to work.
+    public let context: StrataContext
+    /// Restore speed.
+    public var tier: RestoreTier = .standard
+    /// Days the restored copies stay readable.
+    public var days: Int = 3
+    /// Polling schedule while waiting.
+    public var backoff = Backoff()
+    /// Sleeps between polls (tests pass one that returns at once).
+    public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    /// Objects checked or downloaded at once (each download also runs ranged GETs in parallel).
+    public var concurrency = 4
+    /// Progress callback.
+    public var progress: (@Sendable (Event) -> Void)?
+
+    /// Creates a retriever.
+    public init(context: StrataContext) { self.context = context }
+
+    /// Finds the set, requests restores, and, when `destination` is given, waits for them and
+    /// downloads every member below `destination`, keeping the key path below the component prefix.
+    public func retrieve(component: String, selector: Selector, series: String? = nil,
+                         destination: String?) async throws -> Report {
+        guard days >= 1 else { throw StrataError(.configuration, "--days \(days): expected at least 1 day") }
+        let policies = try context.requirePolicies()
+        guard let policy = policies.policy(named: component) else {
+            throw StrataError(.configuration, "unknown component '\(component)'; expected one of \(policies.policies.map(\.component).joined(separator: ", "))")
+        }
+        let maker = PlanMaker(context: context, options: PlanOptions(components: [component]))
+        let (plan, inventory) = try await maker.makePlan(now: context.now())
+        let sets = plan.components.first { $0.component == component }?.sets ?? []
+        let set = try Self.choose(sets, selector: selector, series: series, component: component)
+        var notes: [String] = []
+        if set.decision == .expire { notes.append("set \(set.id) is planned to expire at the next sweep") }
+        var keys = set.members
+        if case .pgbackrest(let stanza) = policy.layout {
+            let extra = try await pgBackRestKeys(set: set, sets: sets, policy: policy, stanza: stanza, inventory: inventory)
+            keys = Array(Set(keys + extra.keys)).sorted()
+            notes += extra.notes
+        }
+        guard !keys.isEmpty else { throw StrataError(.failure, "set \(set.id) of \(component) has no current objects") }
+        var members = try await check(keys)
+        var report = Report(component: component, setID: set.id, series: set.series, time: set.time,
+                            members: members, written: [], notes: notes)
+        guard let destination else { return report }
+        var attempt = 0
+        var slept: Duration = .zero
+        while !members.allSatisfy({ $0.state.isReadable }) {
+            let delay = backoff.delay(attempt: attempt)
+            if let timeout = backoff.timeout, slept + delay > timeout {
+                let pending = members.filter { !$0.state.isReadable }.count
+                throw StrataError(.failure, "\(pending) of \(members.count) objects of set \(set.id) still not restored after waiting \(slept); run again later (restores are not re-requested)")
+            }
+            progress?(.waiting(ready: members.filter { $0.state.isReadable }.count, total: members.count, next: delay))
+            try await sleep(delay)
+            slept += delay
+            attempt += 1
+            let pending = members.filter { !$0.state.isReadable }.map(\.key)
+            let rechecked = Dictionary(uniqueKeysWithValues: try await check(pending).map { ($0.key, $0) })
+            members = members.map { rechecked[$0.key] ?? $0 }
+        }
+        report.members = members
+        report.written = try await download(members.map(\.key), prefix: policy.prefix, into: destination)
+        return report
+    }
+
+    /// The set a selector names, or a failure naming what exists.
+    static func choose(_ sets: [PlanSet], selector: Selector, series: String?, component: String) throws -> PlanSet {
+        let inSeries = sets.filter { series == nil || $0.series == series }
+        if let series, inSeries.isEmpty {
+            let known = Set(sets.map(\.series)).sorted().map { $0.isEmpty ? "\"\"" : $0 }
+            throw StrataError(.failure, "\(component) has no set in series '\(series)'; series present: \(known.joined(separator: ", "))")
+        }
+        switch selector {
+        case .id(let id):
+            guard let set = inSeries.first(where: { $0.id == id }) else {
+                let newest = inSeries.sorted { $0.time > $1.time }.prefix(5).map(\.id)
+                throw StrataError(.failure, "\(component) has no set '\(id)'; newest sets: \(newest.isEmpty ? "none" : newest.joined(separator: ", "))")
+            }
+            return set
+        case .at(let instant):
+            let candidates = inSeries.filter { $0.decision == .keep && $0.time <= instant }
+            guard let set = candidates.max(by: { ($0.time, $0.id) < ($1.time, $1.id) }) else {
+                let oldest = inSeries.filter { $0.decision == .keep }.map(\.time).min()
+                let hint = oldest.map { "the oldest kept set is from \(JSONCoding.timestamp($0))" } ?? "it has no kept sets"
+                throw StrataError(.failure, "\(component) has no kept set at or before \(JSONCoding.timestamp(instant)); \(hint)")
+            }
+            return set
+        }
+    }
+
+    /// HEADs each key and requests a restore where one is needed and none is running.
+    func check(_ keys: [String]) async throws -> [MemberStatus] {
+        let client = context.client
+        let bucket = context.bucket
+        let now = context.now()
+        let days = self.days
+        let tier = self.tier
+        return try await bounded(keys) { key in
+            let head: ObjectHead
+            do {
+                head = try await client.headObject(bucket: bucket, key: key)
+            } catch let error as S3Error where error.status == 404 {
+                throw StrataError(.failure, "\(key): no longer in the bucket (deleted since the listing?)")
+            }
+            let state: MemberState
+            if !head.needsRestore(at: now) {
+                state = head.restore == nil ? .notArchived : .restored
+            } else if head.restore?.ongoing == true {
+                state = .ongoing
+            } else {
+                switch try await client.restoreObject(bucket: bucket, key: key, days: days, tier: tier) {
+                case .started: state = .requested
+                case .alreadyInProgress: state = .ongoing
+                case .alreadyRestored: state = .restored
+                }
+            }
+            return MemberStatus(key: key, size: head.contentLength, storageClass: head.storageClass, state: state)
+        }
+    }
+
+    /// Downloads `keys` into `directory`, keeping the path below `prefix`.
+    func download(_ keys: [String], prefix: String, into directory: String) async throws -> [WrittenFile] {
+        let targets = try keys.map { key in (key, try Self.localPath(key: key, prefix: prefix, directory: directory)) }
+        for (_, path) in targets {
+            let parent = (path as NSString).deletingLastPathComponent
+            do {
+                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            } catch {
+                throw StrataError(.failure, "\(parent): cannot create the directory: \(error.localizedDescription)")
+            }
+        }
+        let client = context.client
+        let bucket = context.bucket
+        let progress = self.progress
+        let paths = Dictionary(uniqueKeysWithValues: targets)
+        return try await bounded(keys) { key in
+            let path = paths[key] ?? directory
+            let result: DownloadResult
+            do {
+                result = try await client.downloadFile(bucket: bucket, key: key, to: path)
+            } catch let error as TransferError {
+                throw StrataError(.failure, error.description)
+            }
+            progress?(.wrote(key: key, size: result.size))
+            return WrittenFile(key: key, path: path, size: result.size, verification: result.verification.rawValue)
+        }
+    }
+
+    /// `directory/<key without prefix>`, refusing keys that would land outside `directory`.
+    static func localPath(key: String, prefix: String, directory: String) throws -> String {
+        let relative = key.hasPrefix(prefix) ? String(key.dropFirst(prefix.count)) : key
+        let parts = relative.split(separator: "/", omittingEmptySubsequences: true)
+        guard !parts.isEmpty, !parts.contains(where: { $0 == ".." || $0 == "." }) else {
+            throw StrataError(.failure, "\(key): refusing to write a key with an empty, '.' or '..' path part")
+        }
+        return ([directory.hasSuffix("/") ? String(directory.dropLast()) : directory] + parts.map(String.init))
+            .joined(separator: "/")
+    }
+
+    /// Runs `work` for each item, at most `concurrency` at once; results in input order.
+    private func bounded<T: Sendable>(_ items: [String],
+                                      _ work: @escaping @Sendable (String) async throws -> T) async throws -> [T] {
+        try await withThrowingTaskGroup(of: (Int, T).self) { group in
+            var results = [T?](repeating: nil, count: items.count)
+            var next = 0
+            let width = max(1, concurrency)
+            while next < min(width, items.count) {
+                let index = next
+                group.addTask { (index, try await work(items[index])) }
+                next += 1
+            }
+            while let (index, value) = try await group.next() {
+                results[index] = value
+                if next < items.count {
+                    let index = next
+                    group.addTask { (index, try await work(items[index])) }
+                    next += 1
+                }
+            }
+            return results.compactMap { $0 }
+        }
+    }
+}
+
+extension Retriever {
+    /// What a pgBackRest set needs besides its own files: the sets it references, the info
+    /// files and timeline histories, and the WAL between its archive start and stop.
+    func pgBackRestKeys(set: PlanSet, sets: [PlanSet], policy: Policy, stanza: String,
+                        inventory: Inventory) async throws -> (keys: [String], notes: [String]) {
+        let backupBase = "\(policy.prefix)backup/\(stanza)/"
+        let archiveBase = "\(policy.prefix)archive/\(stanza)/"
+        let current = inventory.objects.filter { $0.isCurrent && $0.key.hasPrefix(policy.prefix) }.map(\.key)
+        let present = Set(current)
+        let infoNames = ["backup.info", "backup.info.copy"].map { backupBase + $0 }
+            + ["archive.info", "archive.info.copy"].map { archiveBase + $0 }
+        var keys = infoNames.filter(present.contains)
+        keys += current.filter { $0.hasPrefix(archiveBase) && $0.hasSuffix(".history") }
+        var notes: [String] = []
+        var entry: [String: Any]?
+        if let infoKey = [backupBase + "backup.info", backupBase + "backup.info.copy"].first(where: present.contains) {
+            let text = String(decoding: try await context.client.getObject(bucket: context.bucket, key: infoKey).body,
+                              as: UTF8.self)
+            entry = Self.backupInfoEntry(text, label: set.id)
+        }
+        var labels = Set((entry?["backup-reference"] as? [String]) ?? [])
+        if let prior = entry?["backup-prior"] as? String { labels.insert(prior) }
+        if entry == nil, set.id.count == 33 {
+            // No backup.info entry: take the whole chain before the set (more than needed, never less).
+            let full = String(set.id.prefix(16))
+            labels.formUnion(sets.filter { ($0.id == full || $0.id.hasPrefix(full + "_")) && $0.time < set.time }.map(\.id))
+            notes.append("backup.info has no entry for \(set.id): fetching every older set of its chain")
+        }
+        labels.remove(set.id)
+        for label in labels.sorted() {
+            guard let dependency = sets.first(where: { $0.id == label }) else {
+                notes.append("\(set.id) references \(label), which is not in the bucket: the restore will fail")
+                continue
+            }
+            keys += dependency.members
+        }
+        if let start = (entry?["backup-archive-start"] as? String).flatMap(Self.walPosition),
+           let stop = (entry?["backup-archive-stop"] as? String).flatMap(Self.walPosition) {
+            let wal = current.filter { key in
+                guard key.hasPrefix(archiveBase), let name = key.split(separator: "/").last,
+                      let position = Self.walPosition(name.prefix(24)) else { return false }
+                return position >= start && position <= stop
+            }
+            keys += wal
+            notes.append("WAL from archive start to stop included (\(wal.count) objects); WAL after the stop (point-in-time recovery) is not: fetch it with pgbackrest archive-get")
+        } else {
+            notes.append("WAL not included: backup.info gives no archive range for \(set.id); fetch it with pgbackrest archive-get")
+        }
+        return (keys, notes)
+    }
+
+    /// The JSON object of `label` in `backup.info`'s `[backup:current]` section.
+    static func backupInfoEntry(_ text: String, label: String) -> [String: Any]? {
+        var inSection = false
+        for raw in text.split(whereSeparator: \.isNewline) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") { inSection = line == "[backup:current]"; continue }
+            guard inSection, line.hasPrefix(label + "=") else { continue }
+            let json = Data(line.dropFirst(label.count + 1).utf8)
+            return (try? JSONSerialization.jsonObject(with: json)) as? [String: Any]
+        }
+        return nil
+    }
+
+    /// Position (log << 32 | segment) of a 24-hex WAL segment name, ignoring the timeline.
+    static func walPosition<S: StringProtocol>(_ name: S) -> UInt64? {
+        guard name.utf8.count == 24, let log = UInt64(name.dropFirst(8).prefix(8), radix: 16),
+              let segment = UInt64(name.dropFirst(16), radix: 16) else { return nil }
+        return log << 32 | segment
+    }
+}
