@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Retention
+import StrataKit
+
+/// `strata verify`: check that kept backup sets exist and, with `--deep`, that their content is intact.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check that every kept backup set is in the bucket; with --deep, that its content is intact.",
+        discussion: """
+            Plans the bucket and HEADs every member of every kept set. --deep also reads each \
+            object and compares it with the checksum Strata recorded at upload (strata-sha256-parts) \
+            or, for single-part objects, the MD5 ETag; archived objects are reported as \
+            'archived, not checked' (nothing is restored). A fresh listing cannot see a set that \
+            is already gone: pass --plan with a plan saved earlier (strata sweep --json) to check \
+            that everything it kept is still there. Exit codes: 0 all present and intact, \
+            1 something missing or corrupt (or an S3 failure), 2 usage/config.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .customLong("component"), help: "Only this component (repeatable).")
+    var components: [String] = []
+
+    @Flag(help: "Read every object and compare its content with its recorded checksum or MD5 ETag.")
+    var deep = false
+
+    @Option(help: "Verify the sets kept by this saved plan (JSON from strata sweep --json) instead of a fresh one.")
+    var plan: String?
+
+    func run() async throws {
+        try await runReportingErrors {
+            let settings = try connection.settings()
+            let saved = try plan.map(Self.loadPlan)
+            let wanted = components.isEmpty ? nil : Set(components)
+            let environment = ProcessInfo.processInfo.environment
+            try await StrataContext.with(settings: settings, environment: environment, logger: output.logger(),
+                                         loadPolicies: saved == nil) { context in
+                var verifier = Verifier(context: context)
+                verifier.deep = deep
+                let report: Verifier.Report
+                if let saved {
+                    if let wanted {
+                        let unknown = wanted.subtracting(saved.components.map(\.component))
+                        guard unknown.isEmpty else {
+                            throw StrataError(.configuration, "the saved plan has no component \(unknown.sorted().joined(separator: ", "))")
+                        }
+                    }
+                    report = try await verifier.verify(plan: saved, components: wanted)
+                } else {
+                    report = try await verifier.verify(components: wanted)
+                }
+                if output.json {
+                    emit(String(decoding: try JSONCoding.encoder.encode(report), as: UTF8.self))
+                } else {
+                    for set in report.sets {
+                        for object in set.objects where object.state != .ok {
+                            emit("\(object.state.rawValue.uppercased())\t\(set.component) \(set.setID)\t\(object.key): \(object.detail)")
+                        }
+                    }
+                    for skipped in report.skippedExpired { emit("skipped (expired since the plan)\t\(skipped)") }
+                    let objects = report.sets.reduce(0) { $0 + $1.objects.count }
+                    emit("\(report.sets.count) kept sets, \(objects) objects checked\(deep ? " (deep)" : ""): \(report.missingSets.count) sets missing objects, \(report.corruptSets.count) sets corrupt")
+                }
+                if !report.isHealthy {
+                    throw StrataError(.failure, "\(report.missingSets.count) sets missing objects, \(report.corruptSets.count) sets corrupt (see above)")
+                }
+            }
+        }
+    }
+
+    static func loadPlan(_ path: String) throws -> Plan {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StrataError(.configuration, "\(path): cannot read the plan file")
+        }
+        do {
+            return try Plan.jsonDecoder().decode(Plan.self, from: data)
+        } catch {
+            throw StrataError(.configuration, "\(path): not a plan (expected the JSON of strata sweep --json): \(error)")
+        }
+    }
+}

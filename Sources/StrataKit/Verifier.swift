@@ -1,0 +1,211 @@
+import Foundation
+import Logging
+import Retention
+import S3
+import SigV4
+
+/// Checks that the backups a plan keeps are there and, when deep, that their content matches
+/// what was recorded at upload. The library entry point behind `strata verify`.
+///
+/// Existence: every member of every kept set gets a `HeadObject`. A fresh plan is made from a
+/// listing, so it can only find objects deleted since that listing; to find sets or files that
+/// vanished, pass an earlier plan (`strata sweep --json` saved by cron) to ``verify(plan:)``.
+///
+/// Deep: objects with a ``ContentChecksum`` (uploaded by Strata) are streamed part by part with
+/// ranged GETs and their SHA-256 parts compared, holding one part in memory per object; single-part
+/// objects without one are checked against their MD5 ETag by a verified download into a
+/// scratch directory that is removed afterwards. Archived objects (GLACIER, DEEP_ARCHIVE without a
+/// restored copy) are reported as not checked, never restored. Multipart objects without a
+/// Strata checksum have nothing to compare with and are reported as such.
+public struct Verifier: Sendable {
+    /// What was found for one object.
+    public enum State: String, Sendable, Codable, Hashable {
+        /// Present (and, when deep, its content matched).
+        case ok
+        /// Not in the bucket.
+        case missing
+        /// Content differs from its recorded checksum or ETag.
+        case corrupt
+        /// Archived: content not checked (it would need a restore).
+        case archived = "archived, not checked"
+        /// Present, but there is no checksum to compare its content with.
+        case unverifiable = "no checksum, not checked"
+
+        /// Whether this is a problem (exit 1).
+        public var isProblem: Bool { self == .missing || self == .corrupt }
+    }
+
+    /// One object's result.
+    public struct ObjectResult: Sendable, Codable, Hashable {
+        /// Key.
+        public var key: String
+        /// What was found.
+        public var state: State
+        /// How it was checked or what differed.
+        public var detail: String
+    }
+
+    /// One set's result.
+    public struct SetResult: Sendable, Codable, Hashable {
+        /// Component.
+        public var component: String
+        /// Set id.
+        public var setID: String
+        /// Results of its members.
+        public var objects: [ObjectResult]
+        /// Whether a member is missing.
+        public var isMissing: Bool { objects.contains { $0.state == .missing } }
+        /// Whether a member is corrupt.
+        public var isCorrupt: Bool { objects.contains { $0.state == .corrupt } }
+    }
+
+    /// What a verification found.
+    public struct Report: Sendable, Codable, Hashable {
+        /// Whether contents were checked.
+        public var deep: Bool
+        /// Every kept set checked.
+        public var sets: [SetResult]
+        /// Sets the given plan kept whose projected expiry has passed (absence is not a problem).
+        public var skippedExpired: [String]
+        /// Sets with a missing member.
+        public var missingSets: [SetResult] { sets.filter(\.isMissing) }
+        /// Sets with a corrupt member.
+        public var corruptSets: [SetResult] { sets.filter(\.isCorrupt) }
+        /// Whether nothing is missing or corrupt.
+        public var isHealthy: Bool { sets.allSatisfy { !$0.isMissing && !$0.isCorrupt } }
+    }
+
+    /// Where to check.
+    public let context: StrataContext
+    /// Also check contents.
+    public var deep = false
+    /// Objects checked at once.
+    public var concurrency = 4
+    /// Called after each object with its key and state.
+    public var progress: (@Sendable (String, State) -> Void)?
+
+    /// Creates a verifier.
+    public init(context: StrataContext) { self.context = context }
+
+    /// Plans the bucket now (only `components`, when given) and verifies the kept sets.
+    public func verify(components: Set<String>? = nil) async throws -> Report {
+        let maker = PlanMaker(context: context, options: PlanOptions(components: components))
+        return try await verify(plan: try await maker.makePlan(now: context.now()).plan, components: components)
+    }
+
+    /// Verifies the kept sets of `plan` (only `components`, when given) against the bucket now.
+    /// Sets whose projected expiry has passed are skipped: a sweep may rightly have deleted them.
+    public func verify(plan: Plan, components: Set<String>? = nil) async throws -> Report {
+        let now = context.now()
+        var skipped: [String] = []
+        var work: [(component: String, setID: String, key: String)] = []
+        for component in plan.components where components?.contains(component.component) ?? true {
+            for set in component.sets where set.decision == .keep {
+                if let expiry = set.projectedExpiry, expiry <= now, expiry > plan.generatedAt {
+                    skipped.append("\(component.component) \(set.id)")
+                    continue
+                }
+                work += set.members.map { (component.component, set.id, $0) }
+            }
+        }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("strata-verify-\(UUID().uuidString)").path
+        if deep {
+            do {
+                try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            } catch {
+                throw StrataError(.failure, "\(scratch): cannot create the scratch directory: \(error.localizedDescription)")
+            }
+        }
+        defer { if deep { try? FileManager.default.removeItem(atPath: scratch) } }
+        let results = try await checkAll(work.map(\.key), now: now, scratch: scratch)
+        var sets: [SetResult] = []
+        for (item, result) in zip(work, results) {
+            if let last = sets.last, last.component == item.component, last.setID == item.setID {
+                sets[sets.count - 1].objects.append(result)
+            } else {
+                sets.append(SetResult(component: item.component, setID: item.setID, objects: [result]))
+            }
+        }
+        return Report(deep: deep, sets: sets, skippedExpired: skipped)
+    }
+
+    /// Checks every key, at most `concurrency` at once; results in input order.
+    private func checkAll(_ keys: [String], now: Date, scratch: String) async throws -> [ObjectResult] {
+        try await withThrowingTaskGroup(of: (Int, ObjectResult).self) { group in
+            var results = [ObjectResult?](repeating: nil, count: keys.count)
+            var next = 0
+            let width = max(1, concurrency)
+            func add(_ index: Int) {
+                group.addTask {
+                    let result = try await self.check(keys[index], now: now, scratch: scratch)
+                    self.progress?(result.key, result.state)
+                    return (index, result)
+                }
+            }
+            while next < min(width, keys.count) { add(next); next += 1 }
+            while let (index, result) = try await group.next() {
+                results[index] = result
+                if next < keys.count { add(next); next += 1 }
+            }
+            return results.compactMap { $0 }
+        }
+    }
+
+    /// Checks one object.
+    func check(_ key: String, now: Date, scratch: String) async throws -> ObjectResult {
+        guard let head = try await context.client.headObjectIfExists(bucket: context.bucket, key: key) else {
+            return ObjectResult(key: key, state: .missing, detail: "not in the bucket")
+        }
+        guard deep else { return ObjectResult(key: key, state: .ok, detail: "present, \(head.contentLength) bytes") }
+        if head.needsRestore(at: now) {
+            return ObjectResult(key: key, state: .archived, detail: "\(head.storageClass) without a restored copy")
+        }
+        if let recorded = ContentChecksum(metadata: head.metadata) {
+            for _ in 0..<2 {
+                guard let actual = try await streamedChecksum(key: key, head: head, partSize: recorded.partSize) else {
+                    continue  // replaced while reading: read again
+                }
+                if actual == recorded {
+                    return ObjectResult(key: key, state: .ok, detail: "sha256-parts match")
+                }
+                return ObjectResult(key: key, state: .corrupt,
+                                    detail: "sha256-parts \(actual.digest) differs from the recorded \(recorded.digest)")
+            }
+            throw StrataError(.failure, "\(key): replaced twice while being verified; run verify again")
+        }
+        guard head.eTag.count == 32, !ETag.isMultipart(head.eTag) else {
+            return ObjectResult(key: key, state: .unverifiable, detail: "multipart object without a Strata checksum")
+        }
+        let path = scratch + "/" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            _ = try await context.client.downloadFile(bucket: context.bucket, key: key, to: path)
+            return ObjectResult(key: key, state: .ok, detail: "md5-etag match")
+        } catch let error as TransferError {
+            return ObjectResult(key: key, state: .corrupt, detail: error.description)
+        }
+    }
+
+    /// The ``ContentChecksum`` of the object's current content, read one part at a time, or
+    /// `nil` when the object changed (its ETag) while being read.
+    func streamedChecksum(key: String, head: ObjectHead, partSize: Int64) async throws -> ContentChecksum? {
+        let size = head.contentLength
+        var digests: [[UInt8]] = []
+        var start: Int64 = 0
+        repeat {
+            let end = min(start + partSize, size) - 1
+            var hasher = RunningChecksum(.sha256)
+            if end >= start {
+                let part = try await context.client.getObject(bucket: context.bucket, key: key, range: start...end)
+                guard part.head.eTag == head.eTag else { return nil }
+                part.body.withUnsafeBytes { hasher.update($0) }
+            }
+            guard let digest = Data(base64Encoded: hasher.base64()) else {
+                throw StrataError(.failure, "\(key): could not decode a SHA-256 digest")
+            }
+            digests.append(Array(digest))
+            start = end + 1
+        } while start < size
+        return ContentChecksum.combine(partDigests: digests, partSize: partSize)
+    }
+}

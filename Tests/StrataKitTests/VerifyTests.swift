@@ -1,0 +1,95 @@
+import Foundation
+import Retention
+import S3
+@testable import StrataKit
+import StrataTestSupport
+import Testing
+
+/// `Verifier` against RGW: objects uploaded with their checksum verify; an object overwritten
+/// behind the checksum's back is corrupt; a deleted one is missing.
+@Suite(.enabled(if: TestServers.shouldRun, "needs tools/s3-server (RGW)"))
+struct VerifyTests {
+    static let policy = """
+        component: snap
+        prefix: snap/
+        layout: "snap/{time:%Y%m%d_%H%M%S}/{file}"
+        retention:
+          keep_within: 30d
+        """
+    static let now = Date(timeIntervalSince1970: 1_795_593_600)  // 2026-11-25T08:00:00Z
+    /// Small parts so a 6 MiB file is a two-part upload.
+    static let transfer = TransferConfiguration(multipartThreshold: 5 * 1024 * 1024, partSize: 5 * 1024 * 1024)
+    static let bigSize = 6 * 1024 * 1024 + 123
+
+    /// Two sets: `big.bin` (multipart, checksum recorded) and `small.bin` (single PUT, checksum
+    /// recorded) in each; the newer set also has `plain.bin` (putObject: MD5 ETag only) and
+    /// `cold.bin` in GLACIER.
+    static func seed(_ bucket: ScratchBucket) async throws -> StrataContext {
+        let directory = try makeScratchDirectory("verify-seed")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for (index, stamp) in ["20261120_020000", "20261124_020000"].enumerated() {
+            for (name, size) in [("big.bin", bigSize), ("small.bin", 40_000)] {
+                let path = "\(directory)/\(stamp)-\(name)"
+                try Data(testBytes(count: size, seed: UInt64(index * 10 + size))).write(to: URL(fileURLWithPath: path))
+                _ = try await bucket.client.uploadFile(bucket: bucket.name, key: "snap/\(stamp)/\(name)", path: path)
+            }
+        }
+        try await bucket.client.putObject(bucket: bucket.name, key: "snap/20261124_020000/plain.bin",
+                                          body: testBytes(count: 70_000, seed: 99))
+        try await bucket.client.putObject(bucket: bucket.name, key: "snap/20261124_020000/cold.bin",
+                                          body: testBytes(count: 1_000, seed: 98), options: PutOptions(storageClass: "GLACIER"))
+        return try bucket.context(policies: ["snap.yaml": policy], now: now)
+    }
+
+    static func state(_ report: Verifier.Report, _ key: String) -> Verifier.State? {
+        report.sets.flatMap(\.objects).first { $0.key == key }?.state
+    }
+
+    @Test func intactBucketVerifiesDeepAndArchivedObjectsAreNotChecked() async throws {
+        try await ScratchBucket.with(.rgw, purpose: "verify-ok", transfer: Self.transfer) { bucket in
+            let context = try await Self.seed(bucket)
+            let big = try await bucket.client.headObject(bucket: bucket.name, key: "snap/20261124_020000/big.bin")
+            #expect(ContentChecksum(metadata: big.metadata) != nil, "the premise: uploadFile recorded a checksum")
+            var verifier = Verifier(context: context)
+            verifier.deep = true
+            let report = try await verifier.verify()
+            #expect(report.isHealthy)
+            #expect(report.sets.map(\.setID) == ["2026-11-20T02:00:00Z", "2026-11-24T02:00:00Z"])
+            let objects = report.sets.flatMap(\.objects)
+            #expect(objects.count == 6)
+            #expect(objects.filter { $0.detail == "sha256-parts match" }.count == 4)
+            #expect(objects.first { $0.key.hasSuffix("plain.bin") }?.detail == "md5-etag match")
+            #expect(Self.state(report, "snap/20261124_020000/cold.bin") == .archived)
+        }
+    }
+
+    @Test func overwrittenContentIsCorruptAndDeletedObjectIsMissing() async throws {
+        try await ScratchBucket.with(.rgw, purpose: "verify-bad", transfer: Self.transfer) { bucket in
+            let context = try await Self.seed(bucket)
+            let plan = try await PlanMaker(context: context).makePlan(now: Self.now).plan
+            // Same size, different bytes, and the old object's checksum claim copied over.
+            let victim = "snap/20261120_020000/big.bin"
+            let claim = try await bucket.client.headObject(bucket: bucket.name, key: victim).metadata
+            var tampered = testBytes(count: Self.bigSize, seed: UInt64(Self.bigSize))
+            tampered[Self.bigSize - 5] ^= 0xFF
+            try await bucket.client.putObject(bucket: bucket.name, key: victim, body: tampered,
+                                              options: PutOptions(metadata: claim))
+            try await bucket.client.deleteObject(bucket: bucket.name, key: "snap/20261124_020000/small.bin")
+
+            var verifier = Verifier(context: context)
+            verifier.deep = true
+            let report = try await verifier.verify(plan: plan)
+            #expect(!report.isHealthy)
+            #expect(Self.state(report, victim) == .corrupt)
+            #expect(report.corruptSets.map(\.setID) == ["2026-11-20T02:00:00Z"])
+            #expect(Self.state(report, "snap/20261124_020000/small.bin") == .missing)
+            #expect(report.missingSets.map(\.setID) == ["2026-11-24T02:00:00Z"])
+            #expect(Self.state(report, "snap/20261120_020000/small.bin") == .ok)
+
+            // Without --deep only existence is checked: the tampered object passes.
+            let shallow = try await Verifier(context: context).verify(plan: plan)
+            #expect(Self.state(shallow, victim) == .ok)
+            #expect(shallow.missingSets.map(\.setID) == ["2026-11-24T02:00:00Z"])
+        }
+    }
+}
