@@ -13,6 +13,6 @@ struct Strata: AsyncParsableCommand {
             and deletions. See docs/cli.md.
             """,
         version: StrataVersion.current,
-        subcommands: [SweepCommand.self, LintCommand.self, AuditCommand.self, UploadCommand.self, MetricsCommand.self, LsCommand.self, CpCommand.self, PresignCommand.self]
+        subcommands: [SweepCommand.self, LintCommand.self, AuditCommand.self, UploadCommand.self, MetricsCommand.self, LsCommand.self, CpCommand.self, PresignCommand.self, RetrieveCommand.self, VerifyCommand.self, LifecycleCommand.self]
     )
 }
