@@ -112,6 +112,19 @@ struct RetrieveTests {
             for (stamp, _) in Self.sets {
                 #expect(try await bucket.client.headObject(bucket: bucket.name, key: Self.key(stamp)).restore == nil)
             }
+            // Waiting gives up when the next poll would pass the timeout, having written nothing.
+            let directory = try makeScratchDirectory("retrieve-timeout")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            var impatient = Retriever(context: context)
+            impatient.backoff = .init(initial: .seconds(30), timeout: .seconds(10))
+            impatient.sleep = { _ in Issue.record("slept past the timeout") }
+            await #expect { _ = try await impatient.retrieve(component: "falkordb", selector: .at(Self.now), destination: directory) }
+                throws: { error in
+                    guard let error = error as? StrataError else { return false }
+                    return error.kind == .failure && error.message.contains("1 of 1 objects of set 2026-11-25T02:00:00Z still not restored")
+                }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+            #expect(try await bucket.client.headObject(bucket: bucket.name, key: Self.key("20261125_020000")).restore != nil)
         }
     }
 }
