@@ -10,13 +10,6 @@ public struct CanonicalRequest: Sendable, Hashable {
     /// The `;`-separated, sorted, lowercase names of the signed headers.
     public let signedHeaders: String
 
-    /// Headers that are never signed: hop-by-hop fields a proxy may drop or rewrite, and the
-    /// tracing and user-agent fields that infrastructure adds. The same list as botocore.
-    static let unsignedHeaders: Set<String> = [
-        "authorization", "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization",
-        "te", "trailer", "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id",
-    ]
-
     /// Builds the canonical request of a request as it goes on the wire.
     /// - Parameters:
     ///   - method: The HTTP method; uppercased.
@@ -28,17 +21,18 @@ public struct CanonicalRequest: Sendable, Hashable {
     public init(method: String, path: String, query: String, headers: [HTTPHeader], payloadHash: String, rules: CanonicalizationRules) {
         let uri = Self.canonicalURI(path: path, rules: rules)
         let canonicalQuery = Self.canonicalQuery(query)
-        let (canonicalHeaders, signedHeaders) = Self.canonicalHeaders(headers)
+        let entries = Self.headerEntries(headers)
+        // One buffer for the whole text, sized up front: this runs for every request sent.
         var text = ""
-        text.reserveCapacity(method.utf8.count + uri.utf8.count + canonicalQuery.utf8.count
-            + canonicalHeaders.utf8.count + signedHeaders.utf8.count + payloadHash.utf8.count + 5)
-        text += method.uppercased()
+        text.reserveCapacity(method.utf8.count + uri.utf8.count + canonicalQuery.utf8.count + payloadHash.utf8.count
+            + entries.reduce(8) { $0 + 2 * $1.name.utf8.count + $1.value.utf8.count + 2 })
+        text += Self.asciiUppercased(method)
         text += "\n"
         text += uri
         text += "\n"
         text += canonicalQuery
         text += "\n"
-        text += canonicalHeaders
+        let signedHeaders = Self.appendCanonicalHeaders(entries, to: &text)
         text += "\n"
         text += signedHeaders
         text += "\n"
@@ -95,41 +89,68 @@ public struct CanonicalRequest: Sendable, Hashable {
     /// Names are lowercased; values trimmed with inner whitespace runs collapsed to one space;
     /// repeated names joined with `,` in the order given.
     static func canonicalHeaders(_ headers: [HTTPHeader]) -> (canonical: String, signed: String) {
-        var entries: [(name: String, value: String, order: Int)] = []
+        var canonical = ""
+        let signed = appendCanonicalHeaders(headerEntries(headers), to: &canonical)
+        return (canonical, signed)
+    }
+
+    typealias HeaderEntry = (name: String, value: String, order: Int)
+
+    /// The signed headers, lowercased and trimmed, sorted by name (stable for repeated names).
+    static func headerEntries(_ headers: [HTTPHeader]) -> [HeaderEntry] {
+        var entries: [HeaderEntry] = []
         entries.reserveCapacity(headers.count)
         for (order, header) in headers.enumerated() {
-            let name = lowercased(header.name)
-            if unsignedHeaders.contains(name) { continue }
+            let name = asciiLowercased(header.name)
+            if isUnsigned(name) { continue }
             entries.append((name, trimmed(header.value), order))
         }
         entries.sort { lhs, rhs in
             lhs.name == rhs.name ? lhs.order < rhs.order : lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
         }
-        var canonical = ""
+        return entries
+    }
+
+    /// Appends `name:value\n` per header name to `text` and returns the signed-headers list.
+    static func appendCanonicalHeaders(_ entries: [HeaderEntry], to text: inout String) -> String {
         var signed = ""
-        canonical.reserveCapacity(entries.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 })
+        signed.reserveCapacity(entries.reduce(0) { $0 + $1.name.utf8.count + 1 })
         var index = 0
         while index < entries.count {
             let name = entries[index].name
             if !signed.isEmpty { signed += ";" }
             signed += name
-            canonical += name
-            canonical += ":"
-            canonical += entries[index].value
+            text += name
+            text += ":"
+            text += entries[index].value
             index += 1
             while index < entries.count, entries[index].name == name {
-                canonical += ","
-                canonical += entries[index].value
+                text += ","
+                text += entries[index].value
                 index += 1
             }
-            canonical += "\n"
+            text += "\n"
         }
-        return (canonical, signed)
+        return signed
     }
 
-    private static func lowercased(_ name: String) -> String {
-        if !name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) { return name }
-        return String(decoding: name.utf8.map(lowercaseASCII), as: UTF8.self)
+    /// Headers that are never signed: hop-by-hop fields a proxy may drop or rewrite, and the
+    /// tracing and user-agent fields that infrastructure adds; the same list as botocore.
+    /// A switch rather than a set: it runs for every header of every request, and comparing
+    /// short strings beats hashing them.
+    static func isUnsigned(_ lowercasedName: String) -> Bool {
+        switch lowercasedName {
+        case "authorization", "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization",
+             "te", "trailer", "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id":
+            return true
+        default:
+            return false
+        }
+    }
+
+    private static func asciiUppercased(_ method: String) -> String {
+        if !method.utf8.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) { return method }
+        return method.uppercased()
     }
 
     private static func isWhitespace(_ byte: UInt8) -> Bool {
@@ -138,17 +159,19 @@ public struct CanonicalRequest: Sendable, Hashable {
 
     /// `Trimall`: leading and trailing whitespace removed, runs of whitespace made one space.
     static func trimmed(_ value: String) -> String {
-        var needsWork = false
-        var previousWasSpace = true
-        for byte in value.utf8 {
-            if isWhitespace(byte) {
-                if previousWasSpace || byte != UInt8(ascii: " ") { needsWork = true; break }
+        var value = value
+        let needsWork = value.withUTF8 { bytes -> Bool in
+            guard let first = bytes.first, let last = bytes.last else { return false }
+            if isWhitespace(first) || isWhitespace(last) { return true }
+            var previousWasSpace = false
+            for byte in bytes {
+                guard isWhitespace(byte) else { previousWasSpace = false; continue }
+                if previousWasSpace || byte != UInt8(ascii: " ") { return true }
                 previousWasSpace = true
-            } else {
-                previousWasSpace = false
             }
+            return false
         }
-        if !needsWork && !previousWasSpace || value.isEmpty { return value }
+        if !needsWork { return value }
         var out: [UInt8] = []
         out.reserveCapacity(value.utf8.count)
         var pendingSpace = false

@@ -109,7 +109,7 @@ public struct ChunkSigner: Sendable {
 
     /// `HMAC(key, "AWS4-HMAC-SHA256-PAYLOAD\n" + timestamp + "\n" + scope + "\n" + previous + "\n" + SHA256("") + "\n" + SHA256(chunk))`.
     private mutating func chunkSignature(_ chunkHash: SHA256.Digest) -> String {
-        var mac = HMAC<SHA256>(key: signingKey.key)
+        var mac = signingKey.mac
         mac.update(data: chunkPrefix)
         mac.update(data: Array(previousSignature.utf8))
         mac.update(data: Self.emptyHashLine)
@@ -120,7 +120,7 @@ public struct ChunkSigner: Sendable {
 
     /// `HMAC(key, "AWS4-HMAC-SHA256-TRAILER\n" + timestamp + "\n" + scope + "\n" + previous + "\n" + SHA256(trailer + "\n"))`.
     private mutating func trailerSignature(_ trailer: String) -> String {
-        var mac = HMAC<SHA256>(key: signingKey.key)
+        var mac = signingKey.mac
         mac.update(data: trailerPrefix)
         mac.update(data: Array(previousSignature.utf8))
         mac.update(data: [UInt8(ascii: "\n")])

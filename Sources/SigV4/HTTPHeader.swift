@@ -42,3 +42,17 @@ extension StringProtocol {
 func lowercaseASCII(_ byte: UInt8) -> UInt8 {
     byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
 }
+
+/// ASCII-only lowercasing, returning `text` itself when there is nothing to change: header
+/// names and hosts are ASCII, and `String.lowercased()` allocates and consults Unicode tables.
+func asciiLowercased(_ text: String) -> String {
+    if !text.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) { return text }
+    return String(unsafeUninitializedCapacity: text.utf8.count) { buffer in
+        var count = 0
+        for byte in text.utf8 {
+            buffer[count] = lowercaseASCII(byte)
+            count += 1
+        }
+        return count
+    }
+}

@@ -63,9 +63,11 @@ public struct Signer: Sendable {
     ) -> SignedRequest {
         let signingDate = SigningDate(date)
         let token = credentials.effectiveSessionToken
-        var headers = headers.filter { header in
-            !(header.name.caseInsensitiveEquals("authorization") || header.name.caseInsensitiveEquals("x-amz-date")
-              || (token != nil && header.name.caseInsensitiveEquals("x-amz-security-token")))
+        var headers = headers
+        headers.reserveCapacity(headers.count + 8)
+        headers.removeAll { header in
+            header.name.caseInsensitiveEquals("authorization") || header.name.caseInsensitiveEquals("x-amz-date")
+                || (token != nil && header.name.caseInsensitiveEquals("x-amz-security-token"))
         }
         if headers.first(named: "host") == nil { headers.insert(HTTPHeader("host", host), at: 0) }
         if case .streaming(let streaming) = payload { Self.addChunkedHeaders(streaming, to: &headers) }

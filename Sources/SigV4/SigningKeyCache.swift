@@ -5,24 +5,29 @@ import Foundation
 ///
 /// See <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#derive-signing-key>.
 struct SigningKey: @unchecked Sendable {
-    // @unchecked: swift-crypto's SymmetricKey is not marked Sendable, but it is an immutable
-    // value whose storage is never mutated after creation, so sharing it across threads is safe.
-    let key: SymmetricKey
+    // @unchecked: swift-crypto does not mark HMAC Sendable, but it is a copy-on-write value (its
+    // digest contexts are copied before a mutation when shared), and this one is never mutated:
+    // each signature works on its own copy.
+    /// HMAC-SHA256 already keyed with the signing key. Keying costs two SHA-256 blocks and
+    /// several allocations; copying this prepared state is far cheaper, and every signature
+    /// and chunk signature starts from it.
+    let mac: HMAC<SHA256>
 
     init(secretAccessKey: String, day: String, region: String, service: String) {
         let secret = SymmetricKey(data: Array("AWS4\(secretAccessKey)".utf8))
         let dateKey = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array(day.utf8), using: secret))
         let regionKey = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array(region.utf8), using: dateKey))
         let serviceKey = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array(service.utf8), using: regionKey))
-        key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array("aws4_request".utf8), using: serviceKey))
+        let signingKey = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array("aws4_request".utf8), using: serviceKey))
+        mac = HMAC<SHA256>(key: signingKey)
     }
 
     /// `HexEncode(HMAC-SHA256(signingKey, text))`: the signature of a string to sign.
     func signature(of text: String) -> String {
+        var mac = self.mac
         var text = text
-        return text.withUTF8 { bytes in
-            Hex.encode(HMAC<SHA256>.authenticationCode(for: UnsafeRawBufferPointer(bytes), using: key))
-        }
+        text.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return Hex.encode(mac.finalize())
     }
 }
 
@@ -45,6 +50,9 @@ public final class SigningKeyCache: @unchecked Sendable {
     private static let capacity = 16
     private let lock = NSLock()
     private var keys: [Key: SigningKey] = [:]
+    // Nearly every lookup asks for the same key as the previous one; comparing four strings
+    // (usually sharing storage) is cheaper than hashing them.
+    private var last: (key: Key, value: SigningKey)?
 
     /// An empty cache.
     public init() {}
@@ -56,12 +64,19 @@ public final class SigningKeyCache: @unchecked Sendable {
 
     func signingKey(secretAccessKey: String, day: String, region: String, service: String) -> SigningKey {
         let key = Key(secretAccessKey: secretAccessKey, day: day, region: region, service: service)
-        if let cached = lock.withLock({ keys[key] }) { return cached }
+        let cached: SigningKey? = lock.withLock {
+            if let last, last.key == key { return last.value }
+            guard let found = keys[key] else { return nil }
+            last = (key, found)
+            return found
+        }
+        if let cached { return cached }
         // Derived outside the lock: two threads may both derive the same key, which is harmless.
         let derived = SigningKey(secretAccessKey: secretAccessKey, day: day, region: region, service: service)
         lock.withLock {
             if keys.count >= Self.capacity { keys.removeAll(keepingCapacity: true) }
             keys[key] = derived
+            last = (key, derived)
         }
         return derived
     }

@@ -14,13 +14,15 @@ struct WireTarget: Sendable {
         guard let hostName = url.host(percentEncoded: true), !hostName.isEmpty else {
             throw .missingHost(url: url.absoluteString)
         }
-        scheme = url.scheme?.lowercased() ?? "https"
+        scheme = url.scheme.map(asciiLowercased) ?? "https"
         let defaultPort = scheme == "http" ? 80 : 443
-        let bracketed = hostName.contains(":") && !hostName.hasPrefix("[") ? "[\(hostName)]" : hostName
+        // An IPv6 literal comes back without its brackets; the Host header needs them.
+        let isBareIPv6 = hostName.utf8.contains(UInt8(ascii: ":")) && hostName.utf8.first != UInt8(ascii: "[")
+        let bracketed = asciiLowercased(isBareIPv6 ? "[\(hostName)]" : hostName)
         if let port = url.port, port != defaultPort {
-            host = "\(bracketed.lowercased()):\(port)"
+            host = "\(bracketed):\(port)"
         } else {
-            host = bracketed.lowercased()
+            host = bracketed
         }
         path = url.path(percentEncoded: true)
         query = url.query(percentEncoded: true) ?? ""
