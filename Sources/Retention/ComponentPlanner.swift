@@ -4,7 +4,7 @@ import Foundation
 struct ComponentPlanner {
     let policy: Policy
     let objects: [InventoryObject]
-    let indices: [Int]
+    let indices: [ObjectIndex]
     let uploads: [MultipartUploadRecord]
     let now: Int64
     let documents: [String: String]
@@ -48,7 +48,7 @@ struct ComponentPlanner {
         // Guards.
         var guards: [GuardFinding] = []
         let expiring = sets.indices.filter { verdicts[$0].reasons.isEmpty }
-        var walDeletes: [Int] = []
+        var walDeletes: [ObjectIndex] = []
         if case .pgbackrest = policy.layout {
             let (deletable, note) = pg.deletableWAL(grouping.wal, verdicts: verdicts)
             walDeletes = deletable
@@ -83,14 +83,15 @@ struct ComponentPlanner {
         // Actions and per-set results.
         var totals = PlanTotals()
         var deleted = [Bool](repeating: false, count: objects.count)
-        var moved: [Int: StorageClass] = [:]
-        func delete(_ index: Int, _ reason: String) {
-            deleted[index] = true
+        var moved: [ObjectIndex: StorageClass] = [:]
+        func delete(_ index: ObjectIndex, _ reason: String) {
+            deleted[Int(index)] = true
             actions.append(.delete(key: objects[index].key, versionID: objects[index].versionID, reason: reason))
             totals.deletes += 1
             totals.deleteBytes += objects[index].size
         }
         var planSets: [PlanSet] = []
+        planSets.reserveCapacity(sets.count)
         let tiers = TierSelector(tiers: policy.tiers, pricing: pricing)
         for (i, set) in sets.enumerated() {
             let verdict = verdicts[i]
@@ -176,7 +177,7 @@ struct ComponentPlanner {
         return component
     }
 
-    private func keyOrder(_ a: Int, _ b: Int) -> Bool {
+    private func keyOrder(_ a: ObjectIndex, _ b: ObjectIndex) -> Bool {
         let l = objects[a], r = objects[b]
         return l.key != r.key ? l.key < r.key : (l.versionID ?? "") < (r.versionID ?? "")
     }

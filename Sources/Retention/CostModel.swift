@@ -22,7 +22,7 @@ struct CostModel {
     }
 
     /// `deleted` and `moved` are inventory indices the plan deletes or transitions.
-    func cost(objects: [InventoryObject], indices: [Int], deleted: [Bool], moved: [Int: StorageClass]) -> PlanCost {
+    func cost(objects: [InventoryObject], indices: [ObjectIndex], deleted: [Bool], moved: [ObjectIndex: StorageClass]) -> PlanCost {
         var before = Sums(), after = Sums(), transitions = Sums(), early = Sums()
         let minimumHours = StorageClass.known.map { Int64(pricing.price($0).minimumDays) * 24 }
         for index in indices {
@@ -32,13 +32,13 @@ struct CostModel {
             let billable = pricing.billableBytes(object.size, in: current)
             before.add(current, billable)
             let target = moved.isEmpty ? nil : moved[index]
-            if deleted[index] || target != nil {
+            if deleted[Int(index)] || target != nil {
                 // Billable KiB x hours of minimum duration left in the class being left.
                 let minimum = current.knownIndex.map { minimumHours[$0] } ?? Int64(pricing.price(current).minimumDays) * 24
                 let ageHours = (now - Int64(object.lastModified.timeIntervalSince1970)) / 3_600
                 if ageHours < minimum { early.add(current, (billable / 1_024) * (minimum - ageHours)) }
             }
-            if deleted[index] { continue }
+            if deleted[Int(index)] { continue }
             if let target {
                 after.add(target, pricing.billableBytes(object.size, in: target))
                 transitions.add(target, 1)

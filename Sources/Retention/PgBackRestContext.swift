@@ -75,7 +75,7 @@ struct PgBackRestContext {
     /// WAL objects no kept set needs: before the archive-start of the oldest set kept by the
     /// continuous window (newest, keep_last, keep_within), and outside every other kept set's
     /// archive-start...archive-stop. If any kept set's range is unknown, no WAL is deletable.
-    func deletableWAL(_ wal: [(index: Int, position: UInt64)], verdicts: [KeepEvaluator.Verdict]) -> ([Int], String?) {
+    func deletableWAL(_ wal: [(index: ObjectIndex, position: UInt64)], verdicts: [KeepEvaluator.Verdict]) -> ([ObjectIndex], String?) {
         guard !wal.isEmpty else { return ([], nil) }
         var continuousStart: UInt64? = nil
         var ranges: [ClosedRange<UInt64>] = []

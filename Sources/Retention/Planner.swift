@@ -77,16 +77,19 @@ public struct Planner: Sendable {
     /// without them the plan keeps all WAL and derives dependencies from labels alone.
     public func plan(inventory: Inventory, now: Date, documents: [String: String] = [:]) -> Plan {
         let active = activePolicies
+        let nowSeconds = Int64(now.timeIntervalSince1970.rounded(.down))
+        guard inventory.objects.count <= Int(ObjectIndex.max) else {
+            return Self.refusal(active, objectCount: inventory.objects.count, now: nowSeconds, force: options.force)
+        }
         let prefixes = active.map { Array($0.prefix.utf8) }
-        var buckets = [[Int]](repeating: [], count: active.count)
+        var buckets = [[ObjectIndex]](repeating: [], count: active.count)
         for (index, object) in inventory.objects.enumerated() {
-            if let slot = Self.owner(of: object.key, prefixes: prefixes) { buckets[slot].append(index) }
+            if let slot = Self.owner(of: object.key, prefixes: prefixes) { buckets[slot].append(ObjectIndex(truncatingIfNeeded: index)) }
         }
         var uploadBuckets = [[MultipartUploadRecord]](repeating: [], count: active.count)
         for upload in inventory.uploads {
             if let slot = Self.owner(of: upload.key, prefixes: prefixes) { uploadBuckets[slot].append(upload) }
         }
-        let nowSeconds = Int64(now.timeIntervalSince1970.rounded(.down))
         var components: [ComponentPlan] = []
         var actions: [PlanAction] = []
         // An upper bound: untouched reserved pages cost no memory, and the array never regrows.
@@ -105,6 +108,19 @@ public struct Planner: Sendable {
         return Plan(
             schemaVersion: Plan.currentSchemaVersion, generatedAt: Date(timeIntervalSince1970: TimeInterval(nowSeconds)),
             forced: options.force, components: components, actions: actions, totals: totals, cost: cost)
+    }
+
+    /// A plan that does nothing and blocks every component, for inventories too large to index.
+    private static func refusal(_ policies: [Policy], objectCount: Int, now: Int64, force: Bool) -> Plan {
+        let components = policies.map { policy in
+            ComponentPlan(
+                component: policy.component, policyFile: policy.sourcePath, sets: [],
+                guards: [GuardFinding(kind: .deleteFractionExceeded, component: policy.component, series: "", blocking: true,
+                    message: "blocked: the inventory has \(objectCount) objects, more than the \(ObjectIndex.max) one plan can index; split the inventory by component prefix and plan each part")],
+                warnings: [], unrecognizedKeys: [], totals: PlanTotals(), cost: PlanCost())
+        }
+        return Plan(schemaVersion: Plan.currentSchemaVersion, generatedAt: Date(timeIntervalSince1970: TimeInterval(now)),
+                    forced: force, components: components, actions: [], totals: PlanTotals(), cost: PlanCost())
     }
 
     /// Index of the prefix `key` starts with (prefixes never overlap).

@@ -1,14 +1,22 @@
 import Foundation
 
+/// Position of an object in `Inventory.objects`. 32 bits: a million-object plan holds several
+/// million of these, and an inventory beyond 4 billion objects would not fit in memory anyway.
+typealias ObjectIndex = UInt32
+
+extension Array where Element == InventoryObject {
+    subscript(index: ObjectIndex) -> InventoryObject { self[Int(index)] }
+}
+
 /// A backup set under construction: the inventory indices of its versions.
 struct SetRecord {
     var id: String
     var series: String
     var epoch: Int64
     /// Current versions (the live objects).
-    var current: [Int] = []
+    var current: [ObjectIndex] = []
     /// Noncurrent versions and delete markers of the same keys.
-    var versions: [Int] = []
+    var versions: [ObjectIndex] = []
     /// The pgBackRest label, for that layout.
     var label: PgBackRest.Label? = nil
 }
@@ -21,12 +29,12 @@ struct SetGrouping {
     /// Versions of sets that have no current version left: not touched.
     var orphanVersions = 0
     /// pgBackRest metadata objects (always kept, never moved).
-    var metadata: [Int] = []
+    var metadata: [ObjectIndex] = []
     /// pgBackRest WAL objects and their positions.
-    var wal: [(index: Int, position: UInt64)] = []
+    var wal: [(index: ObjectIndex, position: UInt64)] = []
 
     /// Groups by template: one set per (series, time).
-    init(template: KeyTemplate, zone: PolicyTimeZone, objects: [InventoryObject], indices: [Int]) {
+    init(template: KeyTemplate, zone: PolicyTimeZone, objects: [InventoryObject], indices: [ObjectIndex]) {
         struct SetKey: Hashable { let series: String; let epoch: Int64 }
         var byKey: [SetKey: Int] = [:]
         var records: [SetRecord] = []
@@ -50,7 +58,7 @@ struct SetGrouping {
     }
 
     /// Groups a pgBackRest repository: one set per label, plus metadata and WAL.
-    init(pgbackrestStanza stanza: String, prefix: String, zone: PolicyTimeZone, objects: [InventoryObject], indices: [Int]) {
+    init(pgbackrestStanza stanza: String, prefix: String, zone: PolicyTimeZone, objects: [InventoryObject], indices: [ObjectIndex]) {
         var byLabel: [String: Int] = [:]
         var records: [SetRecord] = []
         var invalidLabels = Set<String>()
@@ -100,8 +108,20 @@ struct SetGrouping {
     }
 
     private mutating func adopt(_ records: [SetRecord]) {
-        for record in records {
-            if record.current.isEmpty { orphanVersions += record.versions.count } else { sets.append(record) }
+        sets.reserveCapacity(records.count)
+        for var record in records {
+            guard !record.current.isEmpty else {
+                orphanVersions += record.versions.count
+                continue
+            }
+            // Appending left up to twice the needed capacity; exact copies keep a million indices small.
+            record.current = ContiguousArray(record.current).withUnsafeBufferPointer { source in
+                [ObjectIndex](unsafeUninitializedCapacity: source.count) { target, count in
+                    _ = target.initialize(from: source)
+                    count = source.count
+                }
+            }
+            sets.append(record)
         }
         // Deterministic regardless of inventory order: series, then time, then id.
         sets.sort { ($0.series, $0.epoch, $0.id) < ($1.series, $1.epoch, $1.id) }
