@@ -1,3 +1,5 @@
+import Foundation
+
 /// Task 1 of SigV4: the canonical request, the exact text whose hash is signed.
 ///
 /// ```
@@ -9,6 +11,8 @@ public struct CanonicalRequest: Sendable, Hashable {
     public let text: String
     /// The `;`-separated, sorted, lowercase names of the signed headers.
     public let signedHeaders: String
+    /// `HexEncode(SHA256(text))`, the last line of the string to sign.
+    public let hash: String
 
     /// Builds the canonical request of a request as it goes on the wire.
     /// - Parameters:
@@ -22,24 +26,28 @@ public struct CanonicalRequest: Sendable, Hashable {
         let uri = Self.canonicalURI(path: path, rules: rules)
         let canonicalQuery = Self.canonicalQuery(query)
         let entries = Self.headerEntries(headers)
-        // One buffer for the whole text, sized up front: this runs for every request sent.
-        var text = ""
-        text.reserveCapacity(method.utf8.count + uri.utf8.count + canonicalQuery.utf8.count + payloadHash.utf8.count
+        // One byte buffer for the whole text, sized up front, hashed as is and turned into a
+        // String once: this runs for every request sent, and String appends cost more.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(method.utf8.count + uri.utf8.count + canonicalQuery.utf8.count + payloadHash.utf8.count
             + entries.reduce(8) { $0 + 2 * $1.name.utf8.count + $1.value.utf8.count + 2 })
-        text += Self.asciiUppercased(method)
-        text += "\n"
-        text += uri
-        text += "\n"
-        text += canonicalQuery
-        text += "\n"
-        let signedHeaders = Self.appendCanonicalHeaders(entries, to: &text)
-        text += "\n"
-        text += signedHeaders
-        text += "\n"
-        text += payloadHash
-        self.text = text
+        bytes += Self.asciiUppercased(method).utf8
+        bytes.append(Self.newline)
+        bytes += uri.utf8
+        bytes.append(Self.newline)
+        bytes += canonicalQuery.utf8
+        bytes.append(Self.newline)
+        let signedHeaders = Self.appendCanonicalHeaders(entries, to: &bytes)
+        bytes.append(Self.newline)
+        bytes += signedHeaders.utf8
+        bytes.append(Self.newline)
+        bytes += payloadHash.utf8
+        self.text = String(decoding: bytes, as: UTF8.self)
         self.signedHeaders = signedHeaders
+        self.hash = Hex.sha256(bytes)
     }
+
+    private static let newline = UInt8(ascii: "\n")
 
     /// The canonical URI: for S3 the wire path itself; otherwise the path with dot segments
     /// and repeated slashes removed, then UriEncoded (so `%` in the wire path becomes `%25`).
@@ -89,9 +97,9 @@ public struct CanonicalRequest: Sendable, Hashable {
     /// Names are lowercased; values trimmed with inner whitespace runs collapsed to one space;
     /// repeated names joined with `,` in the order given.
     static func canonicalHeaders(_ headers: [HTTPHeader]) -> (canonical: String, signed: String) {
-        var canonical = ""
+        var canonical: [UInt8] = []
         let signed = appendCanonicalHeaders(headerEntries(headers), to: &canonical)
-        return (canonical, signed)
+        return (String(decoding: canonical, as: UTF8.self), signed)
     }
 
     typealias HeaderEntry = (name: String, value: String, order: Int)
@@ -106,32 +114,46 @@ public struct CanonicalRequest: Sendable, Hashable {
             entries.append((name, trimmed(header.value), order))
         }
         entries.sort { lhs, rhs in
-            lhs.name == rhs.name ? lhs.order < rhs.order : lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
+            lhs.name == rhs.name ? lhs.order < rhs.order : utf8Precedes(lhs.name, rhs.name)
         }
         return entries
     }
 
+    /// Byte-wise order of the UTF-8 forms, by `memcmp` on the contiguous storage.
+    private static func utf8Precedes(_ lhs: String, _ rhs: String) -> Bool {
+        var lhs = lhs
+        var rhs = rhs
+        return lhs.withUTF8 { a in
+            rhs.withUTF8 { b in
+                // An empty buffer may have no base address; it sorts first either way.
+                guard let first = a.baseAddress, let second = b.baseAddress else { return a.count < b.count }
+                let order = memcmp(first, second, min(a.count, b.count))
+                return order != 0 ? order < 0 : a.count < b.count
+            }
+        }
+    }
+
     /// Appends `name:value\n` per header name to `text` and returns the signed-headers list.
-    static func appendCanonicalHeaders(_ entries: [HeaderEntry], to text: inout String) -> String {
-        var signed = ""
+    static func appendCanonicalHeaders(_ entries: [HeaderEntry], to text: inout [UInt8]) -> String {
+        var signed: [UInt8] = []
         signed.reserveCapacity(entries.reduce(0) { $0 + $1.name.utf8.count + 1 })
         var index = 0
         while index < entries.count {
             let name = entries[index].name
-            if !signed.isEmpty { signed += ";" }
-            signed += name
-            text += name
-            text += ":"
-            text += entries[index].value
+            if !signed.isEmpty { signed.append(UInt8(ascii: ";")) }
+            signed += name.utf8
+            text += name.utf8
+            text.append(UInt8(ascii: ":"))
+            text += entries[index].value.utf8
             index += 1
             while index < entries.count, entries[index].name == name {
-                text += ","
-                text += entries[index].value
+                text.append(UInt8(ascii: ","))
+                text += entries[index].value.utf8
                 index += 1
             }
-            text += "\n"
+            text.append(newline)
         }
-        return signed
+        return String(decoding: signed, as: UTF8.self)
     }
 
     /// Headers that are never signed: hop-by-hop fields a proxy may drop or rewrite, and the

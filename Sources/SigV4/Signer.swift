@@ -123,7 +123,7 @@ public struct Signer: Sendable {
     /// Task 2: `AWS4-HMAC-SHA256 \n timestamp \n scope \n HexEncode(SHA256(canonicalRequest))`.
     /// See <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-string-to-sign>.
     func stringToSign(_ canonicalRequest: CanonicalRequest, timestamp: String, scope: String) -> String {
-        "\(SigV4Algorithm.identifier)\n\(timestamp)\n\(scope)\n\(Hex.sha256(canonicalRequest.text))"
+        "\(SigV4Algorithm.identifier)\n\(timestamp)\n\(scope)\n\(canonicalRequest.hash)"
     }
 
     /// Task 3: the signing key for the day, from the cache when already derived.
