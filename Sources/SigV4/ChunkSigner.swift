@@ -45,8 +45,8 @@ public struct ChunkSigner: Sendable {
     /// (or to check a published example).
     public init(mode: StreamingPayload.Mode = .signed, seedSignature: String, signer: Signer, date: Date) {
         let signingDate = SigningDate(date)
-        self.init(mode: mode, seedSignature: seedSignature, signingKey: signer.signingKey(signingDate),
-                  timestamp: signingDate.timestamp, scope: signer.credentialScope(signingDate))
+        let key = signer.signingKey(signingDate)
+        self.init(mode: mode, seedSignature: seedSignature, signingKey: key, timestamp: signingDate.timestamp, scope: key.scope)
     }
 
     // MARK: Chunks

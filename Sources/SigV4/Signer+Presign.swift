@@ -49,7 +49,8 @@ extension Signer {
         guard seconds >= 1, expires <= Self.maximumPresignedExpiry else { throw .expiryOutOfRange(seconds: seconds) }
 
         let signingDate = SigningDate(date)
-        let scope = credentialScope(signingDate)
+        let key = signingKey(signingDate)
+        let scope = key.scope
         var headers = extraHeaders.filter { !$0.name.caseInsensitiveEquals("authorization") }
         if headers.first(named: "host") == nil { headers.insert(HTTPHeader("host", host), at: 0) }
         let signedHeaderNames = CanonicalRequest.canonicalHeaders(headers).signed
@@ -75,7 +76,7 @@ extension Signer {
         let canonicalRequest = CanonicalRequest(method: method, path: path, query: signedQuery, headers: headers,
                                                 payloadHash: payload.contentSHA256, rules: rules)
         let stringToSign = stringToSign(canonicalRequest, timestamp: signingDate.timestamp, scope: scope)
-        let signature = signingKey(signingDate).signature(of: stringToSign)
+        let signature = key.signature(of: stringToSign)
         var finalQuery = signedQuery
         if let token, !signsSessionToken { finalQuery += "&" + URIEncoding.query([("X-Amz-Security-Token", token)]) }
         finalQuery += "&X-Amz-Signature=" + signature

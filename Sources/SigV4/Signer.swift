@@ -81,9 +81,9 @@ public struct Signer: Sendable {
 
         let canonicalRequest = CanonicalRequest(method: method, path: path, query: query, headers: headers,
                                                 payloadHash: payloadHash, rules: rules)
-        let scope = credentialScope(signingDate)
-        let stringToSign = stringToSign(canonicalRequest, timestamp: signingDate.timestamp, scope: scope)
         let key = signingKey(signingDate)
+        let scope = key.scope
+        let stringToSign = stringToSign(canonicalRequest, timestamp: signingDate.timestamp, scope: scope)
         let signature = key.signature(of: stringToSign)
         let authorization = "\(SigV4Algorithm.identifier) Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(canonicalRequest.signedHeaders), Signature=\(signature)"
         if let token, !signsSessionToken { headers.append(HTTPHeader("x-amz-security-token", token)) }
@@ -115,15 +115,19 @@ public struct Signer: Sendable {
 
     // MARK: The steps, named as in the specification
 
-    /// `date/region/service/aws4_request`.
-    func credentialScope(_ date: SigningDate) -> String {
-        "\(date.day)/\(region)/\(service)/aws4_request"
-    }
-
     /// Task 2: `AWS4-HMAC-SHA256 \n timestamp \n scope \n HexEncode(SHA256(canonicalRequest))`.
     /// See <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-string-to-sign>.
     func stringToSign(_ canonicalRequest: CanonicalRequest, timestamp: String, scope: String) -> String {
-        "\(SigV4Algorithm.identifier)\n\(timestamp)\n\(scope)\n\(canonicalRequest.hash)"
+        var text = ""
+        text.reserveCapacity(SigV4Algorithm.identifier.utf8.count + timestamp.utf8.count + scope.utf8.count + 67)
+        text += SigV4Algorithm.identifier
+        text += "\n"
+        text += timestamp
+        text += "\n"
+        text += scope
+        text += "\n"
+        text += canonicalRequest.hash
+        return text
     }
 
     /// Task 3: the signing key for the day, from the cache when already derived.

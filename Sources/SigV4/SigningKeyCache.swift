@@ -12,6 +12,8 @@ struct SigningKey: @unchecked Sendable {
     /// several allocations; copying this prepared state is far cheaper, and every signature
     /// and chunk signature starts from it.
     let mac: HMAC<SHA256>
+    /// The credential scope the key belongs to, `day/region/service/aws4_request`.
+    let scope: String
 
     init(secretAccessKey: String, day: String, region: String, service: String) {
         let secret = SymmetricKey(data: Array("AWS4\(secretAccessKey)".utf8))
@@ -20,6 +22,7 @@ struct SigningKey: @unchecked Sendable {
         let serviceKey = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array(service.utf8), using: regionKey))
         let signingKey = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array("aws4_request".utf8), using: serviceKey))
         mac = HMAC<SHA256>(key: signingKey)
+        scope = "\(day)/\(region)/\(service)/aws4_request"
     }
 
     /// `HexEncode(HMAC-SHA256(signingKey, text))`: the signature of a string to sign.
