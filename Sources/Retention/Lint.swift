@@ -59,9 +59,13 @@ public struct Lint: Sendable {
         var bytes = [Int64](repeating: 0, count: prefixes.count)
         var sets = [Set<String>](repeating: [], count: prefixes.count)
         var small = [(count: Int, bytes: Int64, billed: Int64)](repeating: (0, 0, 0), count: prefixes.count)
+        var monthly = [Double](repeating: 0, count: prefixes.count)
+        var objectCounts = [Int](repeating: 0, count: prefixes.count)
         for object in inventory?.objects ?? [] where object.isCurrent {
             guard let slot = Planner.owner(of: object.key, prefixes: prefixes) else { continue }
             bytes[slot] += object.size
+            monthly[slot] += pricing.monthlyCost(size: object.size, in: object.storageClass)
+            objectCounts[slot] += 1
             if [.standardIA, .onezoneIA, .glacierIR].contains(object.storageClass) && object.size < TierSelector.smallObjectLimit {
                 small[slot].count += 1
                 small[slot].bytes += object.size
@@ -114,6 +118,9 @@ public struct Lint: Sendable {
             }
             if small[slot].count > 0 {
                 add(.warning, "\(small[slot].count) objects under 128 KiB are in IA/GLACIER_IR classes, billed as \(PlanTable.formatBytes(small[slot].billed)) for \(PlanTable.formatBytes(small[slot].bytes)) stored; keep small objects in STANDARD")
+            }
+            if objectCounts[slot] > 0 {
+                add(.info, "stores \(objectCounts[slot]) objects, \(PlanTable.formatBytes(bytes[slot])), costing " + String(format: "$%.2f", monthly[slot]) + " a month at these prices")
             }
             if policy.expectEvery == nil {
                 add(.info, "no expect_every: staleness of backups is not checked")

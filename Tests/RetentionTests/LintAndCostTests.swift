@@ -20,6 +20,8 @@ import Testing
         let findings = Lint(policies: try Fixtures.defaultPolicies()).run(inventory: synthetic.inventory)
         let message = try #require(findings.first { $0.component == "falkordb" && $0.severity == .warning }?.message)
         #expect(message.contains("per set every 1h, STANDARD would save $"))
+        let vault = try #require(findings.first { $0.component == "vault" && $0.message.hasPrefix("stores ") }?.message)
+        #expect(vault.hasPrefix("stores 10 objects, ") && vault.hasSuffix(" a month at these prices"))
     }
 
     static let policyCases: [(String, RetentionRules, [TierRule], String)] = [
