@@ -102,19 +102,27 @@ public struct CanonicalRequest: Sendable, Hashable {
         return (String(decoding: canonical, as: UTF8.self), signed)
     }
 
-    typealias HeaderEntry = (name: String, value: String, order: Int)
+    typealias HeaderEntry = (name: String, value: String)
 
     /// The signed headers, lowercased and trimmed, sorted by name (stable for repeated names).
     static func headerEntries(_ headers: [HTTPHeader]) -> [HeaderEntry] {
         var entries: [HeaderEntry] = []
         entries.reserveCapacity(headers.count)
-        for (order, header) in headers.enumerated() {
+        for header in headers {
             let name = asciiLowercased(header.name)
             if isUnsigned(name) { continue }
-            entries.append((name, trimmed(header.value), order))
+            entries.append((name, trimmed(header.value)))
         }
-        entries.sort { lhs, rhs in
-            lhs.name == rhs.name ? lhs.order < rhs.order : utf8Precedes(lhs.name, rhs.name)
+        // Insertion sort: requests carry a handful of headers, it is stable (repeated names
+        // keep their order), and it avoids the general sort's buffer and closure calls.
+        var sorted = 1
+        while sorted < entries.count {
+            var index = sorted
+            while index > 0, utf8Precedes(entries[index].name, entries[index - 1].name) {
+                entries.swapAt(index, index - 1)
+                index -= 1
+            }
+            sorted += 1
         }
         return entries
     }
