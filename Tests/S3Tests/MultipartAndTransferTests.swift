@@ -175,3 +175,23 @@ struct TransitionTests {
         }
     }
 }
+
+/// Regression: whole-object GETs must check Strata's recorded checksum, including for
+/// multipart uploads (whose ETag is not a content hash).
+@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"))
+struct GetObjectIntegrityTests {
+    @Test func getObjectRejectsContentThatContradictsTheRecordedChecksum() async throws {
+        try await TestBucket.with(.rgw, purpose: "getintegrity") { bucket in
+            let wrong = ContentChecksum.of(Array(repeating: UInt8(1), count: 100), partSize: 8 * 1024 * 1024)
+            try await bucket.client.putObject(bucket: bucket.name, key: "rotten", body: Array(repeating: UInt8(2), count: 100),
+                                              options: PutOptions(metadata: wrong.metadata))
+            await #expect(throws: S3TransportError.self) {
+                _ = try await bucket.client.getObject(bucket: bucket.name, key: "rotten")
+            }
+            let right = ContentChecksum.of(Array(repeating: UInt8(2), count: 100), partSize: 8 * 1024 * 1024)
+            try await bucket.client.putObject(bucket: bucket.name, key: "sound", body: Array(repeating: UInt8(2), count: 100),
+                                              options: PutOptions(metadata: right.metadata))
+            #expect(try await bucket.client.getObject(bucket: bucket.name, key: "sound").body.count == 100)
+        }
+    }
+}

@@ -3,18 +3,16 @@ import Foundation
 
 /// Checks downloaded bytes against what S3 says they should be.
 ///
-/// For single-part objects the ETag is the content's MD5 (unless SSE-KMS/SSE-C, which backups
-/// here do not use); multipart ETags are not content hashes, so those objects are verified
-/// against the SHA-256 Strata records in their metadata (`strata-sha256`) when present.
+/// Objects Strata uploaded carry a ``ContentChecksum`` in their metadata, which is checked
+/// first (it covers multipart objects, whose ETag is not a content hash). Otherwise a
+/// single-part object's ETag is the content's MD5 (unless SSE-KMS/SSE-C, which backups here
+/// do not use).
 enum IntegrityCheck {
-    /// Metadata key holding the hex SHA-256 of the whole object, written by Strata's uploads.
-    static let sha256MetadataKey = "strata-sha256"
-
     static func verify(bytes: [UInt8], head: ObjectHead, request: S3Request) throws {
-        if let expected = head.metadata[sha256MetadataKey] {
-            let actual = Digests.hex(SHA256.hash(data: bytes))
-            guard actual == expected.lowercased() else {
-                throw mismatch(request, "SHA-256 \(actual) differs from the recorded \(expected)")
+        if let recorded = ContentChecksum(metadata: head.metadata) {
+            let actual = ContentChecksum.of(bytes, partSize: recorded.partSize)
+            guard actual.digest == recorded.digest else {
+                throw mismatch(request, "sha256-parts \(actual.digest) differs from the recorded \(recorded.digest)")
             }
             return
         }
