@@ -1,0 +1,108 @@
+import Foundation
+import StrataTestSupport
+import Testing
+
+/// upload, audit, metrics, cp, ls, presign and lint as an operator runs them.
+@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"))
+struct CommandEndToEndTests {
+    static func withBucket(_ body: (CLIHarness) throws -> Void) throws {
+        let harness = CLIHarness(servers: try TestServers.require(), bucket: TestServers.uniqueBucketName("cmd"))
+        defer { harness.destroy() }
+        try harness.seed(now: "2026-11-25T12:00:00Z", years: 0.02)
+        try body(harness)
+    }
+
+    static func temporaryFile(_ contents: [UInt8]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("strata-\(UUID().uuidString)").path
+        try Data(contents).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func uploadNamesKeysFromThePolicyAndNeverOverwrites() throws {
+        try Self.withBucket { harness in
+            let file = try Self.temporaryFile(Array("RDB snapshot".utf8))
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let first = try harness.strata(["upload", "--component", "falkordb", "--time", "2026-11-25T13:14:15Z", file])
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(try harness.keys().contains("falkordb/20261125_131415/dump.rdb"))
+            let again = try harness.strata(["upload", "--component", "falkordb", "--time", "2026-11-25T13:14:15Z", file])
+            #expect(again.status == 1)
+            #expect(again.stderr.contains("already exists; refusing to overwrite"))
+
+            let noSeries = try harness.strata(["upload", "--component", "qdrant", file])
+            #expect(noSeries.status == 2)
+            #expect(noSeries.stderr.contains("--series"))
+            let missing = try harness.strata(["upload", "--component", "vault", "/nonexistent/snap"])
+            #expect(missing.status == 2)
+            #expect(missing.stderr.contains("/nonexistent/snap"))
+        }
+    }
+
+    @Test func cpRoundTripsAFileAndLsShowsIt() throws {
+        try Self.withBucket { harness in
+            let data = (0..<(7 * 1024 * 1024)).map { UInt8($0 % 239) }
+            let file = try Self.temporaryFile(data)
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let up = try harness.strata(["cp", "--part-size-mib", "5", file, "s3://\(harness.bucket)/misc/blob.bin"])
+            #expect(up.status == 0, "\(up.stderr)")
+            let listing = try harness.strata(["ls", "s3://\(harness.bucket)/misc/"])
+            #expect(listing.stdoutText.contains("misc/blob.bin"))
+            let target = file + ".back"
+            defer { try? FileManager.default.removeItem(atPath: target) }
+            let down = try harness.strata(["cp", "s3://\(harness.bucket)/misc/blob.bin", target])
+            #expect(down.status == 0, "\(down.stderr)")
+            #expect(down.stdoutText.contains("verified: sha256-parts"))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data(data))
+        }
+    }
+
+    @Test func presignedURLWorksWithPlainCurl() throws {
+        try Self.withBucket { harness in
+            let url = try harness.strata(["presign", "s3://\(harness.bucket)/vault/20261124_020000.snap", "--expires", "2m"])
+            #expect(url.status == 0, "\(url.stderr)")
+            let fetched = try ProcessRunner().run(["curl", "-sf", "-o", "/dev/null", "-w", "%{http_code}",
+                                                    url.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)])
+            #expect(fetched.stdoutText == "200")
+            let tooLong = try harness.strata(["presign", "s3://\(harness.bucket)/x", "--expires", "8d"])
+            #expect(tooLong.status == 2)
+        }
+    }
+
+    @Test func auditAndMetricsDescribeTheRetainedBackups() throws {
+        try Self.withBucket { harness in
+            let audit = try harness.strata(["audit", "--format", "csv", "--component", "vault", "--now", "2026-11-25T12:00:00Z"])
+            #expect(audit.status == 0, "\(audit.stderr)")
+            let lines = audit.stdoutText.split(separator: "\n")
+            #expect(lines.first?.hasPrefix("component,set,series,key") == true)
+            #expect(lines.contains { $0.contains("vault/20261124_020000.snap") && $0.contains("newest set of the series") })
+
+            let textfile = FileManager.default.temporaryDirectory.appendingPathComponent("strata-\(UUID().uuidString).prom").path
+            defer { try? FileManager.default.removeItem(atPath: textfile) }
+            let metrics = try harness.strata(["metrics", "--textfile", textfile])
+            #expect(metrics.status == 0, "\(metrics.stderr)")
+            let text = try String(contentsOfFile: textfile, encoding: .utf8)
+            #expect(text.contains("backup_last_success_timestamp_seconds{component=\"vault\"} 1795485600"))
+            #expect(text.contains("backup_size_bytes{component=\"vault\"}"))
+        }
+    }
+
+    @Test func secretsNeverAppearInOutputOrLogs() throws {
+        try Self.withBucket { harness in
+            let token = "SESSIONTOKEN-DO-NOT-PRINT-1234567890"
+            let runs: [([String], [String: String])] = [
+                (["sweep", "--log-level", "trace", "--now", "2026-11-25T12:00:00Z"], [:]),
+                (["sweep", "--log-level", "trace", "--log-format", "json", "--json"], [:]),
+                (["audit", "--log-level", "trace"], [:]),
+                (["sweep", "--log-level", "trace"], ["AWS_SECRET_ACCESS_KEY": "WRONG-SECRET-DO-NOT-PRINT-000000000000"]),
+                (["ls", "--log-level", "trace", "s3://\(harness.bucket)/"], ["AWS_SESSION_TOKEN": token]),
+            ]
+            for (arguments, extra) in runs {
+                let output = try harness.strata(arguments, extra: extra)
+                let everything = output.stdoutText + output.stderr
+                #expect(!everything.contains(harness.servers.secretKey), "secret printed by \(arguments)")
+                #expect(!everything.contains("WRONG-SECRET-DO-NOT-PRINT"), "wrong secret printed by \(arguments)")
+                #expect(!everything.contains(token), "session token printed by \(arguments)")
+            }
+        }
+    }
+}
