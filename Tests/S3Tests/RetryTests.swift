@@ -65,7 +65,9 @@ struct RetryTests {
             proxy.inject(.delay(.seconds(6))) { $0.method == .HEAD }
             let retriesBefore = client.statistics.retries
             #expect(try await client.headObject(bucket: bucket, key: "s").contentLength == 3)
-            #expect(client.statistics.retries - retriesBefore == 1)
+            // At least the stalled attempt was retried (more if the machine is slow to answer).
+            #expect(client.statistics.retries - retriesBefore >= 1)
+            #expect(proxy.injected == 1)
         }
     }
 
