@@ -97,10 +97,10 @@ public enum MetricsTextfile {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
             try Data(text.utf8).write(to: temporary)
-            if FileManager.default.fileExists(atPath: path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-            } else {
-                try FileManager.default.moveItem(at: temporary, to: url)
+            // rename(2) replaces the target atomically; Foundation's replaceItemAt fails on
+            // Linux when the target exists.
+            guard rename(temporary.path, url.path) == 0 else {
+                throw StrataError(.failure, "\(path): cannot replace the metrics file: \(String(cString: strerror(errno)))")
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
