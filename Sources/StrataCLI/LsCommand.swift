@@ -24,13 +24,17 @@ struct LsCommand: AsyncParsableCommand {
             try await StrataContext.with(settings: settings, environment: ProcessInfo.processInfo.environment,
                                          logger: output.logger(), loadPolicies: false) { context in
                 var count = 0
+                // One formatter and one write per page: listing output can be millions of lines.
+                let formatter = ISO8601DateFormatter()
                 for try await page in context.client.listObjects(bucket: target.bucket, prefix: target.key,
                                                                  delimiter: recursive ? nil : "/") {
-                    for prefix in page.commonPrefixes { emit("                           PRE \(prefix)") }
+                    var lines = ""
+                    for prefix in page.commonPrefixes { lines += "                           PRE \(prefix)\n" }
                     for object in page.objects {
                         count += 1
-                        emit("\(JSONCoding.timestamp(object.lastModified))  \(String(object.size).leftPad(12))  \(object.storageClass.padding(toLength: 12, withPad: " ", startingAt: 0))  \(object.key)")
+                        lines += "\(formatter.string(from: object.lastModified))  \(String(object.size).leftPad(12))  \(object.storageClass.padding(toLength: 12, withPad: " ", startingAt: 0))  \(object.key)\n"
                     }
+                    if !lines.isEmpty { FileHandle.standardOutput.write(Data(lines.utf8)) }
                 }
                 context.logger.info("listed", metadata: ["objects": "\(count)"])
             }
