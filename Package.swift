@@ -77,7 +77,7 @@ let package = Package(
             dependencies: ["SigV4", "S3", "Retention", "StrataKit"]
         ),
         // Shared by the test targets: finding the local servers, running external tools.
-        .target(name: "StrataTestSupport", path: "Tests/StrataTestSupport"),
+        .target(name: "StrataTestSupport", dependencies: ["S3"], path: "Tests/StrataTestSupport"),
         .testTarget(
             name: "SigV4Tests",
             dependencies: ["StrataTestSupport", "SigV4", .product(name: "PropertyBased", package: "swift-property-based")]

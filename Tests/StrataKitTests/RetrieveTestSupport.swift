@@ -61,16 +61,7 @@ struct ScratchBucket {
 
     /// Deletes every version and upload, then the bucket.
     func destroy() async throws {
-        for upload in try await client.listMultipartUploads(bucket: name) {
-            try await client.abortMultipartUpload(bucket: name, key: upload.key, uploadID: upload.uploadID)
-        }
-        for try await page in client.listObjectVersions(bucket: name) {
-            let ids = page.versions.map { ObjectIdentifier(key: $0.key, versionID: $0.versionID) }
-            for start in stride(from: 0, to: ids.count, by: 1000) {
-                _ = try await client.deleteObjects(bucket: name, objects: Array(ids[start..<min(start + 1000, ids.count)]))
-            }
-        }
-        try await client.deleteBucket(name)
+        try await client.emptyAndDeleteBucket(name)
     }
 }
 
