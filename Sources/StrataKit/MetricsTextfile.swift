@@ -97,14 +97,15 @@ public enum MetricsTextfile {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
             try Data(text.utf8).write(to: temporary)
-            // rename(2) replaces the target atomically; Foundation's replaceItemAt fails on
-            // Linux when the target exists.
-            guard rename(temporary.path, url.path) == 0 else {
-                throw StrataError(.failure, "\(path): cannot replace the metrics file: \(String(cString: strerror(errno)))")
-            }
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
             throw StrataError(.failure, "\(path): cannot write the metrics file: \(error.localizedDescription)")
+        }
+        // rename(2) replaces the target atomically; Foundation's replaceItemAt fails on Linux
+        // when the target exists.
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw StrataError(.failure, "\(path): cannot replace the metrics file: \(reason)")
         }
     }
 }
