@@ -100,6 +100,12 @@ let package = Package(
             name: "StrataKitTests",
             dependencies: ["StrataKit", "S3", "Retention", "StrataTestSupport"]
         ),
+        // The operations kit (tools/backup, deploy manifests, alert rules, runbook commands),
+        // exercised through the scripts and the strata binary as operators run them.
+        .testTarget(
+            name: "OpsTests",
+            dependencies: ["StrataTestSupport", .product(name: "Yams", package: "Yams")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
