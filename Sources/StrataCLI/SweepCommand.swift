@@ -39,6 +39,13 @@ struct SweepCommand: AsyncParsableCommand {
     @Flag(help: "List every set in the table (default: the newest and oldest few per component).")
     var all = false
 
+    @Option(help: ArgumentHelp("Plan from this S3 Inventory report instead of listing the bucket: a manifest.json, local or s3://BUCKET/KEY.",
+                               discussion: "CSV reports only (gzip or plain). Each deletion is confirmed by HEAD before it is made."))
+    var inventory: String?
+
+    @Option(name: .customLong("inventory-max-age"), help: "Refuse an inventory report older than this many hours.")
+    var inventoryMaxAge: Int = 48
+
     @Option(name: .customLong("metrics-textfile"), help: "Also write Prometheus metrics to this file (atomically).")
     var metricsTextfile: String?
 
@@ -50,9 +57,13 @@ struct SweepCommand: AsyncParsableCommand {
             let options = PlanOptions(force: force, components: components.isEmpty ? nil : Set(components))
             let environment = ProcessInfo.processInfo.environment
             try await StrataContext.with(settings: settings, environment: environment, logger: logger) { context in
-                let sweep = Sweep(context: context, options: options, now: instant,
+                var sweep = Sweep(context: context, options: options, now: instant,
                                   journal: journal.map { .directory($0) } ?? .bucket,
                                   lockTTL: TimeInterval(lockTTL))
+                if let inventory {
+                    sweep.source = .report(try InventoryReportReader.Location(inventory),
+                                           maximumAge: TimeInterval(inventoryMaxAge) * 3600)
+                }
                 let result = try await sweep.run(apply: apply)
                 if output.json {
                     emit(String(decoding: try result.plan.jsonData(), as: UTF8.self))

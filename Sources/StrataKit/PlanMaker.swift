@@ -18,6 +18,16 @@ public struct PlanMaker: Sendable {
     public let options: PlanOptions
     /// Requests in flight while fetching tags and lock state.
     public var concurrency = 16
+    /// Where the inventory comes from: a listing of the bucket (the default) or an S3 Inventory report.
+    public var source: InventorySource = .listing
+
+    /// Where a plan's picture of the bucket comes from.
+    public enum InventorySource: Sendable, Hashable {
+        /// List the bucket under each policy's prefix.
+        case listing
+        /// Read an S3 Inventory report; refuse one older than `maximumAge` seconds.
+        case report(InventoryReportReader.Location, maximumAge: TimeInterval)
+    }
 
     /// Creates a plan maker.
     public init(context: StrataContext, pricing: PricingTable = .usEast1, options: PlanOptions = PlanOptions()) {
@@ -36,7 +46,15 @@ public struct PlanMaker: Sendable {
             }
         }
         let selected = policies.policies.filter { options.components?.contains($0.component) ?? true }
-        var inventory = try await InventoryBuilder(context: context).build(policies: selected)
+        var inventory: Inventory
+        switch source {
+        case .listing:
+            inventory = try await InventoryBuilder(context: context).build(policies: selected)
+        case .report(let location, let maximumAge):
+            var reader = InventoryReportReader(context: context, location: location)
+            reader.maximumAge = maximumAge
+            inventory = try await reader.build(policies: selected)
+        }
         let planner = Planner(policies: policies, pricing: pricing, options: options)
         let documents = try await fetchDocuments(planner.documentsNeeded(inventory: inventory))
         let versioned = inventory.objects.contains { $0.versionID != nil }
@@ -90,31 +108,43 @@ public struct PlanMaker: Sendable {
     private func fetchDetails(_ refs: [ObjectRef], versioned: Bool) async throws -> [ObjectRef: Detail] {
         let client = context.client
         let bucket = context.bucket
-        return try await withThrowingTaskGroup(of: (ObjectRef, Detail?).self) { group in
-            var results: [ObjectRef: Detail] = [:]
-            var next = 0
-            func add(_ ref: ObjectRef) {
-                group.addTask {
-                    do {
-                        let tags = try await client.getObjectTagging(bucket: bucket, key: ref.key, versionID: ref.versionID)
-                        var lock: ObjectLockState?
-                        if versioned {
-                            let head = try await client.headObject(bucket: bucket, key: ref.key, versionID: ref.versionID)
-                            if head.objectLockMode != nil || head.legalHold {
-                                lock = ObjectLockState(mode: head.objectLockMode.flatMap(ObjectLockState.Mode.init(rawValue:)),
-                                                       retainUntil: head.objectLockRetainUntil, legalHold: head.legalHold)
-                            }
-                        }
-                        return (ref, Detail(tags: tags, lock: lock))
-                    } catch let error as S3Error where error.status == 404 {
-                        return (ref, nil)  // gone since the listing: nothing to protect
+        return try await Self.boundedMap(refs, limit: concurrency) { ref in
+            do {
+                let tags = try await client.getObjectTagging(bucket: bucket, key: ref.key, versionID: ref.versionID)
+                var lock: ObjectLockState?
+                if versioned {
+                    let head = try await client.headObject(bucket: bucket, key: ref.key, versionID: ref.versionID)
+                    if head.objectLockMode != nil || head.legalHold {
+                        lock = ObjectLockState(mode: head.objectLockMode.flatMap(ObjectLockState.Mode.init(rawValue:)),
+                                               retainUntil: head.objectLockRetainUntil, legalHold: head.legalHold)
                     }
                 }
+                return Detail(tags: tags, lock: lock)
+            } catch let error as S3Error where error.status == 404 {
+                return nil  // gone since the listing: nothing to protect
             }
-            while next < min(concurrency, refs.count) { add(refs[next]); next += 1 }
-            while let (ref, detail) = try await group.next() {
-                if let detail { results[ref] = detail }
-                if next < refs.count { add(refs[next]); next += 1 }
+        }.compactMapValues { $0 }
+    }
+
+    /// `body` applied to every item with at most `limit` in flight; results keyed by item.
+    static func boundedMap<Item: Hashable & Sendable, Value: Sendable>(
+        _ items: [Item], limit: Int, _ body: @escaping @Sendable (Item) async throws -> Value
+    ) async throws -> [Item: Value] {
+        try await withThrowingTaskGroup(of: (Item, Value).self) { group in
+            var results: [Item: Value] = [:]
+            var next = 0
+            while next < min(max(limit, 1), items.count) {
+                let item = items[next]
+                group.addTask { (item, try await body(item)) }
+                next += 1
+            }
+            while let (item, value) = try await group.next() {
+                results[item] = value
+                if next < items.count {
+                    let item = items[next]
+                    group.addTask { (item, try await body(item)) }
+                    next += 1
+                }
             }
             return results
         }

@@ -17,6 +17,8 @@ public struct Sweep: Sendable {
     public let lockTTL: TimeInterval
     /// Executor settings (batch size, test hooks).
     public var executor: SweepExecutor
+    /// Where the picture of the bucket comes from (a listing, or an S3 Inventory report).
+    public var source: PlanMaker.InventorySource = .listing
 
     /// Creates a sweep.
     public init(context: StrataContext, options: PlanOptions, now: Date, journal: SweepJournal.Location = .bucket,
@@ -39,7 +41,11 @@ public struct Sweep: Sendable {
 
     /// Plans, and applies when `apply` is set.
     public func run(apply: Bool) async throws -> Result {
-        let maker = PlanMaker(context: context, options: options)
+        let maker = {
+            var maker = PlanMaker(context: context, options: options)
+            maker.source = source
+            return maker
+        }()
         guard apply else {
             return Result(plan: try await maker.makePlan(now: now).plan, outcome: nil)
         }
@@ -53,8 +59,11 @@ public struct Sweep: Sendable {
             }
             let plan = try await maker.makePlan(now: now).plan
             let now = self.now
+            let fromReport = source != .listing
             let outcome = try await executor.apply(plan: plan, runID: runID, journal: writer) {
-                try await maker.makePlan(now: now).plan
+                let (fresh, inventory) = try await maker.makePlan(now: now)
+                // A report is not re-read from the bucket: each deletion is checked by HEAD instead.
+                return fromReport ? try await maker.confirmingDeletions(fresh, inventory: inventory) : fresh
             }
             await lock.release()
             return Result(plan: plan, outcome: outcome)

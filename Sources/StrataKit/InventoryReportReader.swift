@@ -1,0 +1,201 @@
+import CompressNIO
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import Retention
+import S3
+import _NIOFileSystem
+
+/// Builds the planner's ``Inventory`` from an Amazon S3 Inventory report instead of listing the
+/// bucket, for buckets too large to list every night.
+///
+/// The report is a `manifest.json` (local, or `s3://bucket/key` in the report's destination
+/// bucket) naming CSV data files, gzip-compressed or plain. Every data file is checked against the
+/// manifest's MD5 before a row of it is used; the manifest must describe the bucket being swept
+/// and be younger than ``maximumAge``. Incomplete multipart uploads are not in reports, so they
+/// are still listed from the bucket.
+///
+/// Implements https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-inventory.html
+public struct InventoryReportReader: Sendable {
+    /// Where the manifest is.
+    public enum Location: Sendable, Hashable, CustomStringConvertible {
+        /// A local `manifest.json`; data files are looked for beside it or in a local copy of the
+        /// destination prefix (as `aws s3 sync` lays it out).
+        case file(String)
+        /// A `manifest.json` in S3.
+        case s3(bucket: String, key: String)
+
+        /// Parses `s3://bucket/key` or a local path.
+        public init(_ text: String) throws {
+            guard text.hasPrefix("s3://") else { self = .file(text); return }
+            let rest = text.dropFirst(5)
+            guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex, rest.index(after: slash) != rest.endIndex else {
+                throw StrataError(.configuration, "--inventory \(text): expected s3://BUCKET/KEY/manifest.json or a local path")
+            }
+            self = .s3(bucket: String(rest[..<slash]), key: String(rest[rest.index(after: slash)...]))
+        }
+
+        /// The location as given.
+        public var description: String {
+            switch self {
+            case .file(let path): path
+            case .s3(let bucket, let key): "s3://\(bucket)/\(key)"
+            }
+        }
+    }
+
+    /// The context: the bucket swept and the client for S3 manifests and upload listings.
+    public let context: StrataContext
+    /// The manifest.
+    public let location: Location
+    /// Reports older than this (from the manifest's creationTimestamp) are refused: planning from
+    /// a stale picture of the bucket is how sets get expired on wrong information.
+    public var maximumAge: TimeInterval = 48 * 3600
+
+    /// Creates a reader.
+    public init(context: StrataContext, location: Location) {
+        self.context = context
+        self.location = location
+    }
+
+    /// Reads the report, keeps the rows under the policies' prefixes, and lists their uploads.
+    public func build(policies: [Policy]) async throws -> Inventory {
+        let (manifest, files, temporary) = try await fetch()
+        defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
+        if manifest.sourceBucket != context.bucket {
+            throw StrataError(.configuration, "\(location): the report lists bucket \(manifest.sourceBucket), not \(context.bucket)")
+        }
+        guard let created = manifest.creationDate else {
+            throw StrataError(.configuration, "\(location): creationTimestamp is missing or not epoch milliseconds; cannot tell the report's age")
+        }
+        let age = context.now().timeIntervalSince(created)
+        if age > maximumAge {
+            throw StrataError(.configuration, "\(location): the report was made \(String(format: "%.1f", age / 3600)) h ago, more than the \(String(format: "%.1f", maximumAge / 3600)) h allowed (--inventory-max-age); use a newer report or list the bucket")
+        }
+        var objects: [InventoryObject] = []
+        let prefixes = policies.map(\.prefix)
+        for (entry, path) in files {
+            for object in try await Self.read(path: path, named: entry.key, columns: manifest.columns, md5: entry.md5)
+            where prefixes.contains(where: { object.key.hasPrefix($0) }) {
+                objects.append(object)
+            }
+        }
+        var uploads: [MultipartUploadRecord] = []
+        for policy in policies {
+            uploads += try await context.client.listMultipartUploads(bucket: context.bucket, prefix: policy.prefix).map {
+                MultipartUploadRecord(key: $0.key, uploadID: $0.uploadID, initiated: $0.initiated)
+            }
+        }
+        context.logger.info("read inventory report", metadata: [
+            "report": "\(location)", "created": "\(created)", "objects": "\(objects.count)", "uploads": "\(uploads.count)"])
+        return Inventory(objects: objects, uploads: uploads)
+    }
+
+    /// The manifest and a local path for each data file (downloaded to a temporary folder for S3).
+    private func fetch() async throws -> (S3InventoryManifest, [(S3InventoryManifest.DataFile, String)], URL?) {
+        switch location {
+        case .file(let path):
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw StrataError(.configuration, "\(path): cannot read the inventory manifest (missing or unreadable)")
+            }
+            let manifest = try Self.parseManifest(data, file: path)
+            let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+            return (manifest, try manifest.files.map { ($0, try Self.localDataFile($0.key, near: base, manifest: path)) }, nil)
+        case .s3(let bucket, let key):
+            let body = try await context.client.getObject(bucket: bucket, key: key).body
+            let manifest = try Self.parseManifest(Data(body), file: location.description)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-inventory-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            var files: [(S3InventoryManifest.DataFile, String)] = []
+            do {
+                for (index, entry) in manifest.files.enumerated() {
+                    let path = folder.appendingPathComponent("\(index)").path
+                    _ = try await context.client.downloadFile(bucket: bucket, key: entry.key, to: path)
+                    files.append((entry, path))
+                }
+            } catch {
+                try? FileManager.default.removeItem(at: folder)
+                throw error
+            }
+            return (manifest, files, folder)
+        }
+    }
+
+    static func parseManifest(_ data: Data, file: String) throws -> S3InventoryManifest {
+        do {
+            return try S3InventoryManifest.parse(data, file: file)
+        } catch let error as S3InventoryError {
+            throw StrataError(.configuration, error.description)
+        }
+    }
+
+    /// The local copy of data file `key`: beside the manifest, or under an ancestor folder with
+    /// the key's trailing path (a synced copy of the destination prefix).
+    static func localDataFile(_ key: String, near base: URL, manifest: String) throws -> String {
+        let parts = key.split(separator: "/").map(String.init)
+        var ancestor = base
+        var tried: [String] = []
+        for _ in 0..<5 {
+            for drop in 0..<parts.count {
+                let candidate = parts.dropFirst(drop).reduce(ancestor) { $0.appendingPathComponent($1) }.path
+                if FileManager.default.fileExists(atPath: candidate) { return candidate }
+                if drop == parts.count - 1 { tried.append(candidate) }
+            }
+            ancestor = ancestor.deletingLastPathComponent()
+        }
+        throw StrataError(.configuration, "\(manifest): data file \(key) not found locally (looked beside the manifest and in a synced copy of the report's prefix, e.g. \(tried.first ?? key))")
+    }
+
+    /// Parses one data file, gzip or plain (told by its first bytes), checking its MD5 first.
+    static func read(path: String, named name: String, columns: [String], md5 expected: String?) async throws -> [InventoryObject] {
+        if let expected {
+            var hasher = Insecure.MD5()
+            try await chunks(of: path) { chunk in chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) } }
+            let actual = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            guard actual == expected.lowercased() else {
+                throw StrataError(.configuration, "\(name): MD5 is \(actual), the manifest says \(expected); the data file is damaged or not the one the manifest lists")
+            }
+        }
+        do {
+            var csv = try S3InventoryCSV(columns: columns, file: name)
+            var decompressor: ZlibDecompressor?
+            var window = ByteBuffer()
+            var first = true
+            try await chunks(of: path) { chunk in
+                var chunk = chunk
+                if first {
+                    first = false
+                    if chunk.readableBytesView.starts(with: [0x1f, 0x8b]) {
+                        decompressor = try ZlibDecompressor(algorithm: .gzip)
+                        window = ByteBuffer(repeating: 0, count: 1 << 20)
+                        window.clear()
+                    }
+                }
+                if let decompressor {
+                    try chunk.decompressStream(with: decompressor, window: &window) { try csv.consume($0.readableBytesView) }
+                    // decompressStream hands over a partly filled window without emptying it.
+                    window.clear()
+                } else {
+                    try csv.consume(chunk.readableBytesView)
+                }
+            }
+            try csv.finish()
+            return csv.objects
+        } catch let error as S3InventoryError {
+            throw StrataError(.configuration, error.description)
+        } catch let error as CompressNIOError {
+            throw StrataError(.configuration, "\(name): not a valid gzip file (\(error))")
+        }
+    }
+
+    private static func chunks(of path: String, _ body: (ByteBuffer) throws -> Void) async throws {
+        do {
+            try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
+                for try await chunk in handle.readChunks(chunkLength: .mebibytes(1)) { try body(chunk) }
+            }
+        } catch let error as FileSystemError {
+            throw StrataError(.configuration, "\(path): cannot read (\(error.code))")
+        }
+    }
+}

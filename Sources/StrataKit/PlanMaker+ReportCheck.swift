@@ -1,0 +1,57 @@
+import Foundation
+import Logging
+import Retention
+import S3
+
+extension PlanMaker {
+    /// `plan` without the deletions whose object changed since the inventory was taken.
+    ///
+    /// A sweep from a listing re-lists before deleting. A sweep from an S3 Inventory report
+    /// cannot afford to (that is why the report is used), so it checks each object it is about to
+    /// delete instead: one HEAD per deletion, which is a day's expiries, not the bucket. An object
+    /// whose ETag (or, without one, Last-Modified) differs from the report's is a new object
+    /// under an old key and is left alone; one already gone stays in the plan (deleting it is a
+    /// no-op).
+    public func confirmingDeletions(_ plan: Plan, inventory: Inventory) async throws -> Plan {
+        struct Ref: Hashable, Sendable {
+            var key: String
+            var versionID: String?
+        }
+        var reported: [Ref: InventoryObject] = [:]
+        for object in inventory.objects { reported[Ref(key: object.key, versionID: object.versionID)] = object }
+        let refs: [Ref] = plan.actions.compactMap {
+            if case .delete(let key, let version, _) = $0 { return Ref(key: key, versionID: version) }
+            return nil
+        }
+        let client = context.client
+        let bucket = context.bucket
+        let reportedObjects = reported
+        let unchanged = try await Self.boundedMap(refs, limit: concurrency) { ref -> Bool in
+            do {
+                let head = try await client.headObject(bucket: bucket, key: ref.key, versionID: ref.versionID)
+                guard let before = reportedObjects[ref] else { return false }
+                return Self.sameObject(head: head, reported: before)
+            } catch let error as S3Error where error.status == 404 {
+                return true
+            }
+        }
+        var confirmed = plan
+        confirmed.actions = plan.actions.filter { action in
+            guard case .delete(let key, let version, _) = action else { return true }
+            if unchanged[Ref(key: key, versionID: version)] == true { return true }
+            context.logger.warning("object changed since the inventory report; not deleting it",
+                                   metadata: ["key": "\(key)", "version": "\(version ?? "-")"])
+            return false
+        }
+        return confirmed
+    }
+
+    /// Whether `head` is the object the report described.
+    static func sameObject(head: ObjectHead, reported: InventoryObject) -> Bool {
+        if let eTag = reported.eTag {
+            return head.eTag.trimmingCharacters(in: ["\""]) == eTag.trimmingCharacters(in: ["\""])
+        }
+        guard let modified = head.lastModified else { return false }
+        return abs(modified.timeIntervalSince(reported.lastModified)) < 1
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import StrataTestSupport
+import Testing
+
+/// `strata sweep --inventory`: planning from an S3 Inventory report instead of a listing gives
+/// the same plan, applies it the same way, re-checks each deletion against the bucket, and
+/// refuses a report that is stale, damaged or of another bucket without touching anything.
+@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .serialized)
+struct InventoryReportSweepTests {
+    static let now = SweepEndToEndTests.now
+
+    /// Writes a report of the harness's bucket into a fresh folder; returns the manifest's path.
+    static func makeReport(_ harness: CLIHarness, _ options: [String] = []) throws -> String {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("strata-report-\(UUID().uuidString)").path
+        let script = RepositoryPaths.fixtures.appendingPathComponent("make_inventory_report.py").path
+        let output = try ProcessRunner(environment: harness.environment).run(
+            ["python3", script, harness.servers.rgwEndpoint, harness.bucket, out] + options)
+        try #require(output.status == 0, "making the report failed: \(output.stderr)")
+        return output.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func deletions(_ plan: SweepEndToEndTests.PlanJSON) -> [String] {
+        plan.actions.filter { $0.type == "delete" }.map(\.key)
+    }
+
+    @Test func aReportPlansLikeAListingAndAppliesToTheSameKeepSet() throws {
+        try SweepEndToEndTests.withSeededBucket { harness in
+            let listed = try SweepEndToEndTests.plan(harness)
+            let manifest = try Self.makeReport(harness)
+            let reported = try SweepEndToEndTests.plan(harness, ["--inventory", manifest])
+            #expect(!Self.deletions(listed).isEmpty)
+            #expect(reported.actions.map(\.key) == listed.actions.map(\.key))
+            let expected = try SweepEndToEndTests.expectedKeys(harness, plan: listed)
+            let apply = try harness.strata(["sweep", "--apply", "--force", "--now", Self.now, "--inventory", manifest])
+            #expect(apply.status == 0, "\(apply.stderr)")
+            #expect(try harness.keys() == expected)
+        }
+    }
+
+    @Test func aPlainCSVReportInTheBucketIsReadThroughItsS3Manifest() throws {
+        try SweepEndToEndTests.withSeededBucket { harness in
+            let manifest = try Self.makeReport(harness, ["--plain", "--upload", "inventory-reports"])
+            let relative = manifest.components(separatedBy: "/").suffix(4).joined(separator: "/")
+            let url = "s3://\(harness.bucket)/inventory-reports/\(relative)"
+            let listed = try SweepEndToEndTests.plan(harness)
+            let expected = try SweepEndToEndTests.expectedKeys(harness, plan: listed)
+            let apply = try harness.strata(["sweep", "--apply", "--force", "--now", Self.now, "--inventory", url])
+            #expect(apply.status == 0, "\(apply.stderr)")
+            #expect(try harness.keys() == expected)
+        }
+    }
+
+    @Test func anObjectRewrittenAfterTheReportIsNotDeleted() throws {
+        try SweepEndToEndTests.withSeededBucket { harness in
+            let manifest = try Self.makeReport(harness)
+            let plan = try SweepEndToEndTests.plan(harness, ["--inventory", manifest])
+            let rewritten = try #require(Self.deletions(plan).first)
+            let put = try ProcessRunner(environment: harness.environment).run(["python3", "-c", """
+                import boto3, sys
+                boto3.client("s3", endpoint_url=sys.argv[1]).put_object(Bucket=sys.argv[2], Key=sys.argv[3], Body=b"a new backup")
+                """, harness.servers.rgwEndpoint, harness.bucket, rewritten])
+            try #require(put.status == 0, "\(put.stderr)")
+            let apply = try harness.strata(["sweep", "--apply", "--force", "--now", Self.now, "--inventory", manifest])
+            #expect(apply.status == 0, "\(apply.stderr)")
+            let remaining = try harness.keys()
+            #expect(remaining.contains(rewritten))
+            #expect(remaining.isDisjoint(with: Self.deletions(plan).dropFirst()))
+        }
+    }
+
+    @Test func staleDamagedOrForeignReportsAreRefusedAndNothingChanges() throws {
+        try SweepEndToEndTests.withSeededBucket { harness in
+            let before = try harness.keys()
+            let stale = try Self.makeReport(harness, ["--created-hours-ago", "50"])
+            var output = try harness.strata(["sweep", "--apply", "--force", "--inventory", stale])
+            #expect(output.status == 2)
+            #expect(output.stderr.contains("h ago, more than the 48.0 h allowed"))
+
+            let damaged = try Self.makeReport(harness)
+            let data = try #require(FileManager.default.enumerator(atPath: URL(fileURLWithPath: damaged).deletingLastPathComponent().deletingLastPathComponent().path)?
+                .compactMap { $0 as? String }.first { $0.hasSuffix(".csv.gz") })
+            let dataPath = URL(fileURLWithPath: damaged).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(data).path
+            let handle = try #require(FileHandle(forWritingAtPath: dataPath))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data("x".utf8))
+            try handle.close()
+            output = try harness.strata(["sweep", "--apply", "--force", "--inventory", damaged])
+            #expect(output.status == 2)
+            #expect(output.stderr.contains("MD5 is"), "\(output.stderr)")
+
+            let foreign = try Self.makeReport(harness)
+            var text = try String(contentsOfFile: foreign, encoding: .utf8)
+            text = text.replacingOccurrences(of: "\"sourceBucket\": \"\(harness.bucket)\"", with: "\"sourceBucket\": \"another-bucket\"")
+            try text.write(toFile: foreign, atomically: true, encoding: .utf8)
+            output = try harness.strata(["sweep", "--apply", "--force", "--inventory", foreign])
+            #expect(output.status == 2)
+            #expect(output.stderr.contains("the report lists bucket another-bucket, not \(harness.bucket)"))
+
+            #expect(try harness.keys() == before)
+        }
+    }
+}
