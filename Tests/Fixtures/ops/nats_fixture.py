@@ -10,6 +10,7 @@ Server and credentials from NATS_URL / NATS_TOKEN, as for the backup script.
 """
 import base64, json, os, sys
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "tools", "backup"))
 from natsjs import Conn, Fail  # noqa: E402
 
