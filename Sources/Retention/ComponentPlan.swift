@@ -18,6 +18,37 @@ public struct ComponentPlan: Codable, Sendable, Hashable {
     public var totals: PlanTotals
     /// Cost for the component (USD).
     public var cost: PlanCost
+    /// Noncurrent versions and delete markers outside expiring sets (versioned buckets).
+    public var noncurrent: [NoncurrentVersion] = []
+
+    private enum CodingKeys: String, CodingKey {
+        case component, policyFile, sets, guards, warnings, unrecognizedKeys, totals, cost, noncurrent
+    }
+
+    /// Creates a component plan.
+    public init(component: String, policyFile: String, sets: [PlanSet], guards: [GuardFinding], warnings: [String],
+                unrecognizedKeys: [String], totals: PlanTotals, cost: PlanCost, noncurrent: [NoncurrentVersion] = []) {
+        self.component = component
+        self.policyFile = policyFile
+        self.sets = sets
+        self.guards = guards
+        self.warnings = warnings
+        self.unrecognizedKeys = unrecognizedKeys
+        self.totals = totals
+        self.cost = cost
+        self.noncurrent = noncurrent
+    }
+
+    /// Decodes a plan; plans saved before `noncurrent` existed decode with none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(component: try c.decode(String.self, forKey: .component), policyFile: try c.decode(String.self, forKey: .policyFile),
+                  sets: try c.decode([PlanSet].self, forKey: .sets), guards: try c.decode([GuardFinding].self, forKey: .guards),
+                  warnings: try c.decode([String].self, forKey: .warnings),
+                  unrecognizedKeys: try c.decode([String].self, forKey: .unrecognizedKeys),
+                  totals: try c.decode(PlanTotals.self, forKey: .totals), cost: try c.decode(PlanCost.self, forKey: .cost),
+                  noncurrent: try c.decodeIfPresent([NoncurrentVersion].self, forKey: .noncurrent) ?? [])
+    }
 }
 
 /// What a guard found.

@@ -10,6 +10,7 @@ struct ComponentPlanner {
     let documents: [String: String]
     let pricing: PricingTable
     let force: Bool
+    let bypassGovernance: Bool
 
     /// Plans the component, appending its actions to `actions` in a deterministic order: sets by
     /// series and time, each set's objects by key and version; then WAL by key; then aborts.
@@ -24,12 +25,14 @@ struct ComponentPlanner {
         }
         let sets = grouping.sets
         if grouping.orphanVersions > 0 {
-            warnings.append("\(grouping.orphanVersions) noncurrent versions or delete markers belong to no live set; left untouched")
+            let fate = policy.noncurrentExpireAfter.map { "noncurrent.expire_after \($0) applies" } ?? "kept (noncurrent: keep)"
+            warnings.append("\(grouping.orphanVersions) noncurrent versions or delete markers belong to no live set (hidden backups); \(fate); see strata audit")
         }
 
         // Keep rules per series, newest first.
         var verdicts = [KeepEvaluator.Verdict](repeating: .init(), count: sets.count)
-        let evaluator = KeepEvaluator(rules: policy.retention, zone: policy.timeZone, now: now, expectEvery: policy.expectEvery)
+        var evaluator = KeepEvaluator(rules: policy.retention, zone: policy.timeZone, now: now, expectEvery: policy.expectEvery)
+        evaluator.bypassGovernance = bypassGovernance
         var bySeries: [String: [Int]] = [:]
         for (i, set) in sets.enumerated() { bySeries[set.series, default: []].append(i) }
         for (_, members) in bySeries {
@@ -87,6 +90,8 @@ struct ComponentPlanner {
         func delete(_ index: ObjectIndex, _ reason: String) {
             deleted[Int(index)] = true
             actions.append(.delete(key: objects[index].key, versionID: objects[index].versionID, reason: reason))
+            // Removing a delete marker frees nothing: it is not counted as a deletion.
+            guard !objects[index].isDeleteMarker else { return }
             totals.deletes += 1
             totals.deleteBytes += objects[index].size
         }
@@ -137,6 +142,9 @@ struct ComponentPlanner {
                 warnings.append("backup.info still lists \(labels.count) deleted set(s) until pgBackRest's next expire; run `pgbackrest --stanza=\(stanza) expire --set=<label>` or any backup to refresh it (\(labels.prefix(3).joined(separator: ", "))\(labels.count > 3 ? ", ..." : ""))")
             }
         }
+        let noncurrent = NoncurrentPlanner(policy: policy, objects: objects, now: now, bypassGovernance: bypassGovernance, pricing: pricing)
+            .plan(indices: indices, deleted: deleted, allowDeletes: !blocked)
+        for (index, reason) in noncurrent.deletes { delete(index, reason) }
         for index in grouping.metadata + sets.flatMap({ $0.current.filter { pg.isManifest(objects[$0].key) } })
         where objects[index].storageClass != .standard {
             warnings.append("pgBackRest reads \(objects[index].key) but it is in \(objects[index].storageClass), expected STANDARD; not moved by this plan")
@@ -173,7 +181,8 @@ struct ComponentPlanner {
         totals.abortedUploads = uploads.count { Int64($0.initiated.timeIntervalSince1970) < abortBefore }
         let component = ComponentPlan(
             component: policy.component, policyFile: policy.sourcePath, sets: planSets, guards: guards,
-            warnings: warnings.sorted(), unrecognizedKeys: grouping.unrecognized.sorted(), totals: totals, cost: cost)
+            warnings: warnings.sorted(), unrecognizedKeys: grouping.unrecognized.sorted(), totals: totals, cost: cost,
+            noncurrent: noncurrent.entries)
         return component
     }
 
@@ -183,7 +192,7 @@ struct ComponentPlanner {
     }
 
     private func candidate(for set: SetRecord) -> KeepEvaluator.Candidate {
-        var candidate = KeepEvaluator.Candidate(epoch: set.epoch, tagged: false, lockedUntil: nil, legalHold: false)
+        var candidate = KeepEvaluator.Candidate(epoch: set.epoch, tagged: false)
         for index in set.current + set.versions {
             let object = objects[index]
             if object.tags?[Planner.holdTag] != nil { candidate.tagged = true }
@@ -191,7 +200,11 @@ struct ComponentPlanner {
                 if lock.legalHold { candidate.legalHold = true }
                 if let until = lock.retainUntil {
                     let seconds = Int64(until.timeIntervalSince1970.rounded(.up))
-                    candidate.lockedUntil = max(candidate.lockedUntil ?? seconds, seconds)
+                    if lock.mode == .governance {
+                        candidate.governanceUntil = max(candidate.governanceUntil ?? seconds, seconds)
+                    } else {
+                        candidate.complianceUntil = max(candidate.complianceUntil ?? seconds, seconds)
+                    }
                 }
             }
         }

@@ -7,9 +7,11 @@ struct KeepEvaluator {
     struct Candidate {
         var epoch: Int64
         var tagged: Bool
-        /// Latest Object Lock retain-until (epoch seconds) among the set's versions, if any.
-        var lockedUntil: Int64?
-        var legalHold: Bool
+        /// Latest COMPLIANCE (or unknown-mode) retain-until among the set's versions, epoch seconds.
+        var complianceUntil: Int64? = nil
+        /// Latest GOVERNANCE retain-until among the set's versions, epoch seconds.
+        var governanceUntil: Int64? = nil
+        var legalHold: Bool = false
     }
 
     /// Reasons and projected expiry of one set. `expiry == .max` means indefinitely.
@@ -29,6 +31,8 @@ struct KeepEvaluator {
     let zone: PolicyTimeZone
     let now: Int64
     let expectEvery: PolicyDuration?
+    /// Whether GOVERNANCE locks are bypassed (`--bypass-governance`).
+    var bypassGovernance = false
 
     /// Evaluates `sets`, which must be sorted newest first. Returns one verdict per set.
     func evaluate(_ sets: [Candidate]) -> [Verdict] {
@@ -67,12 +71,16 @@ struct KeepEvaluator {
                 verdicts[i].reasons.append(KeepReason(.tagged, "tagged \(Planner.holdTag)"))
                 verdicts[i].extend(Self.indefinite)
             }
-            if let until = set.lockedUntil, until > now {
-                verdicts[i].reasons.append(KeepReason(.objectLock, "object lock until \(CivilTime.iso8601(until))"))
+            if let until = set.complianceUntil, until > now {
+                verdicts[i].reasons.append(KeepReason(.objectLock, "blocked by object lock until \(CivilTime.iso8601(until)) (COMPLIANCE)"))
+                verdicts[i].extend(until)
+            }
+            if let until = set.governanceUntil, until > now, !bypassGovernance {
+                verdicts[i].reasons.append(KeepReason(.objectLock, "blocked by object lock until \(CivilTime.iso8601(until)) (GOVERNANCE; --bypass-governance lets an expired set go)"))
                 verdicts[i].extend(until)
             }
             if set.legalHold {
-                verdicts[i].reasons.append(KeepReason(.legalHold, "legal hold"))
+                verdicts[i].reasons.append(KeepReason(.legalHold, "blocked by legal hold"))
                 verdicts[i].extend(Self.indefinite)
             }
         }

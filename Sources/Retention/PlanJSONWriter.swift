@@ -130,6 +130,7 @@ struct PlanJSONWriter {
         key("component", first: true); string(c.component)
         key("cost"); cost(c.cost)
         key("guards"); array(c.guards) { $0.guardFinding($1) }
+        key("noncurrent"); array(c.noncurrent) { $0.noncurrent($1) }
         key("policyFile"); string(c.policyFile)
         key("sets"); array(c.sets) { $0.set($1) }
         key("totals"); totals(c.totals)
@@ -154,6 +155,22 @@ struct PlanJSONWriter {
         key("series"); string(s.series)
         if let target = s.targetClass { key("targetClass"); string(target.rawValue) }
         key("time"); date(s.time)
+        raw("}")
+    }
+
+    private mutating func noncurrent(_ v: NoncurrentVersion) {
+        raw("{")
+        key("decision", first: true); string(v.decision.rawValue)
+        key("hidden"); bool(v.hidden)
+        key("isDeleteMarker"); bool(v.isDeleteMarker)
+        key("key"); string(v.key)
+        key("monthlyCost"); double(v.monthlyCost)
+        if let since = v.noncurrentSince { key("noncurrentSince"); date(since) }
+        if let expiry = v.projectedExpiry { key("projectedExpiry"); date(expiry) }
+        key("reason"); string(v.reason)
+        key("size"); int(v.size)
+        key("storageClass"); string(v.storageClass.rawValue)
+        if let version = v.versionID { key("versionID"); string(version) }
         raw("}")
     }
 

@@ -32,6 +32,15 @@ public enum PlanTable {
                 out += "  GUARD \(finding.kind.rawValue)\(finding.blocking ? " (blocking)" : ""): \(finding.message)\n"
             }
             for warning in component.warnings { out += "  WARNING: \(warning)\n" }
+            if !component.noncurrent.isEmpty {
+                let expiring = component.noncurrent.filter { $0.decision == .expire }
+                let bytes = component.noncurrent.reduce(Int64(0)) { $0 + $1.size }
+                out += "  NONCURRENT: \(component.noncurrent.count) versions/markers (\(formatBytes(bytes))), \(expiring.count) expire\n"
+                for version in component.noncurrent.prefix(10) {
+                    out += "    \(version.decision.rawValue.uppercased()) \(version.key) \(version.isDeleteMarker ? "(delete marker)" : "(version \(version.versionID ?? "null"))"): \(version.reason)\n"
+                }
+                if component.noncurrent.count > 10 { out += "    ...\n" }
+            }
             if !component.unrecognizedKeys.isEmpty {
                 out += "  UNRECOGNIZED (never touched): \(component.unrecognizedKeys.count) keys\n"
                 for key in component.unrecognizedKeys.prefix(10) { out += "    \(key)\n" }

@@ -6,11 +6,16 @@ public struct PlanOptions: Sendable, Hashable {
     public var force: Bool
     /// Plan only these components (nil: all).
     public var components: Set<String>?
+    /// Let sets (and noncurrent versions) the policy expires go although a GOVERNANCE-mode object
+    /// lock still holds them; the deletes then carry `x-amz-bypass-governance-retention`.
+    /// COMPLIANCE locks and legal holds always block.
+    public var bypassGovernance: Bool
 
     /// Creates options.
-    public init(force: Bool = false, components: Set<String>? = nil) {
+    public init(force: Bool = false, components: Set<String>? = nil, bypassGovernance: Bool = false) {
         self.force = force
         self.components = components
+        self.bypassGovernance = bypassGovernance
     }
 }
 
@@ -99,7 +104,8 @@ public struct Planner: Sendable {
         for (slot, policy) in active.enumerated() {
             let planner = ComponentPlanner(
                 policy: policy, objects: inventory.objects, indices: buckets[slot], uploads: uploadBuckets[slot],
-                now: nowSeconds, documents: documents, pricing: pricing, force: options.force)
+                now: nowSeconds, documents: documents, pricing: pricing, force: options.force,
+                bypassGovernance: options.bypassGovernance)
             let component = planner.plan(into: &actions)
             components.append(component)
             totals.add(component.totals)

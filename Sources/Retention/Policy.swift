@@ -38,6 +38,9 @@ public struct Policy: Sendable, Hashable {
     public var guards: GuardSettings
     /// Incomplete multipart uploads older than this are aborted (default 7d).
     public var abortIncompleteAfter: PolicyDuration
+    /// Versioned buckets: noncurrent versions and delete markers are deleted once they have been
+    /// noncurrent this long; `nil` (`noncurrent: keep`, the default) keeps them.
+    public var noncurrentExpireAfter: PolicyDuration?
     /// The file the policy came from, for messages.
     public var sourcePath: String
 
@@ -46,7 +49,8 @@ public struct Policy: Sendable, Hashable {
         component: String, prefix: String, layout: Layout, timeZone: PolicyTimeZone = .utc,
         retention: RetentionRules, tiers: [TierRule] = [], upload: UploadSpec = UploadSpec(),
         expectEvery: PolicyDuration? = nil, guards: GuardSettings = GuardSettings(),
-        abortIncompleteAfter: PolicyDuration = .days(7), sourcePath: String = "<code>"
+        abortIncompleteAfter: PolicyDuration = .days(7), noncurrentExpireAfter: PolicyDuration? = nil,
+        sourcePath: String = "<code>"
     ) {
         self.component = component
         self.prefix = prefix
@@ -58,6 +62,7 @@ public struct Policy: Sendable, Hashable {
         self.expectEvery = expectEvery
         self.guards = guards
         self.abortIncompleteAfter = abortIncompleteAfter
+        self.noncurrentExpireAfter = noncurrentExpireAfter
         self.sourcePath = sourcePath
     }
 }

@@ -4,7 +4,7 @@ import Yams
 /// Turns one composed policy file into a `Policy`, recording every problem in the reader.
 enum PolicyParser {
     static let topKeys = ["component", "prefix", "layout", "stanza", "time_zone", "retention", "tiers", "upload",
-                          "expect_every", "guards", "abort_incomplete_after"]
+                          "expect_every", "guards", "abort_incomplete_after", "noncurrent"]
     static let retentionKeys = ["keep_last", "keep_within", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly",
                                 "keep_yearly", "keep_tagged", "anchor"]
 
@@ -121,6 +121,20 @@ enum PolicyParser {
 
         let expectEvery = top["expect_every"].flatMap { reader.duration($0.value, "expect_every") }
         let abortAfter = top["abort_incomplete_after"].flatMap { reader.duration($0.value, "abort_incomplete_after") } ?? .days(7)
+        var noncurrentAfter: PolicyDuration?
+        if let node = top["noncurrent"]?.value {
+            if node.scalar?.string == "keep" {
+                noncurrentAfter = nil
+            } else if node.mapping != nil, let entries = reader.mapping(node, context: "noncurrent", allowed: ["expire_after"]) {
+                if let after = entries["expire_after"] {
+                    noncurrentAfter = reader.duration(after.value, "noncurrent.expire_after")
+                } else {
+                    reader.fail(node, "noncurrent has no expire_after, expected 'noncurrent: keep' or 'noncurrent: {expire_after: 7d}'")
+                }
+            } else if node.mapping == nil {
+                reader.fail(node, "noncurrent is '\(node.scalar?.string ?? YAMLReader.kind(node))', expected 'keep' or a mapping {expire_after: <duration>}")
+            }
+        }
         var guards = GuardSettings()
         if let node = top["guards"]?.value, let entries = reader.mapping(node, context: "guards", allowed: ["max_delete_fraction"]) {
             if let fraction = entries["max_delete_fraction"], let value = reader.fraction(fraction.value, "max_delete_fraction") {
@@ -132,7 +146,7 @@ enum PolicyParser {
         let policy = Policy(
             component: component, prefix: prefix, layout: layout, timeZone: zone, retention: retention, tiers: tiers,
             upload: upload, expectEvery: expectEvery, guards: guards, abortIncompleteAfter: abortAfter,
-            sourcePath: file.path)
+            noncurrentExpireAfter: noncurrentAfter, sourcePath: file.path)
         return (policy, componentNode, prefixNode)
     }
 

@@ -30,6 +30,10 @@ struct SweepCommand: AsyncParsableCommand {
     @Flag(help: "Delete even when a guard (max_delete_fraction) blocks a component.")
     var force = false
 
+    @Flag(name: .customLong("bypass-governance"),
+          help: "Let sets the policy expires go although a GOVERNANCE object lock still holds them (needs s3:BypassGovernanceRetention). COMPLIANCE locks and legal holds always block.")
+    var bypassGovernance = false
+
     @Option(help: "Write the journal to this local directory instead of the bucket's .strata/journal/.")
     var journal: String?
 
@@ -54,7 +58,8 @@ struct SweepCommand: AsyncParsableCommand {
             let settings = try connection.settings()
             let logger = output.logger()
             let instant = try now.map { try parseInstant($0, option: "--now") } ?? Date()
-            let options = PlanOptions(force: force, components: components.isEmpty ? nil : Set(components))
+            let options = PlanOptions(force: force, components: components.isEmpty ? nil : Set(components),
+                                      bypassGovernance: bypassGovernance)
             let environment = ProcessInfo.processInfo.environment
             try await StrataContext.with(settings: settings, environment: environment, logger: logger) { context in
                 var sweep = Sweep(context: context, options: options, now: instant,
@@ -70,7 +75,7 @@ struct SweepCommand: AsyncParsableCommand {
                 } else {
                     emit(PlanTable.render(result.plan, maxSetsPerComponent: all ? nil : 12))
                     if let outcome = result.outcome {
-                        emit("applied: \(outcome.done.transitions) transitions, \(outcome.done.deletes) deletions, \(outcome.done.aborts) aborted uploads, \(outcome.done.skipped) deletions skipped (no longer planned)")
+                        emit("applied: \(outcome.done.transitions) transitions, \(outcome.done.deletes) deletions, \(outcome.done.aborts) aborted uploads, \(outcome.done.markersRemoved) delete markers removed, \(outcome.done.skipped) deletions skipped (no longer planned)")
                         for failure in outcome.failures { emit("failed: \(failure)") }
                     } else {
                         emit("dry run: nothing changed (use --apply to carry out \(result.plan.actions.count) actions)")

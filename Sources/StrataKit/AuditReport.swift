@@ -68,7 +68,8 @@ public struct AuditReport: Codable, Sendable {
             for set in component.sets where set.decision == .keep {
                 let lock = set.reasons.first { $0.preventsDeletion }?.text
                 for key in set.members {
-                    for object in byKey[key] ?? [] where object.isCurrent || object.versionID != nil {
+                    // Noncurrent versions are listed from the plan's noncurrent entries below.
+                    for object in byKey[key] ?? [] where object.isCurrent {
                         let restore: String
                         if object.storageClass.needsRestore {
                             restore = restoreStates[key].flatMap { $0?.description } ?? "archived"
@@ -84,6 +85,18 @@ public struct AuditReport: Codable, Sendable {
                             monthlyCost: pricing.monthlyCost(size: object.size, in: object.storageClass)))
                     }
                 }
+            }
+        }
+        for component in plan.components {
+            for version in component.noncurrent where version.decision == .keep {
+                let kind = version.isDeleteMarker ? "(delete marker)" : version.hidden ? "(hidden: no current version)" : "(noncurrent)"
+                let since = version.noncurrentSince ?? now
+                rows.append(Row(
+                    component: component.component, set: kind, series: "", key: version.key, versionID: version.versionID,
+                    size: version.size, storageClass: version.storageClass.rawValue, targetClass: nil,
+                    ageDays: Int(now.timeIntervalSince(since) / 86_400), restore: version.storageClass.needsRestore ? "archived" : "not archived",
+                    lock: version.reason.hasPrefix("blocked by") ? version.reason : nil, reasons: [version.reason],
+                    projectedExpiry: version.projectedExpiry, monthlyCost: version.monthlyCost))
             }
         }
         rows.sort { ($0.component, $0.key, $0.versionID ?? "") < ($1.component, $1.key, $1.versionID ?? "") }

@@ -29,6 +29,7 @@ public struct Sweep: Sendable {
         self.journal = journal
         self.lockTTL = lockTTL
         self.executor = SweepExecutor(context: context)
+        self.executor.bypassGovernance = options.bypassGovernance
     }
 
     /// The plan, and what applying it did (`nil` for a dry run).

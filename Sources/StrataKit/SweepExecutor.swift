@@ -26,6 +26,10 @@ public struct SweepExecutor: Sendable {
     public var transitionConcurrency = 8
     /// Keys per DeleteObjects request (S3's maximum is 1,000).
     public var deleteBatchSize = 1000
+    /// Send `x-amz-bypass-governance-retention` with deletes (`--bypass-governance`). The planner
+    /// only lets GOVERNANCE-locked versions into the plan when this is set, and only those the
+    /// policy expires.
+    public var bypassGovernance = false
     /// Test hook: called after each step with its name (`transition`, `delete-batch`), so tests
     /// can stop a sweep at a chosen point.
     public var afterStep: (@Sendable (String) async -> Void)?
@@ -63,8 +67,21 @@ public struct SweepExecutor: Sendable {
         }
         for start in stride(from: 0, to: deletions.count, by: deleteBatchSize) {
             let batch = Array(deletions[start..<min(start + deleteBatchSize, deletions.count)])
-            let result = try await context.client.deleteObjects(bucket: context.bucket, objects: batch)
-            entry.done.deletes += result.deleted.count
+            let result = try await context.client.deleteObjects(bucket: context.bucket, objects: batch,
+                                                                bypassGovernanceRetention: bypassGovernance)
+            for deleted in result.deleted {
+                // S3 answers DeleteMarker=true both for removing a marker (a version was named)
+                // and for placing one (none was).
+                if deleted.deleteMarker && deleted.versionID != nil {
+                    entry.done.markersRemoved += 1
+                } else if deleted.deleteMarker {
+                    // Only a marker was placed: nothing was freed. The planner names versions in
+                    // versioned buckets, so this means the bucket's versioning changed under us.
+                    entry.failures.append("delete \(deleted.key): S3 placed a delete marker instead of deleting a version; check the bucket's versioning")
+                } else {
+                    entry.done.deletes += 1
+                }
+            }
             entry.failures += result.failures.map { "delete \($0.description)" }
             try await journal.write(entry)
             await afterStep?("delete-batch")

@@ -40,8 +40,22 @@ public struct SweepJournal: Sendable {
         public var aborts = 0
         /// Deletes skipped because the fresh listing no longer agreed.
         public var skipped = 0
+        /// Delete markers removed (they free no storage, so they are not deletions).
+        public var markersRemoved = 0
         /// All zero.
         public init() {}
+
+        private enum CodingKeys: String, CodingKey { case transitions, deletes, aborts, skipped, markersRemoved }
+
+        /// Decodes counts; journals written before a count existed read it as zero.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            transitions = try c.decodeIfPresent(Int.self, forKey: .transitions) ?? 0
+            deletes = try c.decodeIfPresent(Int.self, forKey: .deletes) ?? 0
+            aborts = try c.decodeIfPresent(Int.self, forKey: .aborts) ?? 0
+            skipped = try c.decodeIfPresent(Int.self, forKey: .skipped) ?? 0
+            markersRemoved = try c.decodeIfPresent(Int.self, forKey: .markersRemoved) ?? 0
+        }
     }
 
     /// Where journals go.

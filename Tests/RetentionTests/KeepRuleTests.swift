@@ -125,10 +125,10 @@ import Testing
         let result = try plan(RetentionRules(keepLast: 1), ["2026-11-25T00:00:00Z"], objects: objects)
         let sets = result.components[0].sets
         #expect(sets.map(\.decision) == [.keep, .expire, .keep, .keep, .keep])
-        #expect(sets[0].reasons.map(\.text) == ["object lock until 2027-01-01T00:00:00Z"])
+        #expect(sets[0].reasons.map(\.text) == ["blocked by object lock until 2027-01-01T00:00:00Z (COMPLIANCE)"])
         #expect(sets[0].cannotDelete)
         #expect(sets[0].projectedExpiry == until)
-        #expect(sets[2].reasons.map(\.text) == ["legal hold"])
+        #expect(sets[2].reasons.map(\.text) == ["blocked by legal hold"])
         #expect(sets[3].cannotDelete)
         #expect(!result.actions.contains { $0.key.hasPrefix("db/20200104") })
     }

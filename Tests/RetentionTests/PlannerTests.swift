@@ -77,7 +77,9 @@ import Testing
             if case .delete(let key, let version, _) = action { return "\(key)#\(version ?? "")" }
             return "other"
         } == ["db/20261101_000000.dump#v1", "db/20261101_000000.dump#v2"])
-        #expect(plan.components[0].warnings == ["2 noncurrent versions or delete markers belong to no live set; left untouched"])
+        #expect(plan.components[0].warnings == ["2 noncurrent versions or delete markers belong to no live set (hidden backups); kept (noncurrent: keep); see strata audit"])
+        #expect(plan.components[0].noncurrent.map(\.versionID) == ["v0", "d1"])
+        #expect(plan.components[0].noncurrent.allSatisfy { $0.hidden && $0.decision == .keep })
     }
 
     /// Tiers move kept sets colder only, never into a class that outlives the set, never small objects into IA.

@@ -60,6 +60,8 @@ import Testing
               key: "db/{series}/{time:%Y%m%d}.dump"
             guards:
               max_delete_fraction: 0.25
+            noncurrent:
+              expire_after: 7d
             """
         let policy = try #require(try PolicySet.load(files: [PolicySource(path: "db.yaml", contents: yaml)]).policies.first)
         #expect(policy.timeZone.identifier == "Europe/Berlin")
@@ -69,7 +71,15 @@ import Testing
                                                   keepMonthly: 4, keepYearly: 5, keepTagged: false, anchor: .now))
         #expect(policy.tiers == [TierRule(after: .days(30), storageClass: .standardIA), TierRule(after: .days(60), storageClass: .glacier)])
         #expect(policy.guards.maxDeleteFraction == 0.25)
+        #expect(policy.noncurrentExpireAfter == .days(7))
         #expect(policy.upload.key?.text == "db/{series}/{time:%Y%m%d}.dump")
+    }
+
+    @Test func noncurrentKeepIsTheDefaultAndCanBeSaid() throws {
+        for yaml in [Self.valid, Self.valid + "\nnoncurrent: keep"] {
+            let policy = try #require(try PolicySet.load(files: [PolicySource(path: "p.yaml", contents: yaml)]).policies.first)
+            #expect(policy.noncurrentExpireAfter == nil)
+        }
     }
 
     /// Each bad input and the exact start of the message it produces.
@@ -103,6 +113,9 @@ import Testing
         ("prefix without slash", valid.replacingOccurrences(of: "prefix: db/", with: "prefix: db"), "p.yaml:2:9: prefix 'db' is not a key prefix"),
         ("yaml syntax", "component: [db\n", "p.yaml:2:1: invalid YAML"),
         ("not a mapping", "- a\n- b\n", "p.yaml:1:1: the policy is a list, expected a mapping"),
+        ("noncurrent word", valid + "\nnoncurrent: delete", "p.yaml:6:13: noncurrent is 'delete', expected 'keep' or a mapping {expire_after: <duration>}"),
+        ("noncurrent without age", valid + "\nnoncurrent: {}", "p.yaml:6:13: noncurrent has no expire_after"),
+        ("noncurrent bad age", valid + "\nnoncurrent:\n  expire_after: soon", "p.yaml:7:17: noncurrent.expire_after is 'soon', expected a duration"),
         ("bad component name", valid.replacingOccurrences(of: "component: db", with: "component: d b"), "p.yaml:1:12: component 'd b' has characters"),
     ]
 
