@@ -4,6 +4,7 @@
     nats_fixture.py create STREAM SUBJECT   create a file-backed stream on SUBJECT
     nats_fixture.py publish SUBJECT N       publish N messages "msg-<i>-<random>" (JetStream acks)
     nats_fixture.py dump STREAM             every message of the stream: "<seq> <subject> <base64>"
+    nats_fixture.py consumers STREAM        the stream's consumer names, one a line
     nats_fixture.py delete STREAM           delete the stream
 
 Server and credentials from NATS_URL / NATS_TOKEN, as for the backup script.
@@ -36,6 +37,9 @@ def main():
         for seq in range(first, last + 1):
             m = c.api(f"$JS.API.STREAM.MSG.GET.{sys.argv[2]}", {"seq": seq})["message"]
             print(m["seq"], m["subject"], m.get("data", ""))
+    elif cmd == "consumers":
+        names = c.api(f"$JS.API.CONSUMER.NAMES.{sys.argv[2]}", {}).get("consumers") or []
+        print("\n".join(names))
     elif cmd == "delete":
         c.api(f"$JS.API.STREAM.DELETE.{sys.argv[2]}", {})
     else:
