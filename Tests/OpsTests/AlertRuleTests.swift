@@ -185,7 +185,7 @@ struct AlertRuleTests {
                 let template = (rule["annotations"] as? [String: Any])?[key] as? String ?? ""
                 let rendered = template.replacingOccurrences(of: "{{ $labels.component }}", with: component)
                 // As a JSON string, which is also a YAML double-quoted scalar.
-                let json = try? JSONSerialization.data(withJSONObject: [rendered])
+                let json = try? JSONSerialization.data(withJSONObject: [rendered], options: [.withoutEscapingSlashes])
                 return json.map { String(decoding: $0, as: UTF8.self).dropFirst().dropLast() }.map(String.init) ?? ""
             }
         }
