@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "StrataKit", targets: ["StrataKit"]),
         .executable(name: "strata", targets: ["StrataCLI"]),
         .executable(name: "strata-bench", targets: ["StrataBench"]),
+        // Static, so tools/fuzz can link it (built with -sanitize=fuzzer,address) into a libFuzzer driver.
+        .library(name: "StrataFuzzTargets", type: .static, targets: ["StrataFuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -82,8 +84,23 @@ let package = Package(
             name: "StrataBench",
             dependencies: ["SigV4", "S3", "Retention", "StrataKit"]
         ),
+        // One function per parser of outside input, for tools/fuzz and the FuzzCorpus tests.
+        .target(
+            name: "StrataFuzzTargets",
+            dependencies: ["S3", "Retention", .product(name: "NIOHTTP1", package: "swift-nio")]
+        ),
         // Shared by the test targets: finding the local servers, running external tools.
-        .target(name: "StrataTestSupport", dependencies: ["S3"], path: "Tests/StrataTestSupport"),
+        .target(
+            name: "StrataTestSupport",
+            dependencies: [
+                "S3",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/StrataTestSupport"
+        ),
         .testTarget(
             name: "SigV4Tests",
             dependencies: ["StrataTestSupport", "SigV4", .product(name: "PropertyBased", package: "swift-property-based")]
@@ -91,7 +108,7 @@ let package = Package(
         .testTarget(
             name: "S3Tests",
             dependencies: [
-                "S3", "StrataTestSupport",
+                "S3", "StrataTestSupport", "StrataFuzzTargets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -100,7 +117,8 @@ let package = Package(
         ),
         .testTarget(
             name: "RetentionTests",
-            dependencies: ["StrataTestSupport", "Retention", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["StrataTestSupport", "Retention", "StrataFuzzTargets",
+                           .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "StrataKitTests",

@@ -28,14 +28,28 @@ public struct SweepLock: Sendable {
         let record = Record(holder: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
                             runID: runID, acquiredAt: now, expiresAt: now.addingTimeInterval(ttl))
         let body = try JSONCoding.encoder.encode(record)
-        for attempt in 1...2 {
+        var attempt = 0
+        var lostAnswers = 0
+        while attempt < 2 {
+            attempt += 1
             do {
                 try await context.client.putObject(bucket: context.bucket, key: StrataPaths.lockKey, body: Array(body),
                                                    options: PutOptions(contentType: "application/json", ifNoneMatch: true))
                 context.logger.info("sweep lock taken", metadata: ["run_id": "\(runID)"])
                 return SweepLock(record: record, context: context)
+            } catch let error as S3TransportError where lostAnswers < 5 {
+                // The client does not resend a conditional create after a lost answer: the
+                // create may have happened. The lock itself says whether it did.
+                lostAnswers += 1
+                let held = try await current(context: context)
+                if held?.runID == runID { return SweepLock(record: record, context: context) }
+                context.logger.warning("no answer to the lock request; checking and trying again", metadata: ["error": "\(error)"])
+                if held == nil { attempt -= 1 }
+                if held != nil { throw StrataError(.lockHeld, Self.heldMessage(context: context, held)) }
+                continue
             } catch let error as S3Error where error.status == 412 || error.code == "PreconditionFailed" {
                 let held = try await current(context: context)
+                if held?.runID == runID { return SweepLock(record: record, context: context) }
                 guard let held, held.expiresAt > now else {
                     guard attempt == 1 else { break }
                     // Expired (or unreadable) lock: its holder is gone. Delete and race for it
@@ -45,10 +59,15 @@ public struct SweepLock: Sendable {
                     try await context.client.deleteObject(bucket: context.bucket, key: StrataPaths.lockKey)
                     continue
                 }
-                throw StrataError(.lockHeld, "another sweep holds the lock on s3://\(context.bucket)/\(StrataPaths.lockKey): \(held.holder), run \(held.runID), since \(JSONCoding.timestamp(held.acquiredAt)), expires \(JSONCoding.timestamp(held.expiresAt))")
+                throw StrataError(.lockHeld, heldMessage(context: context, held))
             }
         }
         throw StrataError(.lockHeld, "could not take the sweep lock on s3://\(context.bucket)/\(StrataPaths.lockKey): another sweep took it first")
+    }
+
+    static func heldMessage(context: StrataContext, _ held: Record?) -> String {
+        guard let held else { return "the sweep lock on s3://\(context.bucket)/\(StrataPaths.lockKey) is held" }
+        return "another sweep holds the lock on s3://\(context.bucket)/\(StrataPaths.lockKey): \(held.holder), run \(held.runID), since \(JSONCoding.timestamp(held.acquiredAt)), expires \(JSONCoding.timestamp(held.expiresAt))"
     }
 
     /// The lock's current record, `nil` if there is none or it cannot be read as one.

@@ -9,19 +9,21 @@ import Synchronization
 /// 127.0.0.1, forwards requests untouched (the signature stays valid: the `Host` header is
 /// passed through), and injects the faults a test scripts: 503 `SlowDown`, 500, connection
 /// resets, delays past the client's timeout, truncated bodies.
-final class FaultProxy: Sendable {
+public final class FaultProxy: Sendable {
     /// What to do with one request.
-    enum Fault: Sendable, Equatable {
+    public enum Fault: Sendable, Equatable {
         /// Forward it and relay the answer.
         case forward
-        /// Answer with this status and S3 error code, without forwarding.
-        case error(status: Int, code: String)
+        /// Answer with this status, S3 error code and extra headers, without forwarding.
+        case error(status: Int, code: String, headers: [String: String] = [:])
         /// Close the connection without answering.
         case reset
         /// Wait, then forward (to trip the client's read timeout).
         case delay(Duration)
         /// Forward, then send only the first half of the answer's body and close.
         case truncate
+        /// Forward (the server acts on it), then close without answering: a lost answer.
+        case dropAnswer
     }
 
     /// A scripted fault for the next request that matches.
@@ -30,34 +32,48 @@ final class FaultProxy: Sendable {
         var fault: Fault
     }
 
-    let upstream: String
+    /// Chooses a fault for requests no queued rule matched (for soaks: random faults).
+    public typealias Chooser = @Sendable (HTTPRequestHead) -> Fault
+
+    /// The real server requests are forwarded to.
+    public let upstream: String
+    private let chooser: Chooser?
     private let rules = Mutex<[Rule]>([])
     private let counters = Mutex<(requests: Int, injected: Int)>((0, 0))
 
-    init(upstream: String) { self.upstream = upstream }
+    init(upstream: String, chooser: Chooser? = nil) {
+        self.upstream = upstream
+        self.chooser = chooser
+    }
 
     /// Queues `fault` for the next `times` requests that `matches`.
-    func inject(_ fault: Fault, times: Int = 1,
+    public func inject(_ fault: Fault, times: Int = 1,
                 when matches: @escaping @Sendable (HTTPRequestHead) -> Bool = { _ in true }) {
         rules.withLock { $0 += Array(repeating: Rule(matches: matches, fault: fault), count: times) }
     }
 
     /// Requests seen and faults injected so far.
-    var requests: Int { counters.withLock { $0.requests } }
-    var injected: Int { counters.withLock { $0.injected } }
+    public var requests: Int { counters.withLock { $0.requests } }
+    /// Faults injected so far.
+    public var injected: Int { counters.withLock { $0.injected } }
 
     private func fault(for head: HTTPRequestHead) -> Fault {
         rules.withLock { rules in
             counters.withLock { $0.requests += 1 }
-            guard let index = rules.firstIndex(where: { $0.matches(head) }) else { return .forward }
+            guard let index = rules.firstIndex(where: { $0.matches(head) }) else {
+                let fault = chooser?(head) ?? .forward
+                if fault != .forward { counters.withLock { $0.injected += 1 } }
+                return fault
+            }
             counters.withLock { $0.injected += 1 }
             return rules.remove(at: index).fault
         }
     }
 
     /// Starts the proxy on a free loopback port, runs `body` with its base URL, and stops it.
-    static func with<R: Sendable>(upstream: String, _ body: (FaultProxy, String) async throws -> R) async throws -> R {
-        let proxy = FaultProxy(upstream: upstream)
+    public static func with<R: Sendable>(upstream: String, chooser: Chooser? = nil,
+                                         _ body: (FaultProxy, String) async throws -> R) async throws -> R {
+        let proxy = FaultProxy(upstream: upstream, chooser: chooser)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { channel in
@@ -101,9 +117,12 @@ final class FaultProxy: Sendable {
                     switch fault {
                     case .reset:
                         return
-                    case .error(let status, let code):
+                    case .dropAnswer:
+                        _ = try await forward(request, body: body)
+                        return
+                    case .error(let status, let code, let extra):
                         let xml = "<?xml version=\"1.0\"?><Error><Code>\(code)</Code><Message></Message><RequestId>proxy</RequestId></Error>"
-                        try await respond(outbound, status: status, headers: [("content-type", "application/xml")],
+                        try await respond(outbound, status: status, headers: [("content-type", "application/xml")] + extra.sorted { $0.key < $1.key },
                                           body: ByteBuffer(string: xml), truncate: false)
                     case .delay(let duration):
                         try await Task.sleep(for: duration)
