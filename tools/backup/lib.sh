@@ -23,6 +23,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 fi
 
 PROG=${PROG:-$(basename "$0")}
+# shellcheck disable=SC2034  # used by the scripts that source this file
 BACKUP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STRATA=${STRATA_BIN:-strata}
 
