@@ -1,9 +1,9 @@
 import Foundation
 
 /// What pgBackRest writes under a repository path, and how the planner reads it.
-enum PgBackRest {
+package enum PgBackRest {
     /// A backup label: `20250102-020000F`, `20250102-020000F_20250103-020000D` (or `I`).
-    struct Label: Sendable, Hashable {
+    package struct Label: Sendable, Hashable {
         enum Kind: String, Sendable { case full, diff, incr }
         let text: String
         let kind: Kind
@@ -12,7 +12,7 @@ enum PgBackRest {
         /// Epoch seconds of the set's own timestamp, read in `zone`.
         let epochSeconds: Int64
 
-        init?(_ text: String, zone: PolicyTimeZone) {
+        package init?(_ text: String, zone: PolicyTimeZone) {
             let utf8 = Array(text.utf8)
             guard utf8.count == 16 || utf8.count == 33 else { return nil }
             guard let full = Self.stamp(utf8[0..<16]), full.suffix == UInt8(ascii: "F") else { return nil }
@@ -54,7 +54,7 @@ enum PgBackRest {
     }
 
     /// What a key under the repository is.
-    enum KeyKind: Sendable, Hashable {
+    package enum KeyKind: Sendable, Hashable {
         /// `backup.info`, `archive.info` (and copies), `backup.history/...`, timeline history files:
         /// always kept, never moved out of STANDARD.
         case metadata
@@ -67,7 +67,7 @@ enum PgBackRest {
     }
 
     /// Classifies `relative`, the key with the policy prefix removed.
-    static func classify(_ relative: Substring, stanza: String) -> KeyKind {
+    package static func classify(_ relative: Substring, stanza: String) -> KeyKind {
         var text = String(relative)
         return text.withUTF8 { bytes in
             switch classify(bytes, from: 0, stanza: Array(stanza.utf8)) {
@@ -168,7 +168,7 @@ enum PgBackRest {
     }
 
     /// What `backup.info` or a manifest says about one set.
-    struct SetInfo: Sendable, Hashable {
+    package struct SetInfo: Sendable, Hashable {
         var archiveStart: String?
         var archiveStop: String?
         var prior: String?
@@ -177,7 +177,7 @@ enum PgBackRest {
     }
 
     /// Parses `backup.info`: INI, one JSON object per set under `[backup:current]`.
-    static func parseBackupInfo(_ text: String) -> [String: SetInfo] {
+    package static func parseBackupInfo(_ text: String) -> [String: SetInfo] {
         var result: [String: SetInfo] = [:]
         for (label, json) in iniSection(text, named: "backup:current") {
             guard let data = json.data(using: .utf8),
@@ -188,7 +188,7 @@ enum PgBackRest {
     }
 
     /// Parses the `[backup]` section of a `backup.manifest`, whose values are JSON scalars.
-    static func parseManifest(_ text: String) -> SetInfo {
+    package static func parseManifest(_ text: String) -> SetInfo {
         var object: [String: Any] = [:]
         for (key, json) in iniSection(text, named: "backup") {
             guard let data = json.data(using: .utf8),

@@ -6,8 +6,8 @@ import NIOHTTP1
 /// S3 sends `<Error><Code/><Message/><RequestId/></Error>`; RGW may leave `Message` empty and
 /// HEAD answers have no body at all, so the code then comes from the status.
 /// See <https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html>.
-enum S3ErrorParser {
-    static func error(request: S3Request, status: Int, headers: HTTPHeaders, body: Data) -> S3Error {
+package enum S3ErrorParser {
+    package static func error(request: S3Request, status: Int, headers: HTTPHeaders, body: Data) -> S3Error {
         var code = ""
         var message = ""
         var requestID = headers.first(name: "x-amz-request-id")

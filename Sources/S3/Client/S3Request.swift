@@ -4,7 +4,7 @@ import NIOCore
 import NIOHTTP1
 
 /// One S3 API call before signing: what the operation is, where it goes, what it sends.
-struct S3Request: Sendable {
+package struct S3Request: Sendable {
     /// The S3 API name (`PutObject`), for errors, logs and metrics.
     var operation: String
     var method: HTTPMethod
@@ -17,7 +17,7 @@ struct S3Request: Sendable {
     /// have taken effect with consequences a second one would change (conditional creates).
     var retryOnTransportError: Bool = true
 
-    init(operation: String, method: HTTPMethod, bucket: String? = nil, key: String? = nil,
+    package init(operation: String, method: HTTPMethod, bucket: String? = nil, key: String? = nil,
          query: [(name: String, value: String)] = [], headers: HTTPHeaders = HTTPHeaders(),
          body: S3RequestBody = .empty) {
         self.operation = operation
@@ -32,7 +32,7 @@ struct S3Request: Sendable {
 
 /// A request body that can be sent again on retry: bytes in memory, or a region of a file
 /// that is reopened for every attempt.
-enum S3RequestBody: Sendable {
+package enum S3RequestBody: Sendable {
     case empty
     /// Bytes with their SHA-256 (signed) and MD5 (`Content-MD5`).
     case bytes(ByteBuffer, sha256: String, md5: String)

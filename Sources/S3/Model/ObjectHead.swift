@@ -29,7 +29,7 @@ public struct ObjectHead: Sendable, Hashable {
     /// Number of parts, for multipart objects when S3 reports it.
     public var partsCount: Int?
 
-    init(headers: HTTPHeaders) {
+    package init(headers: HTTPHeaders) {
         contentLength = Int64(headers.first(name: "content-length") ?? "") ?? 0
         eTag = ETag.unquoted(headers.first(name: "etag") ?? "")
         lastModified = headers.first(name: "last-modified").flatMap(HTTPDate.parse)

@@ -22,7 +22,7 @@ public struct ObjectSummary: Sendable, Hashable {
         self.storageClass = storageClass
     }
 
-    init?(xml: XMLNode) {
+    package init?(xml: XMLNode) {
         guard let key = xml.string("Key"),
               let modified = xml.string("LastModified").flatMap(HTTPDate.parseISO8601) else { return nil }
         self.init(key: key, size: Int64(xml.string("Size") ?? "") ?? 0, lastModified: modified,

@@ -33,7 +33,7 @@ public struct ObjectVersion: Sendable, Hashable {
         self.storageClass = storageClass
     }
 
-    init?(xml: XMLNode, isDeleteMarker: Bool) {
+    package init?(xml: XMLNode, isDeleteMarker: Bool) {
         guard let key = xml.string("Key"),
               let modified = xml.string("LastModified").flatMap(HTTPDate.parseISO8601) else { return nil }
         self.init(key: key, versionID: xml.string("VersionId") ?? "null",

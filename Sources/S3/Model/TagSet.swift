@@ -23,7 +23,7 @@ public enum TagSet {
         return writer.output
     }
 
-    static func parse(_ xml: XMLNode) -> [String: String] {
+    package static func parse(_ xml: XMLNode) -> [String: String] {
         var tags: [String: String] = [:]
         for tag in xml.child("TagSet")?.children("Tag") ?? [] {
             if let key = tag.string("Key") { tags[key] = tag.string("Value") ?? "" }

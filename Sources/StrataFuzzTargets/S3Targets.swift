@@ -1,0 +1,155 @@
+import Foundation
+import NIOHTTP1
+import S3
+
+extension FuzzTargets {
+    /// `s3-response`: the XML bodies of successful S3 answers.
+    ///
+    /// Input: one XML document, parsed with ``XMLNode/parse(_:)`` and then decoded as every
+    /// answer the client reads: `ListObjectsV2`, `ListObjectVersions`, `ListMultipartUploads`,
+    /// `ListParts`, `DeleteObjects`, `GetBucketLifecycleConfiguration`, `GetObjectTagging`,
+    /// `GetObjectRetention`, `GetObjectLegalHold`, `GetBucketVersioning`,
+    /// `CreateMultipartUpload`, `CompleteMultipartUpload`, `CopyObject` and `UploadPartCopy`.
+    @Sendable public static func s3Response(_ data: [UInt8]) {
+        guard let xml = try? XMLNode.parse(Data(data)) else { return }
+        S3Decoding.decodeAll(xml)
+    }
+
+    /// `s3-error`: the body of a non-2xx answer (`<Error><Code/><Message/>...</Error>`).
+    ///
+    /// Input: the body, turned into an ``S3Error`` as the client does for a 404 and a 503 (with
+    /// the request id and region headers a real answer carries); the error's description and
+    /// retry decision are computed too.
+    @Sendable public static func s3Error(_ data: [UInt8]) {
+        let request = S3Request(operation: "GetObject", method: .GET, bucket: "bucket", key: "key")
+        var headers = HTTPHeaders()
+        headers.add(name: "x-amz-request-id", value: "R1")
+        headers.add(name: "x-amz-bucket-region", value: "eu-west-1")
+        headers.add(name: "date", value: "Wed, 25 Nov 2026 10:05:04 GMT")
+        for status in [404, 503] {
+            let error = S3ErrorParser.error(request: request, status: status, headers: headers, body: Data(data))
+            _ = error.description
+            _ = error.isRetryable
+        }
+    }
+
+    /// `restore-header`: the `x-amz-restore` header of `HeadObject`.
+    ///
+    /// Input: the header value, read with ``RestoreStatus/init(header:)``, and then as the value of
+    /// every header ``ObjectHead`` reads (restore, dates, sizes, lock and legal hold).
+    @Sendable public static func restoreHeader(_ data: [UInt8]) {
+        let value = String(decoding: data, as: UTF8.self)
+        if let status = RestoreStatus(header: value) {
+            _ = status.description
+            _ = status.isAvailable(at: now)
+        }
+        var headers = HTTPHeaders()
+        for name in ["x-amz-restore", "last-modified", "content-length", "etag", "x-amz-storage-class",
+                     "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold", "x-amz-mp-parts-count",
+                     "x-amz-meta-strata-sha256-parts"] {
+            headers.add(name: name, value: value)
+        }
+        let head = ObjectHead(headers: headers)
+        _ = head.needsRestore(at: now)
+        _ = head.restore?.description
+    }
+}
+
+/// How the client turns each answer's XML into values.
+///
+/// The decoding of most operations is written inline in `Sources/S3/Operations/*.swift` (inside
+/// the `async` methods that send the request); this mirrors it statement for statement, calling
+/// the same element and model initialisers (`ObjectSummary(xml:)`, `ObjectVersion(xml:isDeleteMarker:)`,
+/// `TagSet.parse`, `LifecycleConfiguration(xml:)`, `HTTPDate.parseISO8601`). Keep it in step
+/// with those files.
+enum S3Decoding {
+    /// A malformed answer the client reports as `S3TransportError(.malformedResponse)`.
+    struct Malformed: Error {}
+
+    static func decodeAll(_ xml: XMLNode) {
+        _ = try? listObjectsV2(xml)
+        _ = try? listObjectVersions(xml)
+        _ = listMultipartUploads(xml)
+        _ = listParts(xml)
+        _ = deleteObjects(xml)
+        _ = LifecycleConfiguration(xml: xml).xml
+        _ = TagSet.parse(xml)
+        _ = objectRetention(xml)
+        _ = xml.string("Status")?.uppercased() == "ON"  // GetObjectLegalHold
+        _ = xml.string("Status")  // GetBucketVersioning
+        _ = xml.string("UploadId").map { !$0.isEmpty }  // CreateMultipartUpload
+        // CompleteMultipartUpload, CopyObject, UploadPartCopy: an <Error> body or an ETag.
+        if xml.name == "Error" {
+            _ = (xml.string("Code") ?? "InternalError", xml.string("Message") ?? "")
+        } else {
+            _ = ETag.unquoted(xml.string("ETag") ?? "")
+        }
+    }
+
+    /// `S3Client.listObjectsPage` (S3Client+List.swift).
+    static func listObjectsV2(_ xml: XMLNode) throws -> (objects: [ObjectSummary], prefixes: [String], token: String?) {
+        var objects: [ObjectSummary] = []
+        objects.reserveCapacity(xml.children.count)
+        for node in xml.children where node.name == "Contents" {
+            guard let object = ObjectSummary(xml: node) else { throw Malformed() }
+            objects.append(object)
+        }
+        let prefixes = xml.children("CommonPrefixes").compactMap { $0.string("Prefix") }
+        let truncated = xml.string("IsTruncated") == "true"
+        let token = xml.string("NextContinuationToken")
+        if truncated, token == nil || token == "" { throw Malformed() }
+        return (objects, prefixes, truncated ? token : nil)
+    }
+
+    /// `S3Client.listObjectVersionsPage` (S3Client+List.swift).
+    static func listObjectVersions(_ xml: XMLNode) throws -> (versions: [ObjectVersion], key: String?, version: String?) {
+        var versions: [ObjectVersion] = []
+        for node in xml.children where node.name == "Version" || node.name == "DeleteMarker" {
+            guard let version = ObjectVersion(xml: node, isDeleteMarker: node.name == "DeleteMarker") else { throw Malformed() }
+            versions.append(version)
+        }
+        let truncated = xml.string("IsTruncated") == "true"
+        return (versions, truncated ? xml.string("NextKeyMarker") : nil, truncated ? xml.string("NextVersionIdMarker") : nil)
+    }
+
+    /// One page of `S3Client.listMultipartUploads` (S3Client+Multipart.swift).
+    static func listMultipartUploads(_ xml: XMLNode) -> (uploads: [(String, String, Date, String)], key: String?, upload: String?) {
+        var uploads: [(String, String, Date, String)] = []
+        for node in xml.children("Upload") {
+            guard let key = node.string("Key"), let id = node.string("UploadId"),
+                  let initiated = node.string("Initiated").flatMap(HTTPDate.parseISO8601) else { continue }
+            uploads.append((key, id, initiated, node.string("StorageClass") ?? "STANDARD"))
+        }
+        let truncated = xml.string("IsTruncated") == "true"
+        return (uploads, truncated ? xml.string("NextKeyMarker") : nil, truncated ? xml.string("NextUploadIdMarker") : nil)
+    }
+
+    /// One page of `S3Client.listParts` (S3Client+Multipart.swift).
+    static func listParts(_ xml: XMLNode) -> (parts: [UploadedPart], marker: String?) {
+        var parts: [UploadedPart] = []
+        for node in xml.children("Part") {
+            guard let number = node.string("PartNumber").flatMap({ Int($0) }) else { continue }
+            parts.append(UploadedPart(partNumber: number, eTag: ETag.unquoted(node.string("ETag") ?? ""),
+                                      size: Int64(node.string("Size") ?? "") ?? 0))
+        }
+        return (parts, xml.string("IsTruncated") == "true" ? xml.string("NextPartNumberMarker") : nil)
+    }
+
+    /// `S3Client.deleteObjects` (S3Client+Objects.swift).
+    static func deleteObjects(_ xml: XMLNode) -> [String] {
+        let deleted = xml.children("Deleted").map { node in
+            (node.string("Key") ?? "", node.string("VersionId"), node.string("DeleteMarker") == "true")
+        }
+        let failures = xml.children("Error").map { node in
+            (node.string("Key") ?? "", node.string("VersionId"), node.string("Code") ?? "", node.string("Message") ?? "")
+        }
+        return deleted.map(\.0) + failures.map(\.0)
+    }
+
+    /// `S3Client.getObjectRetention` (S3Client+ObjectAttributes.swift).
+    static func objectRetention(_ xml: XMLNode) -> ObjectRetention? {
+        guard let mode = xml.string("Mode"),
+              let until = xml.string("RetainUntilDate").flatMap(HTTPDate.parseISO8601) else { return nil }
+        return ObjectRetention(mode: mode, retainUntil: until)
+    }
+}
