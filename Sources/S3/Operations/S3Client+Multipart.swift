@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -74,13 +75,47 @@ extension S3Client {
         var request = S3Request(operation: "CompleteMultipartUpload", method: .POST, bucket: bucket, key: key,
                                 query: [("uploadId", uploadID)], headers: headers, body: .text(writer.output))
         request.retryOnTransportError = !ifNoneMatch
-        let response = try await execute(request)
+        let response: S3Response
+        do {
+            response = try await execute(request)
+        } catch let error as S3Error where error.code == "NoSuchUpload" {
+            // A retry after a lost answer: the first attempt completed the upload.
+            if let done = try await completedAlready(bucket: bucket, key: key, parts: parts) { return done }
+            throw error
+        } catch let error as S3TransportError where ifNoneMatch {
+            if let done = try await completedAlready(bucket: bucket, key: key, parts: parts) { return done }
+            throw error
+        }
         let xml = try response.xml(request)
         if xml.name == "Error" {
             throw S3ErrorParser.error(request: request, status: 500, headers: response.headers, body: response.bodyData)
         }
         return PutResult(eTag: ETag.unquoted(xml.string("ETag") ?? ""),
                          versionID: response.headers.first(name: "x-amz-version-id"))
+    }
+
+    /// The object at `key` if it is the one completing `parts` makes: its ETag is S3's
+    /// multipart ETag of those parts (MD5 of the parts' binary MD5s, `-count`).
+    func completedAlready(bucket: String, key: String, parts: [UploadedPart]) async throws -> PutResult? {
+        guard let expected = Self.multipartETag(parts), let head = try await headObjectIfExists(bucket: bucket, key: key),
+              ETag.unquoted(head.eTag) == expected else { return nil }
+        logger.notice("multipart upload found completed after a lost answer", metadata: ["key": "\(key)"])
+        return PutResult(eTag: expected, versionID: head.versionID)
+    }
+
+    /// S3's ETag of a multipart object made of `parts` (nil if a part ETag is not an MD5).
+    static func multipartETag(_ parts: [UploadedPart]) -> String? {
+        var digests: [UInt8] = []
+        for part in parts.sorted(by: { $0.partNumber < $1.partNumber }) {
+            let hex = Array(ETag.unquoted(part.eTag).utf8)
+            guard hex.count == 32 else { return nil }
+            for i in stride(from: 0, to: 32, by: 2) {
+                guard let byte = UInt8(String(decoding: hex[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
+                digests.append(byte)
+            }
+        }
+        let md5 = Insecure.MD5.hash(data: digests).map { String(format: "%02x", $0) }.joined()
+        return "\(md5)-\(parts.count)"
     }
 
     /// `AbortMultipartUpload`. Aborting an upload that no longer exists succeeds (idempotent).

@@ -15,8 +15,18 @@ extension S3Client {
         if let knownHead { head = knownHead } else { head = try await headObject(bucket: bucket, key: key) }
         let transfer = configuration.transfer
         guard head.contentLength > transfer.multipartCopyThreshold else {
-            return try await copyObject(sourceBucket: bucket, sourceKey: key, bucket: bucket, key: key,
-                                        storageClass: storageClass, ifMatchETag: head.eTag.isEmpty ? nil : head.eTag)
+            do {
+                return try await copyObject(sourceBucket: bucket, sourceKey: key, bucket: bucket, key: key,
+                                            storageClass: storageClass, ifMatchETag: head.eTag.isEmpty ? nil : head.eTag)
+            } catch let error as S3Error where error.code == "InvalidRequest" {
+                // S3 refuses a copy onto itself that changes nothing: a retry whose first
+                // attempt, answer lost, already moved the object.
+                if let now = try await headObjectIfExists(bucket: bucket, key: key), now.storageClass == storageClass,
+                   now.eTag == head.eTag {
+                    return PutResult(eTag: now.eTag, versionID: now.versionID)
+                }
+                throw error
+            }
         }
         let tags = try await getObjectTagging(bucket: bucket, key: key)
         let options = PutOptions(storageClass: storageClass, metadata: head.metadata, tags: tags,
