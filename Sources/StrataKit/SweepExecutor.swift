@@ -13,9 +13,10 @@ public struct SweepOutcome: Sendable {
     public var blocked: [GuardFinding]
 }
 
-/// Carries out a plan against the bucket, in the order that keeps backups safe:
-/// transitions first (each an atomic in-place copy), then deletions, but only those a fresh
-/// listing and plan still agree on, in batches of at most 1,000, then stale uploads.
+/// Carries out a plan against the bucket, in the order that keeps backups safe: deletions
+/// first, but only those a fresh listing and plan still agree on, in batches of at most 1,000
+/// (a batch refused whole for lack of permission stops the sweep before anything changed); then
+/// transitions, each an atomic in-place copy; then stale uploads.
 ///
 /// Every step is idempotent: a sweep killed at any point and run again plans from what the
 /// bucket then holds and finishes the same work, never more.
@@ -46,16 +47,7 @@ public struct SweepExecutor: Sendable {
                                        done: .init(), failures: [])
         try await journal.write(entry)
 
-        entry.status = "transitioning"
-        try await journal.write(entry)
-        let transitions: [(String, StorageClass)] = plan.actions.compactMap {
-            if case .transition(let key, _, let to, _) = $0 { return (key, to) }
-            return nil
-        }
-        let (moved, transitionFailures) = await transition(transitions)
-        entry.done.transitions = moved
-        entry.failures += transitionFailures
-
+        // Deletions first: they are what a missing permission must stop before anything changed.
         entry.status = "deleting"
         try await journal.write(entry)
         let fresh = try await replan()
@@ -69,6 +61,13 @@ public struct SweepExecutor: Sendable {
             let batch = Array(deletions[start..<min(start + deleteBatchSize, deletions.count)])
             let result = try await context.client.deleteObjects(bucket: context.bucket, objects: batch,
                                                                 bypassGovernanceRetention: bypassGovernance)
+            if result.deleted.isEmpty, !result.failures.isEmpty, result.failures.allSatisfy({ $0.code == "AccessDenied" }) {
+                entry.status = "failed"
+                entry.failures.append("DeleteObjects refused every key of a batch with AccessDenied")
+                entry.finishedAt = context.now()
+                try await journal.write(entry)
+                throw StrataError(.failure, "DeleteObjects s3://\(context.bucket): AccessDenied for all \(batch.count) keys of the batch (e.g. \(result.failures[0].key)); needs s3:DeleteObject (and s3:DeleteObjectVersion in versioned buckets), or the objects are locked; stopped, \(entry.done.deletes) deleted before")
+            }
             for deleted in result.deleted {
                 // S3 answers DeleteMarker=true both for removing a marker (a version was named)
                 // and for placing one (none was).
@@ -85,6 +84,22 @@ public struct SweepExecutor: Sendable {
             entry.failures += result.failures.map { "delete \($0.description)" }
             try await journal.write(entry)
             await afterStep?("delete-batch")
+        }
+
+        entry.status = "transitioning"
+        try await journal.write(entry)
+        let transitions: [(String, StorageClass)] = plan.actions.compactMap {
+            if case .transition(let key, _, let to, _) = $0 { return (key, to) }
+            return nil
+        }
+        let (moved, transitionFailures, denied) = await transition(transitions)
+        entry.done.transitions = moved
+        entry.failures += transitionFailures
+        if moved == 0, !transitions.isEmpty, denied == transitions.count {
+            entry.status = "failed"
+            entry.finishedAt = context.now()
+            try await journal.write(entry)
+            throw StrataError(.failure, "CopyObject s3://\(context.bucket): AccessDenied for all \(transitions.count) transitions (e.g. \(transitions[0].0)); needs s3:GetObject, s3:PutObject and s3:PutObjectTagging on the backup prefixes; nothing was moved")
         }
 
         for action in plan.actions {
@@ -109,13 +124,14 @@ public struct SweepExecutor: Sendable {
         return ObjectIdentifier(key: key, versionID: version)
     }
 
-    private func transition(_ items: [(String, StorageClass)]) async -> (Int, [String]) {
+    private func transition(_ items: [(String, StorageClass)]) async -> (Int, [String], Int) {
         let client = context.client
         let bucket = context.bucket
         let hook = afterStep
-        return await withTaskGroup(of: String?.self) { group in
+        return await withTaskGroup(of: (String, Bool)?.self) { group in
             var next = 0
             var moved = 0
+            var denied = 0
             var failures: [String] = []
             func add(_ item: (String, StorageClass)) {
                 group.addTask {
@@ -127,16 +143,22 @@ public struct SweepExecutor: Sendable {
                         await hook?("transition")
                         return nil
                     } catch {
-                        return "transition \(item.0) to \(item.1): \(error)"
+                        let isDenied = (error as? S3Error)?.code == "AccessDenied"
+                        return ("transition \(item.0) to \(item.1): \(error)", isDenied)
                     }
                 }
             }
             while next < min(transitionConcurrency, items.count) { add(items[next]); next += 1 }
             while let result = await group.next() {
-                if let failure = result { failures.append(failure) } else { moved += 1 }
+                if let (failure, isDenied) = result {
+                    failures.append(failure)
+                    if isDenied { denied += 1 }
+                } else {
+                    moved += 1
+                }
                 if next < items.count { add(items[next]); next += 1 }
             }
-            return (moved, failures)
+            return (moved, failures, denied)
         }
     }
 }
