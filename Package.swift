@@ -82,7 +82,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "StrataBench",
-            dependencies: ["SigV4", "S3", "Retention", "StrataKit"]
+            // StrataTestSupport for the soak's fault-injecting proxy.
+            dependencies: ["SigV4", "S3", "Retention", "StrataKit", "StrataTestSupport",
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         // One function per parser of outside input, for tools/fuzz and the FuzzCorpus tests.
         .target(
