@@ -175,7 +175,7 @@ final class SnapshotStandin {
         }
     }
 
-    @Test(.enabled(if: OpsTools.withServers("python3", "curl"), "needs the local S3 servers (tools/test)"),
+    @Test(.enabled(if: OpsTools.available("python3", "curl"), "needs python3 and curl"),
           arguments: [
             ("vault", "wrong token", [], ["VAULT_TOKEN": "hvs.not-it"], "HTTP 403: {\"errors\": [\"permission denied\"]}"),
             ("vault", "no token", [], ["VAULT_TOKEN_FILE": ""], "VAULT_TOKEN is not set"),
@@ -193,15 +193,15 @@ final class SnapshotStandin {
                                                      _ override: [String: String], _ message: String) throws {
         let standin = try SnapshotStandin(faults: faults)
         defer { standin.stop() }
-        try OpsHarness.withBucket("fail-\(script)") { ops in
-            let run = try ops.script(script, extra: standin.environment.merging(override) { $1 })
+        try StubStrata.with { stub in
+            let run = try stub.script(script, extra: standin.environment.merging(override) { $1 })
             #expect(run.status == 1, "\(script) \(name): \(run.stderr)")
             #expect(run.stderr.contains("\(script): error:"), "\(script) \(name): \(run.stderr)")
             #expect(run.stderr.contains(message), "\(script) \(name): \(run.stderr)")
             for secret in [standin.vaultToken, standin.qdrantKey, standin.temporalToken] {
                 #expect(!run.stderr.contains(secret) && !run.stdoutText.contains(secret))
             }
-            #expect(try ops.keys().isEmpty, "\(script) \(name)")
+            #expect(stub.calls.isEmpty, "\(script) \(name): nothing may be uploaded")
         }
     }
 

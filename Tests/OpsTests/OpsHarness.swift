@@ -235,3 +235,28 @@ func sha256(_ path: String) throws -> String {
     }
     return String(hash)
 }
+
+/// Runs tools/backup's scripts with a stub in place of `strata` that records every call and
+/// fails: for tests of failures, which must stop before anything is uploaded (no S3 needed).
+struct StubStrata {
+    let dir: TempDir
+    let stub: String
+
+    static func with(_ body: (StubStrata) throws -> Void) throws {
+        let dir = try TempDir("stub")
+        defer { dir.remove() }
+        let stub = try dir.write("strata", "#!/bin/bash\nprintf '%s\\n' \"strata $*\" >> '\(dir.file("calls"))'\nexit 1\n", mode: 0o755)
+        try body(StubStrata(dir: dir, stub: stub))
+    }
+
+    /// Runs `tools/backup/<name>` with `arguments`; `extra` adds to the environment.
+    func script(_ name: String, _ arguments: [String] = [], extra: [String: String] = [:]) throws -> ProcessRunner.Output {
+        try ProcessRunner(environment: ["STRATA_BIN": stub, "STRATA_BUCKET": "never-used"].merging(extra) { $1 })
+            .run([OpsHarness.backupDir.appendingPathComponent(name).path] + arguments)
+    }
+
+    /// Every `strata` command the scripts ran.
+    var calls: [String] {
+        ((try? String(contentsOfFile: dir.file("calls"), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+}
