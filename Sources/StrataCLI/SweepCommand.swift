@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Retention
+import S3
 import StrataKit
 
 /// `strata sweep`: plan (and with `--apply`, carry out) transitions and deletions.
@@ -50,6 +51,13 @@ struct SweepCommand: AsyncParsableCommand {
     @Option(name: .customLong("inventory-max-age"), help: "Refuse an inventory report older than this many hours.")
     var inventoryMaxAge: Int = 48
 
+    @Option(name: .customLong("multipart-copy-threshold"),
+            help: "Transitions of objects larger than this many bytes use a multipart copy (default 5 GiB, S3's CopyObject limit).")
+    var multipartCopyThreshold: Int64?
+
+    @Option(name: .customLong("copy-part-size"), help: "Part size in bytes of multipart copies (default 512 MiB, at least 5 MiB).")
+    var copyPartSize: Int64?
+
     @Option(name: .customLong("metrics-textfile"), help: "Also write Prometheus metrics to this file (atomically).")
     var metricsTextfile: String?
 
@@ -61,7 +69,20 @@ struct SweepCommand: AsyncParsableCommand {
             let options = PlanOptions(force: force, components: components.isEmpty ? nil : Set(components),
                                       bypassGovernance: bypassGovernance)
             let environment = ProcessInfo.processInfo.environment
-            try await StrataContext.with(settings: settings, environment: environment, logger: logger) { context in
+            var transfer = TransferConfiguration()
+            if let multipartCopyThreshold {
+                guard multipartCopyThreshold >= 5 << 20 else {
+                    throw StrataError(.configuration, "--multipart-copy-threshold \(multipartCopyThreshold): expected at least 5242880 (5 MiB)")
+                }
+                transfer.multipartCopyThreshold = min(multipartCopyThreshold, 5 << 30)
+            }
+            if let copyPartSize {
+                guard copyPartSize >= 5 << 20, copyPartSize <= 5 << 30 else {
+                    throw StrataError(.configuration, "--copy-part-size \(copyPartSize): expected 5242880 (5 MiB) to 5368709120 (5 GiB)")
+                }
+                transfer.copyPartSize = copyPartSize
+            }
+            try await StrataContext.with(settings: settings, environment: environment, logger: logger, transfer: transfer) { context in
                 var sweep = Sweep(context: context, options: options, now: instant,
                                   journal: journal.map { .directory($0) } ?? .bucket,
                                   lockTTL: TimeInterval(lockTTL))
