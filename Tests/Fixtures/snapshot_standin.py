@@ -17,6 +17,7 @@ Endpoints, shaped like the real APIs:
            (header api-key checked when --qdrant-api-key-file is given)
   Vault    GET  /v1/sys/storage/raft/snapshot             a gzip'd tar: meta.json, state.bin, SHA256SUMS
            (header X-Vault-Token checked; 403 {"errors": ["permission denied"]} otherwise)
+  Pushgateway PUT /metrics/job/...                       200 (the pushed text is logged as "body")
   Temporal GET  /api/v1/namespaces                        {"namespaces": [{"namespaceInfo": {"name"}}]}
            GET  /api/v1/namespaces/NS/export              a gzip'd JSON-lines export
            (Authorization: Bearer checked when --temporal-token-file is given)
@@ -119,6 +120,8 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
+    request_body = b""
+
     def send(self, status, body, content_type="application/json"):
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
@@ -130,8 +133,11 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         if args.log:
             with lock, open(args.log, "a") as f:
-                f.write(json.dumps({"method": self.command, "path": self.path, "status": status,
-                                    "sha256": hashlib.sha256(body).hexdigest(), "size": len(body)}) + "\n")
+                entry = {"method": self.command, "path": self.path, "status": status,
+                         "sha256": hashlib.sha256(body).hexdigest(), "size": len(body)}
+                if self.path.startswith("/metrics/"):
+                    entry["body"] = self.request_body.decode(errors="replace")
+                f.write(json.dumps(entry) + "\n")
 
     def qdrant_ok(self, result):
         self.send(200, {"result": result, "status": "ok", "time": 0.001})
@@ -142,7 +148,11 @@ class Handler(BaseHTTPRequestHandler):
     def route(self):
         path = self.path.split("?", 1)[0]
         if self.headers.get("Content-Length"):
-            self.rfile.read(int(self.headers["Content-Length"]))
+            self.request_body = self.rfile.read(int(self.headers["Content-Length"]))
+
+        # A Pushgateway: PUT /metrics/job/<job>[/<label>/<value>...] replaces that group.
+        if path.startswith("/metrics/job/") and self.command in ("PUT", "POST"):
+            return self.send(200, b"", "text/plain")
 
         if path.startswith("/collections"):
             key = secret(args.qdrant_api_key_file)

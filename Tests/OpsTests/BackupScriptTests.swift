@@ -47,6 +47,7 @@ final class SnapshotStandin {
         var status: Int
         var sha256: String
         var size: Int
+        var body: String?
     }
 
     /// Every request served so far.
@@ -234,13 +235,14 @@ final class SnapshotStandin {
         }
     }
 
-    @Test(.enabled(if: OpsTools.withServers("python3", "curl"), "needs the local S3 servers (tools/test)"))
-    func scriptsReportTheirOutcomeAsTextfileMetrics() throws {
+    /// (strata is a stub that succeeds: what matters here is what the script reports.)
+    @Test(.enabled(if: OpsTools.available("python3", "curl"), "needs python3 and curl"))
+    func scriptsReportTheirOutcomeAsTextfileMetricsOrToAPushgateway() throws {
         let standin = try SnapshotStandin()
         defer { standin.stop() }
         let metrics = try TempDir("metrics")
         defer { metrics.remove() }
-        try OpsHarness.withBucket("metrics") { ops in
+        try StubStrata.with(status: 0) { ops in
             let ok = try ops.script("vault", extra: standin.environment.merging(["STRATA_METRICS_DIR": metrics.path]) { $1 })
             #expect(ok.status == 0, "\(ok.stderr)")
             let text = try String(contentsOfFile: metrics.file("strata-task-backup-vault.prom"), encoding: .utf8)
@@ -253,12 +255,24 @@ final class SnapshotStandin {
             let after = try String(contentsOfFile: metrics.file("strata-task-backup-vault.prom"), encoding: .utf8)
             #expect(after.contains("strata_task_success{task=\"backup\",component=\"vault\"} 0"))
             #expect(filesBelow(metrics.path) == ["strata-task-backup-vault.prom"], "written atomically: no temporary left")
+            #expect(ops.calls.filter { $0.hasPrefix("strata upload --component vault --time ") }.count == 1)
 
             // A metrics directory that cannot be written turns success into a failure.
             let unwritable = try ops.script("vault", extra: standin.environment.merging(
                 ["STRATA_METRICS_DIR": "/nonexistent/metrics"]) { $1 })
             #expect(unwritable.status == 1)
             #expect(unwritable.stderr.contains("cannot write metrics to /nonexistent/metrics"))
+
+            // To a Pushgateway, grouped by task and component.
+            let pushed = try ops.script("vault", extra: standin.environment.merging(["STRATA_PUSHGATEWAY_URL": standin.url]) { $1 })
+            #expect(pushed.status == 0, "\(pushed.stderr)")
+            let push = try standin.requests().last { $0.path.hasPrefix("/metrics/") }
+            #expect(push?.method == "PUT")
+            #expect(push?.path == "/metrics/job/strata/task/backup/component/vault")
+            #expect(push?.body?.contains("strata_task_success{task=\"backup\",component=\"vault\"} 1") == true, "\(String(describing: push))")
+            let unreachable = try ops.script("vault", extra: standin.environment.merging(["STRATA_PUSHGATEWAY_URL": "http://127.0.0.1:1"]) { $1 })
+            #expect(unreachable.status == 1, "a backup whose outcome cannot be reported fails")
+            #expect(unreachable.stderr.contains("cannot push metrics to http://127.0.0.1:1/metrics/job/strata/task/backup/component/vault"))
 
             if OpsTools.has("promtool") {
                 let lint = try ProcessRunner().run(["promtool", "check", "metrics"], stdin: Data(after.utf8))

@@ -237,15 +237,16 @@ func sha256(_ path: String) throws -> String {
 }
 
 /// Runs tools/backup's scripts with a stub in place of `strata` that records every call and
-/// fails: for tests of failures, which must stop before anything is uploaded (no S3 needed).
+/// exits with `status` (default: fails): for tests of failures, which must stop before anything is
+/// uploaded, and of what the scripts report (no S3 needed).
 struct StubStrata {
     let dir: TempDir
     let stub: String
 
-    static func with(_ body: (StubStrata) throws -> Void) throws {
+    static func with(status: Int = 1, _ body: (StubStrata) throws -> Void) throws {
         let dir = try TempDir("stub")
         defer { dir.remove() }
-        let stub = try dir.write("strata", "#!/bin/bash\nprintf '%s\\n' \"strata $*\" >> '\(dir.file("calls"))'\nexit 1\n", mode: 0o755)
+        let stub = try dir.write("strata", "#!/bin/bash\nprintf '%s\\n' \"strata $*\" >> '\(dir.file("calls"))'\nexit \(status)\n", mode: 0o755)
         try body(StubStrata(dir: dir, stub: stub))
     }
 
