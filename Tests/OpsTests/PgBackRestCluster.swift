@@ -29,6 +29,9 @@ struct PostgresTools: Sendable {
         guard let pgbackrest = path.split(separator: ":").map({ "\($0)/pgbackrest" }).first(where: { fm.isExecutableFile(atPath: $0) }) else {
             return .failure(ClusterError("pgbackrest is not installed: run tools/setup"))
         }
+        guard fm.isExecutableFile(atPath: "/usr/bin/python3") else {
+            return .failure(ClusterError("/usr/bin/python3 is missing (starts servers without the test's descriptors)"))
+        }
         return .success(PostgresTools(bin: bin, fakeTimeLibrary: fakeTime, pgbackrest: pgbackrest))
     }
 
@@ -276,7 +279,9 @@ final class PgBackRestCluster: @unchecked Sendable {
         case .immediate: arguments.append("--type=immediate")
         case .time(let time): arguments += ["--type=time", "--target=\(time)"]
         }
+        let started = Date()
         let restore = try pgbackrest(arguments + ["restore"])
+        let restored = Date()
         guard restore.status == 0 else {
             throw ClusterError("pgbackrest restore --set=\(label) failed (exit \(restore.status)): \(restore.stderr.prefix(1_000))")
         }
@@ -290,6 +295,8 @@ final class PgBackRestCluster: @unchecked Sendable {
             Thread.sleep(forTimeInterval: 0.2)
         }
         let rows = try sql("select coalesce(string_agg(name, ',' order by id), '') from marks", port: port)
+        print(String(format: "PgBackRestRoundTrip: restored %@: pgbackrest restore %.1f s, recovery and promotion %.1f s",
+                     label, restored.timeIntervalSince(started), Date().timeIntervalSince(restored)))
         return rows.isEmpty ? [] : rows.split(separator: ",").map(String.init)
     }
 

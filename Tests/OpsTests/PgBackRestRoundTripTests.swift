@@ -17,18 +17,17 @@ import StrataTestSupport
 
     /// Under policies/postgresql.yaml (last 3, within 30d, yearly 7; anchor newest) planned at
     /// 2025-06-01T03:00Z:
-    /// - full 2023-02 kept only as the dependency of the yearly-2023 diff (an old full that a kept
-    ///   diff needs);
-    /// - full 2024-03 and its diff expire: no kept set needs them (a full deleted with its chain);
-    /// - full 2024-10 kept as the dependency of the yearly-2024 diff (the negative proof deletes it);
-    /// - full 2025-05, its diff (within 30d; PITR target after it) and an incr: last 3.
+    /// - the 2023 full is kept only as the dependency of the yearly 2023 and 2024 diffs: an old
+    ///   full that kept diffs need (the negative proof deletes it);
+    /// - the 2025-03 full and its diff expire: nothing kept needs them (WAL of their range too);
+    /// - the 2025-05 full, its diff (within 30d; the PITR target lies after it) and an incr on
+    ///   that diff: last 3.
     static let steps = [
         Step(clock: "2023-02-01 02:00:00", type: "full", mark: "full-2023-02"),
         Step(clock: "2023-11-15 02:00:00", type: "diff", mark: "diff-2023-11"),
-        Step(clock: "2024-03-01 02:00:00", type: "full", mark: "full-2024-03"),
-        Step(clock: "2024-04-01 02:00:00", type: "diff", mark: "diff-2024-04"),
-        Step(clock: "2024-10-01 02:00:00", type: "full", mark: "full-2024-10"),
         Step(clock: "2024-12-20 02:00:00", type: "diff", mark: "diff-2024-12"),
+        Step(clock: "2025-03-01 02:00:00", type: "full", mark: "full-2025-03"),
+        Step(clock: "2025-04-01 02:00:00", type: "diff", mark: "diff-2025-04"),
         Step(clock: "2025-05-01 02:00:00", type: "full", mark: "full-2025-05"),
         Step(clock: "2025-05-20 02:00:00", type: "diff", mark: "diff-2025-05"),
         Step(clock: "2025-06-01 02:00:00", type: "incr", mark: "incr-2025-06"),
@@ -95,12 +94,12 @@ import StrataTestSupport
         let plan = try SweepPlan(json: sweep.stdout)
         let kept = plan.kept
         let label = { (mark: String) in labels[mark]! }
-        #expect(kept == Set(["full-2023-02", "diff-2023-11", "full-2024-10", "diff-2024-12",
+        #expect(kept == Set(["full-2023-02", "diff-2023-11", "diff-2024-12",
                              "full-2025-05", "diff-2025-05", "incr-2025-06"].map(label)))
-        #expect(plan.expired == Set(["full-2024-03", "diff-2024-04"].map(label)))
-        #expect(plan.reasons[label("full-2023-02")] == ["dependency of \(label("diff-2023-11"))"],
-                "the 2023 full is kept only because the yearly 2023 diff needs it")
-        #expect(plan.reasons[label("full-2024-10")] == ["dependency of \(label("diff-2024-12"))"])
+        #expect(plan.expired == Set(["full-2025-03", "diff-2025-04"].map(label)))
+        #expect(Set(plan.reasons[label("full-2023-02")] ?? []) == ["dependency of \(label("diff-2023-11"))", "dependency of \(label("diff-2024-12"))"],
+                "the 2023 full is kept only because the yearly 2023 and 2024 diffs need it")
+        #expect(plan.reasons[label("diff-2024-12")] == ["yearly 2024"])
         #expect(plan.deletedKeys.contains { $0.hasPrefix("postgresql/archive/mind/") }, "the sweep deletes WAL no kept set needs")
         #expect(plan.deletedKeys.allSatisfy { key in !kept.contains { key.hasPrefix("postgresql/backup/mind/\($0)/") } })
         print("PgBackRestRoundTrip: swept, \(plan.deletedKeys.count) objects deleted (\(elapsed()))")
@@ -138,9 +137,9 @@ import StrataTestSupport
         #expect(pitrRows == rowsBefore[label("diff-2025-05")]! + ["pitr-before"], "PITR to \(pitrTarget)")
         print("PgBackRestRoundTrip: PITR to \(pitrTarget) (\(elapsed()))")
 
-        // 6. The checks have teeth: delete, straight from S3, the full that the kept yearly-2024
+        // 6. The checks have teeth: delete, straight from S3, the full that the kept yearly 2024
         // diff depends on. Restoring that diff must now fail, and so must info's consistency.
-        let victim = label("full-2024-10"), dependent = label("diff-2024-12")
+        let victim = label("full-2023-02"), dependent = label("diff-2024-12")
         let deleted = try cluster.check(cluster.s3(["delete-prefix", cluster.bucket, "postgresql/backup/mind/\(victim)/"]), "delete \(victim)")
         #expect(Int(deleted.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 > 0)
         #expect(throws: ClusterError.self, "restoring \(dependent) without its full") {
