@@ -50,3 +50,24 @@ public enum FuzzTargets {
     /// A fixed instant for anything that needs "now": 2026-11-25T10:05:04Z.
     static let now = Date(timeIntervalSince1970: 1_795_601_104)
 }
+
+/// The target `tools/fuzz` selected, for ``strataFuzzRun(_:_:)``. Set once, before any input.
+nonisolated(unsafe) private var selectedTarget: FuzzTargets.Target?
+
+/// C entry point for the libFuzzer driver (`tools/fuzz-drivers/`): selects the target called
+/// `name` (a NUL-terminated string). Returns 0, or -1 for an unknown name. The driver calls it
+/// once, before the first input; a C symbol, so the driver links without importing Swift modules.
+@_cdecl("strata_fuzz_select")
+public func strataFuzzSelect(_ name: UnsafePointer<CChar>) -> CInt {
+    guard let target = FuzzTargets.named(String(cString: name)) else { return -1 }
+    selectedTarget = target
+    return 0
+}
+
+/// C entry point for the libFuzzer driver: runs the selected target on `size` bytes at `data`.
+@_cdecl("strata_fuzz_run")
+public func strataFuzzRun(_ data: UnsafePointer<UInt8>?, _ size: Int) {
+    guard let target = selectedTarget else { preconditionFailure("strata_fuzz_select was not called") }
+    let bytes = size == 0 || data == nil ? [] : Array(UnsafeBufferPointer(start: data, count: size))
+    target.run(bytes)
+}
