@@ -32,6 +32,15 @@ public struct XMLNode: Sendable, Equatable {
 
     /// Parses `data` into its root element. Throws ``XMLParseError`` on malformed or truncated input.
     public static func parse(_ data: Data) throws(XMLParseError) -> XMLNode {
+        // S3 answers in UTF-8. Bytes that are not UTF-8 can reach Foundation's libxml2 callbacks
+        // unconverted, and its XMLParser traps on them (a processing instruction `<?\xff?>`
+        // crashed the process; found by tools/fuzz), so they are refused before parsing.
+        if String(validating: data, as: UTF8.self) == nil, let offset = firstNonUTF8Offset(data) {
+            let before = data.prefix(offset)
+            let line = before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+            let column = offset - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 - data.startIndex + 1 } ?? 0) + 1
+            throw XMLParseError(line: line, column: column, reason: "byte \(offset) is not UTF-8; S3 answers in UTF-8")
+        }
         let builder = TreeBuilder()
         let parser = XMLParser(data: data)
         parser.shouldProcessNamespaces = false
@@ -43,6 +52,20 @@ public struct XMLNode: Sendable, Equatable {
             throw XMLParseError(line: parser.lineNumber, column: parser.columnNumber, reason: reason)
         }
         return root
+    }
+
+    /// Offset of the first byte of `data` that does not start a valid UTF-8 sequence, or `nil`.
+    private static func firstNonUTF8Offset(_ data: Data) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = data.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar): offset += scalar.count
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
     }
 }
 
