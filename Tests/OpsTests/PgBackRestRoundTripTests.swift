@@ -148,6 +148,15 @@ import StrataTestSupport
         try cluster.check(cluster.backupScript(["sync-info"]), "tools/backup/postgresql sync-info")
         let broken = try infoProblems(cluster, kept: kept)
         #expect(broken.contains { $0.contains(victim) }, "info must show the kept set \(victim) is gone: \(broken)")
+        // 7. The secret key went through the environment only: no configuration file or log of
+        // pgBackRest or PostgreSQL (pgBackRest logs every command's options) holds it.
+        let files = FileManager.default.enumerator(at: cluster.root, includingPropertiesForKeys: nil)?
+            .compactMap { $0 as? URL }.filter { ["log", "conf"].contains($0.pathExtension) } ?? []
+        #expect(files.count >= 5)
+        for file in files {
+            let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+            #expect(!text.contains(servers.secretKey), "\(file.path) holds the secret key")
+        }
         print("PgBackRestRoundTrip: done (\(elapsed()))")
     }
 
