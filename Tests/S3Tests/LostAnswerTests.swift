@@ -48,6 +48,21 @@ struct LostAnswerTests {
         }
     }
 
+    /// Regression (tools/soak): a CreateMultipartUpload whose answer was lost left an upload
+    /// behind when the retry created a second one.
+    @Test func aLostCreateMultipartUploadAnswerLeavesNoUploadBehind() async throws {
+        try await RetryTests.throughProxy { client, bucket, proxy in
+            let small = try Self.multipartClient(client)
+            let (path, data) = try Self.file(11 * 1024 * 1024)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            proxy.inject(.dropAnswer) { $0.method == .POST && $0.uri.hasSuffix("?uploads") || $0.uri.contains("?uploads=") }
+            _ = try await small.uploadFile(bucket: bucket, key: "mp", path: path)
+            #expect(proxy.injected == 1)
+            #expect(try await client.getObject(bucket: bucket, key: "mp").body == data)
+            #expect(try await client.listMultipartUploads(bucket: bucket).isEmpty)
+        }
+    }
+
     @Test func theMultipartETagIsComputedAsS3Does() {
         // Two parts whose MD5s are those of "a" and "b"; S3's ETag is md5(md5(a) || md5(b)) + "-2".
         let parts = [UploadedPart(partNumber: 2, eTag: "92eb5ffee6ae2fec3ad71c777531578f"),

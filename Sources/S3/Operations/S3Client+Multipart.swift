@@ -9,9 +9,31 @@ extension S3Client {
     public func createMultipartUpload(bucket: String, key: String, options: PutOptions = PutOptions()) async throws -> String {
         var headers = options.headers
         headers.remove(name: "if-none-match")  // only CompleteMultipartUpload takes a condition
-        let request = S3Request(operation: "CreateMultipartUpload", method: .POST, bucket: bucket, key: key,
+        var request = S3Request(operation: "CreateMultipartUpload", method: .POST, bucket: bucket, key: key,
                                 query: [("uploads", "")], headers: headers)
-        let xml = try await execute(request).xml(request)
+        // Not resent blindly: a create whose answer was lost leaves an upload only it knows.
+        request.retryOnTransportError = false
+        var lostAnswers = 0
+        let response: S3Response
+        while true {
+            let sent = now().addingTimeInterval(clockCorrection.seconds - 300)
+            do {
+                response = try await execute(request)
+                break
+            } catch let error as S3TransportError where lostAnswers + 1 < configuration.retry.maxAttempts {
+                lostAnswers += 1
+                // Abort what the lost attempt may have created (uploads of this key started
+                // since), then create again.
+                for upload in try await listMultipartUploads(bucket: bucket, prefix: key)
+                where upload.key == key && upload.initiated >= sent {
+                    try await abortMultipartUpload(bucket: bucket, key: key, uploadID: upload.uploadID)
+                }
+                logger.debug("CreateMultipartUpload answer lost; cleaned up and retrying", metadata: ["key": "\(key)", "error": "\(error)"])
+                var random = SystemRandomNumberGenerator()
+                try await Task.sleep(for: configuration.retry.delay(beforeRetry: lostAnswers, random: &random))
+            }
+        }
+        let xml = try response.xml(request)
         guard let uploadID = xml.string("UploadId"), !uploadID.isEmpty else {
             throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket, key: key,
                                    detail: "no UploadId in the answer")
