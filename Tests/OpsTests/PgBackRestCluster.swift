@@ -111,55 +111,61 @@ final class PgBackRestCluster: @unchecked Sendable {
         config = root.appendingPathComponent("pgbackrest.conf")
         primaryData = root.appendingPathComponent("data")
         socketDirectory = root.appendingPathComponent("sock")
-        let fm = FileManager.default
-        for sub in ["log", "lock", "spool", "sock", "tmp"] {
-            try fm.createDirectory(at: root.appendingPathComponent(sub), withIntermediateDirectories: true)
+        // Whatever was made before a failure (directory, bucket) goes again.
+        do {
+            let fm = FileManager.default
+            for sub in ["log", "lock", "spool", "sock", "tmp"] {
+                try fm.createDirectory(at: root.appendingPathComponent(sub), withIntermediateDirectories: true)
+            }
+            try """
+            [global]
+            repo1-type=s3
+            repo1-path=/postgresql
+            repo1-s3-bucket=\(bucket)
+            repo1-s3-endpoint=\(tlsHost)
+            repo1-storage-port=\(tlsPort)
+            repo1-storage-verify-tls=n
+            repo1-s3-uri-style=path
+            repo1-s3-region=\(servers.region)
+            log-path=\(root.path)/log
+            lock-path=\(root.path)/lock
+            spool-path=\(root.path)/spool
+            log-level-console=warn
+            start-fast=y
+            compress-level=1
+            process-max=8
+
+            [mind]
+            pg1-path=\(primaryData.path)
+            pg1-port=\(primaryPort)
+            pg1-socket-path=\(socketDirectory.path)
+
+            """.write(to: config, atomically: true, encoding: .utf8)
+            try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root.path)
+            if asRoot { try check(run(["chown", "-R", "postgres:postgres", root.path]), "chown") }
+            try check(s3(["create", bucket]), "creating bucket \(bucket)")
+            try check(asPostgres([tools.bin.appendingPathComponent("initdb").path, "-D", primaryData.path,
+                                  "-A", "trust", "-U", "postgres", "--no-sync"]), "initdb")
+            // The primary: WAL archived with pgBackRest, which must run on the real clock (a faked
+            // x-amz-date makes RGW refuse the request), so the fake clock is stripped from it.
+            let conf = primaryData.appendingPathComponent("postgresql.conf")
+            let text = try String(contentsOf: conf, encoding: .utf8) + """
+
+            port = \(primaryPort)
+            unix_socket_directories = '\(socketDirectory.path)'
+            listen_addresses = ''
+            wal_level = replica
+            archive_mode = on
+            archive_command = 'env -u LD_PRELOAD -u FAKETIME \(tools.pgbackrest) --config=\(config.path) --stanza=mind archive-push %p'
+            max_wal_senders = 0
+            fsync = off
+
+            """
+            try text.write(to: conf, atomically: false, encoding: .utf8)
+        } catch {
+            destroy()
+            throw error
         }
-        try """
-        [global]
-        repo1-type=s3
-        repo1-path=/postgresql
-        repo1-s3-bucket=\(bucket)
-        repo1-s3-endpoint=\(tlsHost)
-        repo1-storage-port=\(tlsPort)
-        repo1-storage-verify-tls=n
-        repo1-s3-uri-style=path
-        repo1-s3-region=\(servers.region)
-        log-path=\(root.path)/log
-        lock-path=\(root.path)/lock
-        spool-path=\(root.path)/spool
-        log-level-console=warn
-        start-fast=y
-        compress-level=1
-        process-max=8
-
-        [mind]
-        pg1-path=\(primaryData.path)
-        pg1-port=\(primaryPort)
-        pg1-socket-path=\(socketDirectory.path)
-
-        """.write(to: config, atomically: true, encoding: .utf8)
-        try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root.path)
-        if asRoot { try check(run(["chown", "-R", "postgres:postgres", root.path]), "chown") }
-        try check(s3(["create", bucket]), "creating bucket \(bucket)")
-        try check(asPostgres([tools.bin.appendingPathComponent("initdb").path, "-D", primaryData.path,
-                              "-A", "trust", "-U", "postgres", "--no-sync"]), "initdb")
-        // The primary: WAL archived with pgBackRest, which must run on the real clock (a faked
-        // x-amz-date makes RGW refuse the request), so the fake clock is stripped from it.
-        let conf = primaryData.appendingPathComponent("postgresql.conf")
-        let text = try String(contentsOf: conf, encoding: .utf8) + """
-
-        port = \(primaryPort)
-        unix_socket_directories = '\(socketDirectory.path)'
-        listen_addresses = ''
-        wal_level = replica
-        archive_mode = on
-        archive_command = 'env -u LD_PRELOAD -u FAKETIME \(tools.pgbackrest) --config=\(config.path) --stanza=mind archive-push %p'
-        max_wal_senders = 0
-        fsync = off
-
-        """
-        try text.write(to: conf, atomically: false, encoding: .utf8)
     }
 
     // MARK: running things

@@ -102,6 +102,10 @@ import StrataTestSupport
         #expect(plan.reasons[label("diff-2024-12")] == ["yearly 2024"])
         #expect(plan.deletedKeys.contains { $0.hasPrefix("postgresql/archive/mind/") }, "the sweep deletes WAL no kept set needs")
         #expect(plan.deletedKeys.allSatisfy { key in !kept.contains { key.hasPrefix("postgresql/backup/mind/\($0)/") } })
+        // The yearly chains (over 45 days old) go to GLACIER_IR (objects of 128 KiB and more), so
+        // the restores below read objects in that class; manifests stay in STANDARD.
+        #expect(plan.transitions.contains { $0.key.hasPrefix("postgresql/backup/mind/\(label("full-2023-02"))/") && $0.value == "GLACIER_IR" })
+        #expect(!plan.transitions.keys.contains { $0.hasSuffix("/backup.manifest") || $0.hasSuffix("/backup.manifest.copy") })
         print("PgBackRestRoundTrip: swept, \(plan.deletedKeys.count) objects deleted (\(elapsed()))")
 
         // 3. After the sweep backup.info still lists the deleted sets; sync-info drops them.
@@ -202,6 +206,8 @@ struct SweepPlan {
     var expired: Set<String> = []
     var reasons: [String: [String]] = [:]
     var deletedKeys: [String] = []
+    /// Keys the plan moves to another storage class, with the class.
+    var transitions: [String: String] = [:]
 
     init(json: Data) throws {
         guard let root = try JSONSerialization.jsonObject(with: json) as? [String: Any],
@@ -216,8 +222,13 @@ struct SweepPlan {
             if decision == "keep" { kept.insert(id) } else { expired.insert(id) }
             reasons[id] = (set["reasons"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
         }
-        for action in root["actions"] as? [[String: Any]] ?? [] where action["type"] as? String == "delete" {
-            if let key = action["key"] as? String { deletedKeys.append(key) }
+        for action in root["actions"] as? [[String: Any]] ?? [] {
+            guard let key = action["key"] as? String else { continue }
+            switch action["type"] as? String {
+            case "delete": deletedKeys.append(key)
+            case "transition": transitions[key] = action["to"] as? String
+            default: break
+            }
         }
     }
 }
