@@ -22,6 +22,30 @@ struct FuzzRegressionTests {
         #expect(error.code == "ServiceUnavailable", "the code comes from the status when the body cannot be read")
     }
 
+    /// s3-response, crash-addaa0e: any processing instruction without data (`<?x?>`) made
+    /// Foundation's XMLParser call strlen on a null pointer (SIGSEGV). S3 never sends processing
+    /// instructions (only the XML declaration at the very start), so one is a malformed answer.
+    @Test("a processing instruction is malformed XML, not a crash", arguments: [
+        "<Error><Code>SlowDown</Code><?x?></Error>",
+        "<?xmPEb?>\n<Err>-><Cr><Co",
+        "<?xml version=\"1.0\"?><ListBucketResult><?pi data?></ListBucketResult>",
+        "  <?xml version=\"1.0\"?><A/>",
+        "<A/><?x?>",
+    ])
+    func processingInstruction(body: String) {
+        #expect(throws: XMLParseError.self) { _ = try XMLNode.parse(Data(body.utf8)) }
+        let request = S3Request(operation: "GetObject", method: .GET, bucket: "b", key: "k")
+        let error = S3ErrorParser.error(request: request, status: 500, headers: HTTPHeaders(), body: Data(body.utf8))
+        #expect(error.code == "InternalError")
+    }
+
+    @Test("the XML declaration at the start still parses", arguments: [
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<A><B>x</B></A>", "\u{FEFF}<?xml version=\"1.0\"?><A><B>x</B></A>", "<A><B>x</B></A>",
+    ])
+    func declarationParses(body: String) throws {
+        #expect(try XMLNode.parse(Data(body.utf8)).string("B") == "x")
+    }
+
     @Test func theParseErrorLocatesTheFirstByteThatIsNotUTF8() throws {
         let body = Data(Array("<A>\n<B>x".utf8) + [0xC3] + Array("</B></A>".utf8))
         do {
