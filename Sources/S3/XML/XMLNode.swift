@@ -36,10 +36,13 @@ public struct XMLNode: Sendable, Equatable {
         // unconverted, and its XMLParser traps on them (a processing instruction `<?\xff?>`
         // crashed the process; found by tools/fuzz), so they are refused before parsing.
         if String(validating: data, as: UTF8.self) == nil, let offset = firstNonUTF8Offset(data) {
-            let before = data.prefix(offset)
-            let line = before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-            let column = offset - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 - data.startIndex + 1 } ?? 0) + 1
-            throw XMLParseError(line: line, column: column, reason: "byte \(offset) is not UTF-8; S3 answers in UTF-8")
+            throw XMLParseError(at: offset, in: data, reason: "byte \(offset) is not UTF-8; S3 answers in UTF-8")
+        }
+        // Foundation's XMLParser also crashes on a processing instruction without data (`<?x?>`:
+        // strlen of a null pointer; found by tools/fuzz). S3 sends none, only the XML declaration
+        // at the very start, so any other `<?` is refused.
+        if let offset = processingInstructionOffset(data) {
+            throw XMLParseError(at: offset, in: data, reason: "processing instruction at byte \(offset); S3 answers have none")
         }
         let builder = TreeBuilder()
         let parser = XMLParser(data: data)
@@ -52,6 +55,29 @@ public struct XMLNode: Sendable, Equatable {
             throw XMLParseError(line: parser.lineNumber, column: parser.columnNumber, reason: reason)
         }
         return root
+    }
+
+    /// Offset of the first `<?` in `data` that is not the XML declaration at its start (after an
+    /// optional byte-order mark), or `nil`.
+    private static func processingInstructionOffset(_ data: Data) -> Int? {
+        data.withUnsafeBytes { raw -> Int? in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            let less = UInt8(ascii: "<"), question = UInt8(ascii: "?"), greater = UInt8(ascii: ">")
+            var index = 0
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
+            if bytes.count - index >= 6, bytes[index...].starts(with: "<?xml".utf8),
+               [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n")].contains(bytes[index + 5]) {
+                var end = index + 5
+                while end + 1 < bytes.count, !(bytes[end] == question && bytes[end + 1] == greater) { end += 1 }
+                guard end + 1 < bytes.count else { return index }
+                index = end + 2
+            }
+            while index + 1 < bytes.count {
+                if bytes[index] == less, bytes[index + 1] == question { return index }
+                index += 1
+            }
+            return nil
+        }
     }
 
     /// Offset of the first byte of `data` that does not start a valid UTF-8 sequence, or `nil`.
@@ -79,6 +105,16 @@ public struct XMLParseError: Error, Sendable, CustomStringConvertible {
     public var reason: String
     /// `line:column: reason`.
     public var description: String { "malformed XML at \(line):\(column): \(reason)" }
+}
+
+extension XMLParseError {
+    /// An error at byte `offset` of `data`, located by line and column.
+    init(at offset: Int, in data: Data, reason: String) {
+        let before = data.prefix(offset)
+        line = before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        column = offset - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 - data.startIndex + 1 } ?? 0) + 1
+        self.reason = reason
+    }
 }
 
 /// SAX delegate that assembles ``XMLNode`` values. Used by one parse only, on one thread.
