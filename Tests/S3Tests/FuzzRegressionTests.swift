@@ -31,6 +31,10 @@ struct FuzzRegressionTests {
         "<?xml version=\"1.0\"?><ListBucketResult><?pi data?></ListBucketResult>",
         "  <?xml version=\"1.0\"?><A/>",
         "<A/><?x?>",
+        // s3-error crash-5124ecc3, s3-response crash-3f7001f6: a malformed XML declaration that
+        // hides a processing instruction before its `?>`.
+        "<?xml versi/C\"?<?xml v>\n<E<CodeF<ECdeo<?xxpiratio?>n><",
+        "<?xml v<?x?>?><A/>",
     ])
     func processingInstruction(body: String) {
         #expect(throws: XMLParseError.self) { _ = try XMLNode.parse(Data(body.utf8)) }
