@@ -68,7 +68,11 @@ public struct XMLNode: Sendable, Equatable {
             if bytes.count - index >= 6, bytes[index...].starts(with: "<?xml".utf8),
                [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n")].contains(bytes[index + 5]) {
                 var end = index + 5
-                while end + 1 < bytes.count, !(bytes[end] == question && bytes[end + 1] == greater) { end += 1 }
+                // A declaration holds no `<`: one there may open an instruction libxml2 reads.
+                while end + 1 < bytes.count, !(bytes[end] == question && bytes[end + 1] == greater) {
+                    if bytes[end] == less { return end }
+                    end += 1
+                }
                 guard end + 1 < bytes.count else { return index }
                 index = end + 2
             }
