@@ -139,7 +139,7 @@ struct ComponentPlanner {
             for index in walDeletes.sorted(by: keyOrder) { delete(index, reason) }
             if !expiring.isEmpty, case .pgbackrest(let stanza) = policy.layout {
                 let labels = expiring.map { sets[$0].id }.sorted()
-                warnings.append("backup.info still lists \(labels.count) deleted set(s) until pgBackRest's next expire; run `pgbackrest --stanza=\(stanza) expire --set=<label>` or any backup to refresh it (\(labels.prefix(3).joined(separator: ", "))\(labels.count > 3 ? ", ..." : ""))")
+                warnings.append("backup.info still lists \(labels.count) deleted set(s) until pgBackRest's next expire; run `tools/backup/postgresql sync-info` (pgbackrest --stanza=\(stanza) expire with retention high enough to remove nothing else) to refresh it (\(labels.prefix(3).joined(separator: ", "))\(labels.count > 3 ? ", ..." : ""))")
             }
         }
         let noncurrent = NoncurrentPlanner(policy: policy, objects: objects, now: now, bypassGovernance: bypassGovernance, pricing: pricing)

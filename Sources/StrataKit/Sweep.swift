@@ -54,9 +54,11 @@ public struct Sweep: Sendable {
         let lock = try await SweepLock.acquire(context: context, runID: runID, ttl: lockTTL)
         do {
             let writer = SweepJournal(context: context, location: journal)
+            var executor = self.executor
             if let previous = try await writer.lastUnfinished() {
                 context.logger.notice("previous sweep did not finish; this one converges on the same plan",
                                       metadata: ["run_id": "\(previous.runID)", "status": "\(previous.status)"])
+                executor.abortsDeadCopies = true
             }
             let plan = try await maker.makePlan(now: now).plan
             let now = self.now

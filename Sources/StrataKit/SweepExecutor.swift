@@ -31,6 +31,11 @@ public struct SweepExecutor: Sendable {
     /// only lets GOVERNANCE-locked versions into the plan when this is set, and only those the
     /// policy expires.
     public var bypassGovernance = false
+    /// Set when the previous sweep died unfinished: incomplete multipart uploads that started
+    /// before this run on keys it transitions are copies a killed sweep left behind, and are
+    /// aborted (they would otherwise wait for `abort_incomplete_after`). Strata's uploads never
+    /// overwrite a key, so an upload on an existing backup's key is not a new backup.
+    public var abortsDeadCopies = false
     /// Test hook: called after each step with its name (`transition`, `delete-batch`), so tests
     /// can stop a sweep at a chosen point.
     public var afterStep: (@Sendable (String) async -> Void)?
@@ -92,6 +97,9 @@ public struct SweepExecutor: Sendable {
             if case .transition(let key, _, let to, _) = $0 { return (key, to) }
             return nil
         }
+        if abortsDeadCopies, !transitions.isEmpty {
+            entry.done.aborts += await abortDeadCopies(keys: Set(transitions.map(\.0)), before: entry.startedAt)
+        }
         let (moved, transitionFailures, denied) = await transition(transitions)
         entry.done.transitions = moved
         entry.failures += transitionFailures
@@ -115,6 +123,23 @@ public struct SweepExecutor: Sendable {
         entry.finishedAt = context.now()
         try await journal.write(entry)
         return SweepOutcome(done: entry.done, failures: entry.failures, blocked: plan.blockedComponents)
+    }
+
+    /// Aborts incomplete uploads on `keys` started before `start` (a killed sweep's copies).
+    private func abortDeadCopies(keys: Set<String>, before start: Date) async -> Int {
+        var aborted = 0
+        do {
+            for upload in try await context.client.listMultipartUploads(bucket: context.bucket)
+            where keys.contains(upload.key) && upload.initiated < start {
+                try await context.client.abortMultipartUpload(bucket: context.bucket, key: upload.key, uploadID: upload.uploadID)
+                aborted += 1
+            }
+        } catch {
+            context.logger.warning("could not clean up copies left by the previous sweep; abort_incomplete_after will",
+                                   metadata: ["error": "\(error)"])
+        }
+        if aborted > 0 { context.logger.notice("aborted copies left by the previous sweep", metadata: ["uploads": "\(aborted)"]) }
+        return aborted
     }
 
     /// The object a delete action removes. In a versioned bucket the planner names versions;

@@ -24,12 +24,12 @@ struct CLIHarness {
         try ProcessRunner(environment: environment.merging(extra) { $1 }).run([Self.binary] + arguments)
     }
 
-    /// Starts `strata` without waiting (for kill tests).
-    func start(_ arguments: [String]) throws -> Process {
+    /// Starts `strata` without waiting (for kill tests); `extra` overrides the environment.
+    func start(_ arguments: [String], extra: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.merging(extra) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -101,7 +101,17 @@ http_fetch() {
        rm -f "$body"
        die "$method $url: HTTP $status${said:+: $said}" ;;
   esac
-  if [ "$out" = - ]; then cat "$body"; rm -f "$body"; else mv "$body" "$out"; fi
+  deliver_body "$body" "$out"
+}
+
+# deliver_body TMPFILE OUT: moves a fetched body to OUT ('-' for stdout). Regular files are
+# replaced by rename; anything else (/dev/null, a pipe) is written into, never replaced: mv onto
+# /dev/null as root would turn it into a regular file.
+deliver_body() {
+  local body=$1 out=$2
+  if [ "$out" = - ]; then cat "$body"; rm -f "$body"
+  elif [ -e "$out" ] && [ ! -f "$out" ]; then cat "$body" >"$out"; rm -f "$body"
+  else mv "$body" "$out"; fi
 }
 
 # json_get FILE PYTHON_EXPRESSION: evaluates the expression on the parsed JSON document `d`
