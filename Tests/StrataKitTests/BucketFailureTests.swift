@@ -85,7 +85,7 @@ struct BucketFailureTests {
         try await FaultProxy.with(upstream: servers.rgwEndpoint, chooser: { _ in
             .error(status: 301, code: "PermanentRedirect", headers: ["x-amz-bucket-region": "eu-west-1"])
         }) { proxy, url in
-            let output = try harness.strata(["sweep", "--apply", "--now", Self.now], extra: ["AWS_ENDPOINT_URL": url])
+            let output = try await offPool { try harness.strata(["sweep", "--apply", "--now", Self.now], extra: ["AWS_ENDPOINT_URL": url]) }
             #expect(output.status == 1)
             #expect(Self.errorLines(output).count == 1, "\(output.stderr)")
             #expect(output.stderr.contains("PermanentRedirect"))

@@ -117,7 +117,7 @@ struct LifecycleRGWTests {
             """,
     ]
 
-    @Test(.timeLimit(.minutes(4)))
+    @Test(.timeLimit(.minutes(10)))
     func rgwExpiresAndTransitionsWhatWasRendered() async throws {
         try await ScratchBucket.with(.rgw, purpose: "lifecycle") { bucket in
             let context = try bucket.context(policies: Self.policies, now: Date())
