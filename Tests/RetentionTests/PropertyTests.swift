@@ -1,5 +1,6 @@
 import Foundation
 import PropertyBased
+import StrataTestSupport
 import Testing
 @testable import Retention
 
