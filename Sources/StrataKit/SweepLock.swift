@@ -43,10 +43,9 @@ public struct SweepLock: Sendable {
                 lostAnswers += 1
                 let held = try await current(context: context)
                 if held?.runID == runID { return SweepLock(record: record, context: context) }
-                context.logger.warning("no answer to the lock request; checking and trying again", metadata: ["error": "\(error)"])
-                if held == nil { attempt -= 1 }
-                if held != nil { throw StrataError(.lockHeld, Self.heldMessage(context: context, held)) }
-                continue
+                if let held { throw StrataError(.lockHeld, Self.heldMessage(context: context, held)) }
+                context.logger.warning("no answer to the lock request; trying again", metadata: ["error": "\(error)"])
+                attempt -= 1  // nothing was created: this attempt does not count
             } catch let error as S3Error where error.status == 412 || error.code == "PreconditionFailed" {
                 let held = try await current(context: context)
                 if held?.runID == runID { return SweepLock(record: record, context: context) }
