@@ -86,6 +86,22 @@ struct CommandEndToEndTests {
         }
     }
 
+    /// Usage errors exit 2 as docs/cli.md says (ArgumentParser's own default is 64), naming the flag.
+    @Test(arguments: [
+        (["sweep", "--no-such-flag"], "--no-such-flag"),
+        (["sweep", "--now"], "--now"),
+        (["audit", "--log-level", "loud"], "loud"),
+        (["retrieve", "--component", "vault", "--days", "many"], "many"),
+        (["frobnicate"], "frobnicate"),
+    ])
+    func badUsageExitsTwoNamingTheProblem(arguments: [String], named: String) throws {
+        let harness = CLIHarness(servers: try TestServers.require(), bucket: "unused")
+        let output = try harness.strata(arguments)
+        #expect(output.status == 2)
+        #expect(output.stderr.contains(named), "\(output.stderr)")
+        #expect(output.stdoutText.isEmpty)
+    }
+
     @Test func secretsNeverAppearInOutputOrLogs() throws {
         try Self.withBucket { harness in
             let token = "SESSIONTOKEN-DO-NOT-PRINT-1234567890"
