@@ -3,12 +3,13 @@ import Foundation
 /// Renders a plan for people: aligned columns, no colours, nothing but ASCII padding.
 public enum PlanTable {
     /// The whole plan: per component a set table, then guards, warnings, unrecognized keys,
-    /// then action and cost totals. `maxSetsPerComponent` trims long set lists (newest kept).
-    public static func render(_ plan: Plan, maxSetsPerComponent: Int? = nil) -> String {
+    /// then action and cost totals. `maxSetsPerComponent` trims long set lists (newest kept);
+    /// `style` marks up decisions, guards and headings (none by default).
+    public static func render(_ plan: Plan, maxSetsPerComponent: Int? = nil, style: PlanStyle = .plain) -> String {
         var out = "Retention plan for \(CivilTime.iso8601(Int64(plan.generatedAt.timeIntervalSince1970)))"
         out += plan.forced ? " (forced)\n" : "\n"
         for component in plan.components {
-            out += "\n== \(component.component) (\(component.policyFile)): \(component.totals.sets) sets, \(component.totals.expiringSets) expiring\n"
+            out += "\n" + style.apply("== \(component.component) (\(component.policyFile)): \(component.totals.sets) sets, \(component.totals.expiringSets) expiring", .heading) + "\n"
             var rows = [["SERIES", "SET", "TIME", "DECISION", "CLASS", "TARGET", "EXPIRES", "OBJECTS", "SIZE", "REASONS"]]
             var sets = component.sets
             var skipped = 0
@@ -26,12 +27,21 @@ public enum PlanTable {
                     set.reasons.isEmpty ? "-" : set.reasons.map(\.text).joined(separator: "; "),
                 ])
             }
-            out += table(rows)
+            out += table(rows) { row, column, cell in
+                guard row > 0 else { return cell }
+                let set = sets[row - 1]
+                switch column {
+                case 3: return style.apply(cell, set.decision == .expire ? (set.cannotDelete ? .blocked : .expire) : .keep)
+                case 5 where set.targetClass != nil: return style.apply(cell, .transition)
+                default: return cell
+                }
+            }
             if skipped > 0 { out += "  ... \(skipped) older sets not shown\n" }
             for finding in component.guards {
-                out += "  GUARD \(finding.kind.rawValue)\(finding.blocking ? " (blocking)" : ""): \(finding.message)\n"
+                let text = "GUARD \(finding.kind.rawValue)\(finding.blocking ? " (blocking)" : ""): \(finding.message)"
+                out += "  " + (finding.blocking ? style.apply(text, .blocked) : style.apply(text, .warning)) + "\n"
             }
-            for warning in component.warnings { out += "  WARNING: \(warning)\n" }
+            for warning in component.warnings { out += "  " + style.apply("WARNING: \(warning)", .warning) + "\n" }
             if !component.noncurrent.isEmpty {
                 let expiring = component.noncurrent.filter { $0.decision == .expire }
                 let bytes = component.noncurrent.reduce(Int64(0)) { $0 + $1.size }
@@ -42,7 +52,7 @@ public enum PlanTable {
                 if component.noncurrent.count > 10 { out += "    ...\n" }
             }
             if !component.unrecognizedKeys.isEmpty {
-                out += "  UNRECOGNIZED (never touched): \(component.unrecognizedKeys.count) keys\n"
+                out += "  " + style.apply("UNRECOGNIZED (never touched): \(component.unrecognizedKeys.count) keys", .warning) + "\n"
                 for key in component.unrecognizedKeys.prefix(10) { out += "    \(key)\n" }
                 if component.unrecognizedKeys.count > 10 { out += "    ...\n" }
             }
@@ -59,23 +69,36 @@ public enum PlanTable {
         out += table(classRows)
         let c = plan.cost
         out += "Cost (USD): monthly \(money(c.monthlyBefore)) -> \(money(c.monthlyAfter)); one-off: transitions \(money(c.transitionRequests)), early removal \(money(c.earlyDeletion))\n"
-        if plan.isBlocked { out += "BLOCKED: \(plan.blockedComponents.map(\.component).joined(separator: ", ")) (rerun with force to override)\n" }
+        if plan.isBlocked {
+            out += style.apply("BLOCKED: \(plan.blockedComponents.map(\.component).joined(separator: ", ")) (rerun with force to override)", .blocked) + "\n"
+        }
         return out
     }
 
-    /// Left-aligned columns separated by two spaces, each row indented by two.
-    static func table(_ rows: [[String]]) -> String {
+    /// Left-aligned columns separated by two spaces, each row indented by two. `markup` sees each
+    /// padded cell with its row and column (row 0 is the header) after alignment is decided.
+    static func table(_ rows: [[String]], markup: (_ row: Int, _ column: Int, _ cell: String) -> String = { $2 }) -> String {
         guard let width = rows.first?.count else { return "" }
         var widths = [Int](repeating: 0, count: width)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         var out = ""
-        for row in rows {
-            var line = " "
-            for (i, cell) in row.enumerated() {
-                line += " " + (i == row.count - 1 ? cell : cell.padding(toLength: widths[i] + 1, withPad: " ", startingAt: 0))
+        for (r, row) in rows.enumerated() {
+            var cells = row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i] + 1, withPad: " ", startingAt: 0)
             }
-            while line.hasSuffix(" ") { line.removeLast() }
-            out += line + "\n"
+            // Trailing blanks go before markup, so styled and plain lines end alike.
+            if var last = cells.popLast() {
+                while last.hasSuffix(" ") { last.removeLast() }
+                cells.append(last)
+                while cells.count > 1, cells[cells.count - 1].isEmpty {
+                    cells.removeLast()
+                    var previous = cells.removeLast()
+                    while previous.hasSuffix(" ") { previous.removeLast() }
+                    cells.append(previous)
+                }
+            }
+            let marked = cells.enumerated().map { i, cell in markup(r, i, cell) }
+            out += " " + marked.map { " " + $0 }.joined() + "\n"
         }
         return out
     }

@@ -47,8 +47,12 @@ struct CpCommand: AsyncParsableCommand {
                         throw StrataError(.configuration, "\(source): no such readable file")
                     }
                     let key = to.key.isEmpty || to.key.hasSuffix("/") ? to.key + (source as NSString).lastPathComponent : to.key
+                    let bar = ProgressBar(label: "upload", total: 0, unit: .bytes, enabled: output.terminal.progress)
+                    defer { bar.finish() }
                     let result = try await context.client.uploadFile(bucket: to.bucket, key: key, path: source,
-                                                                     options: PutOptions(storageClass: storageClass))
+                                                                     options: PutOptions(storageClass: storageClass),
+                                                                     progress: { done, total in bar.update(done: done, total: total) })
+                    bar.finish()
                     emit("upload: \(source) to s3://\(to.bucket)/\(key) (\(result.size) bytes, \(result.parts) parts)")
                 } else if let from {
                     var path = destination
@@ -56,7 +60,11 @@ struct CpCommand: AsyncParsableCommand {
                     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
                         path = (path as NSString).appendingPathComponent((from.key as NSString).lastPathComponent)
                     }
-                    let result = try await context.client.downloadFile(bucket: from.bucket, key: from.key, to: path)
+                    let bar = ProgressBar(label: "download", total: 0, unit: .bytes, enabled: output.terminal.progress)
+                    defer { bar.finish() }
+                    let result = try await context.client.downloadFile(bucket: from.bucket, key: from.key, to: path,
+                                                                       progress: { done, total in bar.update(done: done, total: total) })
+                    bar.finish()
                     emit("download: s3://\(from.bucket)/\(from.key) to \(path) (\(result.size) bytes, verified: \(result.verification.rawValue))")
                 }
             }

@@ -46,6 +46,14 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .warning
 
+    @Option(name: .customLong("color"), help: "Colours: auto (only on a terminal, not with NO_COLOR), always or never.")
+    var color: Terminal.ColorChoice = .auto
+
+    /// Where output goes this run: colours and progress bars only on a terminal.
+    var terminal: Terminal {
+        Terminal.detect(choice: color, json: json, environment: ProcessInfo.processInfo.environment)
+    }
+
     enum LogFormat: String, ExpressibleByArgument, CaseIterable {
         case text, json
     }
@@ -69,16 +77,22 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as StrataError {
-        FileHandle.standardError.write(Data("strata: error: \(error.message)\n".utf8))
+        FileHandle.standardError.write(Data("strata: \(errorLabel()) \(error.message)\n".utf8))
         throw ExitCode(error.exitCode)
     } catch let error as ExitCode {
         throw error
     } catch let error as CleanExit {
         throw error
     } catch {
-        FileHandle.standardError.write(Data("strata: error: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("strata: \(errorLabel()) \(error)\n".utf8))
         throw ExitCode(1)
     }
+}
+
+/// `error:`, in red when standard error is a terminal and `NO_COLOR` is unset.
+private func errorLabel() -> String {
+    let terminal = Terminal.detect(choice: .auto, json: false, environment: ProcessInfo.processInfo.environment)
+    return terminal.colouredErrors ? Terminal.paint("error:", .boldRed) : "error:"
 }
 
 /// Parses `--now`/`--time` values: ISO 8601 (`2026-11-25T02:00:00Z`) or a date (`2026-11-25`, UTC midnight).

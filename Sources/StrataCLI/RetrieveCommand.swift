@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import S3
 import StrataKit
+import Synchronization
 
 /// `strata retrieve`: restore one backup set from the archive classes and download it.
 struct RetrieveCommand: AsyncParsableCommand {
@@ -74,17 +75,39 @@ struct RetrieveCommand: AsyncParsableCommand {
                 retriever.backoff = .init(initial: .seconds(pollInterval), maximum: .seconds(maxPollInterval),
                                           timeout: timeout.map { .seconds($0) })
                 let quiet = output.json
+                let terminal = output.terminal
+                let waiting = ProgressBar(label: "restoring", total: 0, unit: .objects, enabled: terminal.progress)
+                let downloading = Mutex<ProgressBar?>(nil)
+                defer {
+                    waiting.finish()
+                    downloading.withLock { $0?.finish() }
+                }
                 retriever.progress = { event in
                     guard !quiet else { return }
                     switch event {
                     case .waiting(let ready, let total, let next):
-                        FileHandle.standardError.write(Data("waiting: \(ready)/\(total) objects readable, next check in \(next)\n".utf8))
+                        if terminal.progress {
+                            waiting.update(done: Int64(ready), total: Int64(total), note: "next check in \(next)")
+                        } else {
+                            FileHandle.standardError.write(Data("waiting: \(ready)/\(total) objects readable, next check in \(next)\n".utf8))
+                        }
+                    case .downloading(let objects, let bytes):
+                        waiting.finish()
+                        let bar = ProgressBar(label: "download \(objects) objects", total: bytes, unit: .bytes, enabled: terminal.progress)
+                        bar.update(done: 0)
+                        downloading.withLock { $0 = bar }
                     case .wrote(let key, let size):
-                        FileHandle.standardError.write(Data("wrote \(key) (\(size) bytes)\n".utf8))
+                        if terminal.progress {
+                            downloading.withLock { $0?.advance(by: size) }
+                        } else {
+                            FileHandle.standardError.write(Data("wrote \(key) (\(size) bytes)\n".utf8))
+                        }
                     }
                 }
                 let report = try await retriever.retrieve(component: component, selector: selector, series: series,
                                                           destination: wait ? to : nil)
+                waiting.finish()
+                downloading.withLock { $0?.finish() }
                 if output.json {
                     emit(String(decoding: try JSONCoding.encoder.encode(report), as: UTF8.self))
                     return

@@ -94,7 +94,7 @@ struct SweepCommand: AsyncParsableCommand {
                 if output.json {
                     emit(String(decoding: try result.plan.jsonData(), as: UTF8.self))
                 } else {
-                    emit(PlanTable.render(result.plan, maxSetsPerComponent: all ? nil : 12))
+                    emit(PlanTable.render(result.plan, maxSetsPerComponent: all ? nil : 12, style: output.terminal.planStyle))
                     if let outcome = result.outcome {
                         emit("applied: \(outcome.done.transitions) transitions, \(outcome.done.deletes) deletions, \(outcome.done.aborts) aborted uploads, \(outcome.done.markersRemoved) delete markers removed, \(outcome.done.skipped) deletions skipped (no longer planned)")
                         for failure in outcome.failures { emit("failed: \(failure)") }

@@ -29,8 +29,12 @@ struct UploadCommand: AsyncParsableCommand {
             let instant = try time.map { try parseInstant($0, option: "--time") } ?? Date()
             try await StrataContext.with(settings: try connection.settings(), environment: ProcessInfo.processInfo.environment,
                                          logger: output.logger()) { context in
+                let bars = UploadBars(enabled: output.terminal.progress)
+                defer { bars.finish() }
                 let results = try await Uploader(context: context).upload(component: component, files: files,
-                                                                          time: instant, series: series)
+                                                                          time: instant, series: series,
+                                                                          progress: bars.update)
+                bars.finish()
                 if output.json {
                     let rows = results.map { ["key": $0.key, "size": String($0.size), "checksum": $0.checksum.description] }
                     emit(String(decoding: try JSONCoding.encoder.encode(rows), as: UTF8.self))

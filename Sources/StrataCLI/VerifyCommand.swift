@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Retention
 import StrataKit
+import Synchronization
 
 /// `strata verify`: check that kept backup sets exist and, with `--deep`, that their content is intact.
 struct VerifyCommand: AsyncParsableCommand {
@@ -40,6 +41,13 @@ struct VerifyCommand: AsyncParsableCommand {
                                          loadPolicies: saved == nil) { context in
                 var verifier = Verifier(context: context)
                 verifier.deep = deep
+                let terminal = output.terminal
+                let bar = ProgressBar(label: deep ? "verify (deep)" : "verify", total: 0, unit: .objects, enabled: terminal.progress)
+                let checked = Mutex<Int64>(0)
+                defer { bar.finish() }
+                verifier.progress = { _, _, total in
+                    bar.update(done: checked.withLock { $0 += 1; return $0 }, total: Int64(total))
+                }
                 let report: Verifier.Report
                 if let saved {
                     if let wanted {
@@ -52,12 +60,13 @@ struct VerifyCommand: AsyncParsableCommand {
                 } else {
                     report = try await verifier.verify(components: wanted)
                 }
+                bar.finish()
                 if output.json {
                     emit(String(decoding: try JSONCoding.encoder.encode(report), as: UTF8.self))
                 } else {
                     for set in report.sets {
                         for object in set.objects where object.state != .ok {
-                            emit("\(object.state.rawValue.uppercased())\t\(set.component) \(set.setID)\t\(object.key): \(object.detail)")
+                            emit("\(terminal.paint(object.state.rawValue.uppercased(), .red))\t\(set.component) \(set.setID)\t\(object.key): \(object.detail)")
                         }
                     }
                     for skipped in report.skippedExpired { emit("skipped (expired since the plan)\t\(skipped)") }

@@ -85,6 +85,8 @@ public struct Retriever: Sendable {
     public enum Event: Sendable, Hashable {
         /// A poll found `ready` of `total` members readable; the next check is after `next`.
         case waiting(ready: Int, total: Int, next: Duration)
+        /// Every member is readable; `objects` members, `bytes` in all, are about to be downloaded.
+        case downloading(objects: Int, bytes: Int64)
         /// A member was written.
         case wrote(key: String, size: Int64)
     }
@@ -181,6 +183,7 @@ public struct Retriever: Sendable {
             members = members.map { rechecked[$0.key] ?? $0 }
         }
         report.members = members
+        progress?(.downloading(objects: members.count, bytes: members.reduce(0) { $0 + $1.size }))
         report.written = try await download(members.map(\.key), prefix: policy.prefix, into: destination)
         return report
     }

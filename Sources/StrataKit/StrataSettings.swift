@@ -23,6 +23,9 @@ public struct StrataSettings: Sendable, Hashable {
     public static let fileKeys: Set<String> = ["bucket", "endpoint_url", "region", "profile", "policies",
                                                "allow_insecure_http", "insecure_skip_tls_verify"]
 
+    /// The keys of `strata.yaml` that take `true` or `false`.
+    static let booleanKeys: Set<String> = ["allow_insecure_http", "insecure_skip_tls_verify"]
+
     /// Flags as given on the command line (`nil` = not given).
     public struct Flags: Sendable, Hashable {
         /// `--bucket`.
@@ -58,6 +61,11 @@ public struct StrataSettings: Sendable, Hashable {
         var file: [String: String] = [:]
         let configPath = flags.configFile ?? (FileManager.default.fileExists(atPath: "strata.yaml") ? "strata.yaml" : nil)
         if let configPath { file = try readFile(configPath) }
+        // A relative `policies:` means "next to this file": a CronJob's working directory is `/`.
+        if let relative = file["policies"], !relative.hasPrefix("/"), let configPath {
+            let directory = (configPath as NSString).deletingLastPathComponent
+            file["policies"] = directory.isEmpty ? relative : (directory as NSString).appendingPathComponent(relative)
+        }
         func pick(_ flag: String?, _ key: String, _ env: [String]) -> String? {
             if let flag, !flag.isEmpty { return flag }
             if let value = file[key], !value.isEmpty { return value }
@@ -103,10 +111,20 @@ public struct StrataSettings: Sendable, Hashable {
             guard fileKeys.contains(key) else {
                 throw StrataError(.configuration, "\(where_): unknown setting '\(key)', expected one of \(fileKeys.sorted().joined(separator: ", "))")
             }
-            guard let scalar = valueNode.scalar?.string else {
+            guard let scalar = valueNode.scalar else {
                 throw StrataError(.configuration, "\(where_): '\(key)' must be a single value")
             }
-            values[key] = scalar
+            guard valueNode.null == nil else {
+                throw StrataError(.configuration, "\(where_): '\(key)' has no value: give one, or remove the line")
+            }
+            if booleanKeys.contains(key) {
+                guard let flag = valueNode.bool else {
+                    throw StrataError(.configuration, "\(where_): '\(key)' must be true or false, not '\(scalar.string)'")
+                }
+                values[key] = flag ? "true" : "false"
+            } else {
+                values[key] = scalar.string
+            }
         }
         return values
     }

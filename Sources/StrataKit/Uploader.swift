@@ -40,9 +40,9 @@ public struct Uploader: Sendable {
     }
 
     /// Uploads `files` (after checking all of them exist), with the policy's storage class,
-    /// a recorded checksum, and `If-None-Match: *`.
+    /// a recorded checksum, and `If-None-Match: *`. `progress` hears each file's bytes done of its size.
     public func upload(component: String, files: [String], time: Date, series: String? = nil,
-                       progress: TransferProgressHandler? = nil) async throws -> [UploadResult] {
+                       progress: (@Sendable (_ file: String, _ done: Int64, _ total: Int64) -> Void)? = nil) async throws -> [UploadResult] {
         let keys = try keys(component: component, files: files, time: time, series: series)
         for file in files where !FileManager.default.isReadableFile(atPath: file) {
             throw StrataError(.configuration, "\(file): no such readable file")
@@ -50,11 +50,14 @@ public struct Uploader: Sendable {
         let policy = try context.requirePolicies().policy(named: component)
         var results: [UploadResult] = []
         for (file, key) in zip(files, keys) {
+            let fileProgress: TransferProgressHandler? = progress.map { report in
+                { @Sendable done, total in report(file, done, total) }
+            }
             do {
                 results.append(try await context.client.uploadFile(
                     bucket: context.bucket, key: key, path: file,
                     options: PutOptions(storageClass: policy?.upload.storageClass.rawValue, ifNoneMatch: true),
-                    progress: progress))
+                    progress: fileProgress))
             } catch let error as S3Error where error.status == 412 {
                 throw StrataError(.failure, "s3://\(context.bucket)/\(key) already exists; refusing to overwrite a backup")
             }

@@ -81,8 +81,8 @@ public struct Verifier: Sendable {
     public var deep = false
     /// Objects checked at once.
     public var concurrency = 4
-    /// Called after each object with its key and state.
-    public var progress: (@Sendable (String, State) -> Void)?
+    /// Called after each object with its key, its state and how many objects are checked in all.
+    public var progress: (@Sendable (_ key: String, _ state: State, _ total: Int) -> Void)?
 
     /// Creates a verifier.
     public init(context: StrataContext) { self.context = context }
@@ -138,7 +138,7 @@ public struct Verifier: Sendable {
             func add(_ index: Int) {
                 group.addTask {
                     let result = try await self.check(keys[index], now: now, scratch: scratch)
-                    self.progress?(result.key, result.state)
+                    self.progress?(result.key, result.state, keys.count)
                     return (index, result)
                 }
             }

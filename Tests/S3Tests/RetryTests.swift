@@ -66,14 +66,14 @@ struct RetryTests {
         // timeouts on the setup PUT), so setup goes direct and the stalled HEAD gets spare attempts.
         try await Self.throughProxy(readTimeout: .seconds(3), maxAttempts: 8, seed: { client, bucket in
             try await client.putObject(bucket: bucket, key: "s", body: [1, 2, 3])
-        }) { client, bucket, proxy in
+        }, { (client: S3Client, bucket: String, proxy: FaultProxy) async throws in
             proxy.inject(.delay(.seconds(6))) { $0.method == .HEAD }
             let retriesBefore = client.statistics.retries
             #expect(try await client.headObject(bucket: bucket, key: "s").contentLength == 3)
             // At least the stalled attempt was retried (more if the machine is slow to answer).
             #expect(client.statistics.retries - retriesBefore >= 1)
             #expect(proxy.injected == 1)
-        }
+        })
     }
 
     @Test func truncatedBodyAndTruncatedXMLAreRetried() async throws {

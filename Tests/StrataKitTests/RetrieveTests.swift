@@ -78,6 +78,7 @@ struct RetrieveTests {
             // One poll after requesting (moto restores at once), with the configured first delay.
             #expect(slept.withLock { $0 } == [.seconds(30)])
             #expect(events.withLock { $0 }.contains(.waiting(ready: 0, total: 1, next: .seconds(30))))
+            #expect(events.withLock { $0 }.contains(.downloading(objects: 1, bytes: 150_000)))
             let path = directory + "/20261125_020000/dump.rdb"
             #expect(report.written.map(\.path) == [path])
             #expect(report.written.first?.size == 150_000)

@@ -13,6 +13,13 @@ public struct ProcessRunner: Sendable {
         public var stderr: String
         /// Standard output decoded as UTF-8.
         public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+
+        /// An output as given (for programs that could not be started at all).
+        public init(status: Int32, stdout: Data, stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
     /// Extra environment variables, added to (and overriding) this process's environment.
