@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Task 1 of SigV4: the canonical request, the exact text whose hash is signed.
@@ -6,13 +7,22 @@ import Foundation
 /// HTTPMethod \n CanonicalURI \n CanonicalQueryString \n CanonicalHeaders \n SignedHeaders \n HashedPayload
 /// ```
 /// See <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-canonical-request>.
-public struct CanonicalRequest: Sendable, Hashable {
+public struct CanonicalRequest: @unchecked Sendable, Hashable {
+    // @unchecked: swift-crypto does not mark its digests Sendable, but `SHA256.Digest` is an
+    // immutable value of 32 bytes held inline; the other properties are Sendable.
+    /// The canonical request as UTF-8, exactly the bytes that are hashed.
+    let bytes: [UInt8]
+    /// Where the signed-headers line lies in ``bytes``.
+    let signedHeadersRange: Range<Int>
+    /// `SHA256(bytes)`.
+    let digest: SHA256.Digest
+
     /// The canonical request text.
-    public let text: String
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
     /// The `;`-separated, sorted, lowercase names of the signed headers.
-    public let signedHeaders: String
+    public var signedHeaders: String { String(decoding: bytes[signedHeadersRange], as: UTF8.self) }
     /// `HexEncode(SHA256(text))`, the last line of the string to sign.
-    public let hash: String
+    public var hash: String { Hex.encode(digest) }
 
     /// Builds the canonical request of a request as it goes on the wire.
     /// - Parameters:
@@ -25,26 +35,28 @@ public struct CanonicalRequest: Sendable, Hashable {
     public init(method: String, path: String, query: String, headers: [HTTPHeader], payloadHash: String, rules: CanonicalizationRules) {
         let uri = Self.canonicalURI(path: path, rules: rules)
         let canonicalQuery = Self.canonicalQuery(query)
-        let entries = Self.headerEntries(headers)
-        // One byte buffer for the whole text, sized up front, hashed as is and turned into a
-        // String once: this runs for every request sent, and String appends cost more.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(method.utf8.count + uri.utf8.count + canonicalQuery.utf8.count + payloadHash.utf8.count
-            + entries.reduce(8) { $0 + 2 * $1.name.utf8.count + $1.value.utf8.count + 2 })
-        bytes += Self.asciiUppercased(method).utf8
-        bytes.append(Self.newline)
-        bytes += uri.utf8
-        bytes.append(Self.newline)
-        bytes += canonicalQuery.utf8
-        bytes.append(Self.newline)
-        let signedHeaders = Self.appendCanonicalHeaders(entries, to: &bytes)
-        bytes.append(Self.newline)
-        bytes += signedHeaders.utf8
-        bytes.append(Self.newline)
-        bytes += payloadHash.utf8
-        self.text = String(decoding: bytes, as: UTF8.self)
-        self.signedHeaders = signedHeaders
-        self.hash = Hex.sha256(bytes)
+        // One byte buffer for the whole text, sized up front and hashed as is: this runs for
+        // every request sent. The text becomes a String only when asked for (diagnostics).
+        let capacity = method.utf8.count + uri.utf8.count + canonicalQuery.utf8.count + payloadHash.utf8.count + 4
+            + CanonicalHeaders.maximumLength(headers)
+        var signedHeadersRange = 0..<0
+        bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
+            var text = ByteWriter(buffer)
+            method.withUTF8Bytes { method in
+                for byte in method { text.append(uppercaseASCII(byte)) }
+            }
+            text.append(Self.newline)
+            text.append(uri)
+            text.append(Self.newline)
+            text.append(canonicalQuery)
+            text.append(Self.newline)
+            signedHeadersRange = CanonicalHeaders.write(headers, to: &text)
+            text.append(Self.newline)
+            text.append(payloadHash)
+            initializedCount = text.count
+        }
+        self.signedHeadersRange = signedHeadersRange
+        digest = bytes.withUnsafeBytes { SHA256.hash(data: $0) }
     }
 
     private static let newline = UInt8(ascii: "\n")
@@ -93,127 +105,18 @@ public struct CanonicalRequest: Sendable, Hashable {
         return encoded
     }
 
-    /// The canonical headers block (each `name:value\n`) and the signed-headers list.
-    /// Names are lowercased; values trimmed with inner whitespace runs collapsed to one space;
-    /// repeated names joined with `,` in the order given.
+    /// The canonical headers block (each `name:value\n`) and the signed-headers list; see
+    /// ``CanonicalHeaders``.
     static func canonicalHeaders(_ headers: [HTTPHeader]) -> (canonical: String, signed: String) {
-        var canonical: [UInt8] = []
-        let signed = appendCanonicalHeaders(headerEntries(headers), to: &canonical)
-        return (String(decoding: canonical, as: UTF8.self), signed)
-    }
-
-    typealias HeaderEntry = (name: String, value: String)
-
-    /// The signed headers, lowercased and trimmed, sorted by name (stable for repeated names).
-    static func headerEntries(_ headers: [HTTPHeader]) -> [HeaderEntry] {
-        var entries: [HeaderEntry] = []
-        entries.reserveCapacity(headers.count)
-        for header in headers {
-            let name = asciiLowercased(header.name)
-            if isUnsigned(name) { continue }
-            entries.append((name, trimmed(header.value)))
+        var signed = 0..<0
+        let bytes = [UInt8](unsafeUninitializedCapacity: CanonicalHeaders.maximumLength(headers)) { buffer, initializedCount in
+            var text = ByteWriter(buffer)
+            signed = CanonicalHeaders.write(headers, to: &text)
+            initializedCount = text.count
         }
-        // Insertion sort: requests carry a handful of headers, it is stable (repeated names
-        // keep their order), and it avoids the general sort's buffer and closure calls.
-        var sorted = 1
-        while sorted < entries.count {
-            var index = sorted
-            while index > 0, utf8Precedes(entries[index].name, entries[index - 1].name) {
-                entries.swapAt(index, index - 1)
-                index -= 1
-            }
-            sorted += 1
-        }
-        return entries
-    }
-
-    /// Byte-wise order of the UTF-8 forms, by `memcmp` on the contiguous storage.
-    private static func utf8Precedes(_ lhs: String, _ rhs: String) -> Bool {
-        var lhs = lhs
-        var rhs = rhs
-        return lhs.withUTF8 { a in
-            rhs.withUTF8 { b in
-                // An empty buffer may have no base address; it sorts first either way.
-                guard let first = a.baseAddress, let second = b.baseAddress else { return a.count < b.count }
-                let order = memcmp(first, second, min(a.count, b.count))
-                return order != 0 ? order < 0 : a.count < b.count
-            }
-        }
-    }
-
-    /// Appends `name:value\n` per header name to `text` and returns the signed-headers list.
-    static func appendCanonicalHeaders(_ entries: [HeaderEntry], to text: inout [UInt8]) -> String {
-        var signed: [UInt8] = []
-        signed.reserveCapacity(entries.reduce(0) { $0 + $1.name.utf8.count + 1 })
-        var index = 0
-        while index < entries.count {
-            let name = entries[index].name
-            if !signed.isEmpty { signed.append(UInt8(ascii: ";")) }
-            signed += name.utf8
-            text += name.utf8
-            text.append(UInt8(ascii: ":"))
-            text += entries[index].value.utf8
-            index += 1
-            while index < entries.count, entries[index].name == name {
-                text.append(UInt8(ascii: ","))
-                text += entries[index].value.utf8
-                index += 1
-            }
-            text.append(newline)
-        }
-        return String(decoding: signed, as: UTF8.self)
-    }
-
-    /// Headers that are never signed: hop-by-hop fields a proxy may drop or rewrite, and the
-    /// tracing and user-agent fields that infrastructure adds; the same list as botocore.
-    /// A switch rather than a set: it runs for every header of every request, and comparing
-    /// short strings beats hashing them.
-    static func isUnsigned(_ lowercasedName: String) -> Bool {
-        switch lowercasedName {
-        case "authorization", "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization",
-             "te", "trailer", "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id":
-            return true
-        default:
-            return false
-        }
-    }
-
-    private static func asciiUppercased(_ method: String) -> String {
-        if !method.utf8.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) { return method }
-        return method.uppercased()
-    }
-
-    private static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: " ") || (byte >= 0x09 && byte <= 0x0D)
-    }
-
-    /// `Trimall`: leading and trailing whitespace removed, runs of whitespace made one space.
-    static func trimmed(_ value: String) -> String {
-        var value = value
-        let needsWork = value.withUTF8 { bytes -> Bool in
-            guard let first = bytes.first, let last = bytes.last else { return false }
-            if isWhitespace(first) || isWhitespace(last) { return true }
-            var previousWasSpace = false
-            for byte in bytes {
-                guard isWhitespace(byte) else { previousWasSpace = false; continue }
-                if previousWasSpace || byte != UInt8(ascii: " ") { return true }
-                previousWasSpace = true
-            }
-            return false
-        }
-        if !needsWork { return value }
-        var out: [UInt8] = []
-        out.reserveCapacity(value.utf8.count)
-        var pendingSpace = false
-        for byte in value.utf8 {
-            if isWhitespace(byte) {
-                pendingSpace = !out.isEmpty
-            } else {
-                if pendingSpace { out.append(UInt8(ascii: " ")); pendingSpace = false }
-                out.append(byte)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        // Between the block and the list lies the newline of the blank line.
+        let block = bytes[..<(signed.lowerBound - 1)]
+        return (String(decoding: block, as: UTF8.self), String(decoding: bytes[signed], as: UTF8.self))
     }
 
     /// RFC 3986 `remove_dot_segments`, and repeated slashes collapsed as AWS services expect.

@@ -109,23 +109,27 @@ public struct ChunkSigner: Sendable {
 
     /// `HMAC(key, "AWS4-HMAC-SHA256-PAYLOAD\n" + timestamp + "\n" + scope + "\n" + previous + "\n" + SHA256("") + "\n" + SHA256(chunk))`.
     private mutating func chunkSignature(_ chunkHash: SHA256.Digest) -> String {
-        var mac = signingKey.mac
-        mac.update(data: chunkPrefix)
-        mac.update(data: Array(previousSignature.utf8))
-        mac.update(data: Self.emptyHashLine)
-        mac.update(data: Array(Hex.encode(chunkHash).utf8))
-        previousSignature = Hex.encode(mac.finalize())
+        let previous = previousSignature
+        let code = signingKey.authenticationCode { hasher in
+            hasher.update(data: chunkPrefix)
+            hasher.update(data: Array(previous.utf8))
+            hasher.update(data: Self.emptyHashLine)
+            hasher.update(data: Array(Hex.encode(chunkHash).utf8))
+        }
+        previousSignature = Hex.encode(code)
         return previousSignature
     }
 
     /// `HMAC(key, "AWS4-HMAC-SHA256-TRAILER\n" + timestamp + "\n" + scope + "\n" + previous + "\n" + SHA256(trailer + "\n"))`.
     private mutating func trailerSignature(_ trailer: String) -> String {
-        var mac = signingKey.mac
-        mac.update(data: trailerPrefix)
-        mac.update(data: Array(previousSignature.utf8))
-        mac.update(data: [UInt8(ascii: "\n")])
-        mac.update(data: Array(Hex.sha256(trailer + "\n").utf8))
-        previousSignature = Hex.encode(mac.finalize())
+        let previous = previousSignature
+        let code = signingKey.authenticationCode { hasher in
+            hasher.update(data: trailerPrefix)
+            hasher.update(data: Array(previous.utf8))
+            hasher.update(data: [UInt8(ascii: "\n")])
+            hasher.update(data: Array(Hex.sha256(trailer + "\n").utf8))
+        }
+        previousSignature = Hex.encode(code)
         return previousSignature
     }
 

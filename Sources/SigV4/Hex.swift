@@ -5,17 +5,11 @@ import Foundation
 /// the signing hot path. See <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html>
 /// (`HexEncode` in the string to sign and the signature).
 enum Hex {
-    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
-
     static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
-        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-            var position = 0
-            for byte in bytes {
-                out[position] = digits[Int(byte >> 4)]
-                out[position + 1] = digits[Int(byte & 0x0F)]
-                position += 2
-            }
-            return position
+        String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+            var text = ByteWriter(buffer)
+            text.appendHex(bytes)
+            return text.count
         }
     }
 
@@ -23,17 +17,12 @@ enum Hex {
         digest.withUnsafeBytes { encode($0) }
     }
 
-    static func encode(_ code: HashedAuthenticationCode<SHA256>) -> String {
-        code.withUnsafeBytes { encode($0) }
-    }
-
     static func sha256(_ bytes: [UInt8]) -> String {
         encode(SHA256.hash(data: bytes))
     }
 
     static func sha256(_ text: String) -> String {
-        var text = text
-        return text.withUTF8 { encode(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
+        text.withUTF8Bytes { encode(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
     }
 }
 

@@ -9,10 +9,28 @@ public struct SignedRequest: Sendable {
     public var authorization: String
     /// The hex signature; for a streaming payload, the seed signature the chunks chain from.
     public var signature: String
-    /// The canonical request that was signed (compare with the server's in an error response).
-    public var canonicalRequest: String
-    /// The string to sign.
-    public var stringToSign: String
     /// For a streaming payload, the signer of its chunks, seeded with ``signature``.
     public var chunkSigner: ChunkSigner?
+
+    // What the diagnostic texts are made from, only when asked for: a request that is simply
+    // sent never needs them as Strings.
+    private let canonical: CanonicalRequest
+    private let timestamp: String
+    private let scope: String
+
+    init(headers: [HTTPHeader], authorization: String, signature: String, canonical: CanonicalRequest,
+         timestamp: String, scope: String, chunkSigner: ChunkSigner?) {
+        self.headers = headers
+        self.authorization = authorization
+        self.signature = signature
+        self.chunkSigner = chunkSigner
+        self.canonical = canonical
+        self.timestamp = timestamp
+        self.scope = scope
+    }
+
+    /// The canonical request that was signed (compare with the server's in an error response).
+    public var canonicalRequest: String { canonical.text }
+    /// The string to sign.
+    public var stringToSign: String { Signer.stringToSign(canonical, timestamp: timestamp, scope: scope) }
 }

@@ -75,7 +75,7 @@ extension Signer {
 
         let canonicalRequest = CanonicalRequest(method: method, path: path, query: signedQuery, headers: headers,
                                                 payloadHash: payload.contentSHA256, rules: rules)
-        let stringToSign = stringToSign(canonicalRequest, timestamp: signingDate.timestamp, scope: scope)
+        let stringToSign = Self.stringToSign(canonicalRequest, timestamp: signingDate.timestamp, scope: scope)
         let signature = key.signature(of: stringToSign)
         var finalQuery = signedQuery
         if let token, !signsSessionToken { finalQuery += "&" + URIEncoding.query([("X-Amz-Security-Token", token)]) }

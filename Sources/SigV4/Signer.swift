@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Signs requests with AWS Signature Version 4: the credentials, region, service and
@@ -63,39 +64,47 @@ public struct Signer: Sendable {
     ) -> SignedRequest {
         let signingDate = SigningDate(date)
         let token = credentials.effectiveSessionToken
-        var headers = headers
-        headers.reserveCapacity(headers.count + 8)
-        headers.removeAll { header in
-            header.name.caseInsensitiveEquals("authorization") || header.name.caseInsensitiveEquals("x-amz-date")
-                || (token != nil && header.name.caseInsensitiveEquals("x-amz-security-token"))
-        }
-        if headers.first(named: "host") == nil { headers.insert(HTTPHeader("host", host), at: 0) }
-        if case .streaming(let streaming) = payload { Self.addChunkedHeaders(streaming, to: &headers) }
-        headers.append(HTTPHeader("x-amz-date", signingDate.timestamp))
         let payloadHash = payload.contentSHA256
-        if rules.setsContentSHA256Header || payload.needsContentSHA256Header {
-            headers.removeAll { $0.name.caseInsensitiveEquals("x-amz-content-sha256") }
-            headers.append(HTTPHeader("x-amz-content-sha256", payloadHash))
-        }
-        if let token, signsSessionToken { headers.append(HTTPHeader("x-amz-security-token", token)) }
+        let sendsContentSHA256 = rules.setsContentSHA256Header || payload.needsContentSHA256Header
 
-        let canonicalRequest = CanonicalRequest(method: method, path: path, query: query, headers: headers,
+        // The headers to send and sign: `host` first when the caller has none, the caller's
+        // (minus the ones this signer sets), the aws-chunked ones, then the signer's own.
+        var sent: [HTTPHeader] = []
+        sent.reserveCapacity(headers.count + 8)
+        if headers.first(named: "host") == nil { sent.append(HTTPHeader("host", host)) }
+        for header in headers where !Self.isSetBySigner(header.name, sessionToken: token != nil, contentSHA256: sendsContentSHA256) {
+            sent.append(header)
+        }
+        if case .streaming(let streaming) = payload { Self.addChunkedHeaders(streaming, to: &sent) }
+        sent.append(HTTPHeader("x-amz-date", signingDate.timestamp))
+        if sendsContentSHA256 { sent.append(HTTPHeader("x-amz-content-sha256", payloadHash)) }
+        if let token, signsSessionToken { sent.append(HTTPHeader("x-amz-security-token", token)) }
+
+        let canonicalRequest = CanonicalRequest(method: method, path: path, query: query, headers: sent,
                                                 payloadHash: payloadHash, rules: rules)
         let key = signingKey(signingDate)
-        let scope = key.scope
-        let stringToSign = stringToSign(canonicalRequest, timestamp: signingDate.timestamp, scope: scope)
-        let signature = key.signature(of: stringToSign)
-        let authorization = "\(SigV4Algorithm.identifier) Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(canonicalRequest.signedHeaders), Signature=\(signature)"
-        if let token, !signsSessionToken { headers.append(HTTPHeader("x-amz-security-token", token)) }
-        headers.append(HTTPHeader("Authorization", authorization))
+        let signature = Self.withStringToSign(canonicalRequest, timestamp: signingDate.timestamp, scope: key.scope) {
+            key.signature(of: $0)
+        }
+        let authorization = authorization(scope: key.scope, signedHeaders: canonicalRequest.bytes[canonicalRequest.signedHeadersRange],
+                                          signature: signature)
+        if let token, !signsSessionToken { sent.append(HTTPHeader("x-amz-security-token", token)) }
+        sent.append(HTTPHeader("Authorization", authorization))
 
         var chunkSigner: ChunkSigner?
         if case .streaming(let streaming) = payload {
             chunkSigner = ChunkSigner(mode: streaming.mode, seedSignature: signature, signingKey: key,
-                                      timestamp: signingDate.timestamp, scope: scope)
+                                      timestamp: signingDate.timestamp, scope: key.scope)
         }
-        return SignedRequest(headers: headers, authorization: authorization, signature: signature,
-                             canonicalRequest: canonicalRequest.text, stringToSign: stringToSign, chunkSigner: chunkSigner)
+        return SignedRequest(headers: sent, authorization: authorization, signature: signature, canonical: canonicalRequest,
+                             timestamp: signingDate.timestamp, scope: key.scope, chunkSigner: chunkSigner)
+    }
+
+    /// Whether the caller's header `name` is dropped because the signer sets that header itself.
+    private static func isSetBySigner(_ name: String, sessionToken: Bool, contentSHA256: Bool) -> Bool {
+        name.caseInsensitiveEquals("authorization") || name.caseInsensitiveEquals("x-amz-date")
+            || (sessionToken && name.caseInsensitiveEquals("x-amz-security-token"))
+            || (contentSHA256 && name.caseInsensitiveEquals("x-amz-content-sha256"))
     }
 
     private static func addChunkedHeaders(_ streaming: StreamingPayload, to headers: inout [HTTPHeader]) {
@@ -115,19 +124,54 @@ public struct Signer: Sendable {
 
     // MARK: The steps, named as in the specification
 
-    /// Task 2: `AWS4-HMAC-SHA256 \n timestamp \n scope \n HexEncode(SHA256(canonicalRequest))`.
+    /// Task 2: `AWS4-HMAC-SHA256 \n timestamp \n scope \n HexEncode(SHA256(canonicalRequest))`,
+    /// written into a stack buffer and handed to `body` (signing only hashes it).
     /// See <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-string-to-sign>.
-    func stringToSign(_ canonicalRequest: CanonicalRequest, timestamp: String, scope: String) -> String {
-        var text = ""
-        text.reserveCapacity(SigV4Algorithm.identifier.utf8.count + timestamp.utf8.count + scope.utf8.count + 67)
-        text += SigV4Algorithm.identifier
-        text += "\n"
-        text += timestamp
-        text += "\n"
-        text += scope
-        text += "\n"
-        text += canonicalRequest.hash
-        return text
+    static func withStringToSign<Result>(
+        _ canonicalRequest: CanonicalRequest, timestamp: String, scope: String,
+        _ body: (UnsafeRawBufferPointer) -> Result
+    ) -> Result {
+        let algorithm = SigV4Algorithm.identifier
+        let length = algorithm.utf8.count + timestamp.utf8.count + scope.utf8.count + 3 + 2 * SHA256.byteCount
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { buffer in
+            var text = ByteWriter(buffer)
+            text.append(algorithm)
+            text.append(UInt8(ascii: "\n"))
+            text.append(timestamp)
+            text.append(UInt8(ascii: "\n"))
+            text.append(scope)
+            text.append(UInt8(ascii: "\n"))
+            canonicalRequest.digest.withUnsafeBytes { text.appendHex($0) }
+            return body(text.written)
+        }
+    }
+
+    /// Task 2 as text, for diagnostics and presigned URLs.
+    static func stringToSign(_ canonicalRequest: CanonicalRequest, timestamp: String, scope: String) -> String {
+        withStringToSign(canonicalRequest, timestamp: timestamp, scope: scope) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Task 4: `AWS4-HMAC-SHA256 Credential=<access key>/<scope>, SignedHeaders=<names>, Signature=<hex>`.
+    /// See <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#add-signature-to-request>.
+    func authorization(scope: String, signedHeaders: ArraySlice<UInt8>, signature: String) -> String {
+        let (algorithm, credential, signedHeadersLabel, signatureLabel) =
+            (SigV4Algorithm.identifier, " Credential=", ", SignedHeaders=", ", Signature=")
+        let accessKeyID = credentials.accessKeyID
+        let length = algorithm.utf8.count + credential.utf8.count + accessKeyID.utf8.count + 1 + scope.utf8.count
+            + signedHeadersLabel.utf8.count + signedHeaders.count + signatureLabel.utf8.count + signature.utf8.count
+        return String(unsafeUninitializedCapacity: length) { buffer in
+            var text = ByteWriter(buffer)
+            text.append(algorithm)
+            text.append(credential)
+            text.append(accessKeyID)
+            text.append(UInt8(ascii: "/"))
+            text.append(scope)
+            text.append(signedHeadersLabel)
+            text.append(signedHeaders)
+            text.append(signatureLabel)
+            text.append(signature)
+            return text.count
+        }
     }
 
     /// Task 3: the signing key for the day, from the cache when already derived.

@@ -27,27 +27,23 @@ struct SigningDate: Sendable, Hashable {
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
 
-        var text: [UInt8] = []
-        text.reserveCapacity(16)
-        func append(_ value: Int64, width: Int) {
-            var divisor: Int64 = 1
-            for _ in 1..<width { divisor *= 10 }
-            var value = value
-            while divisor > 0 {
-                text.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-                value %= divisor
-                divisor /= 10
-            }
+        let day = String(unsafeUninitializedCapacity: 8) { buffer in
+            var text = ByteWriter(buffer)
+            text.append(year, width: 4)
+            text.append(month, width: 2)
+            text.append(dayOfMonth, width: 2)
+            return text.count
         }
-        append(year, width: 4)
-        append(month, width: 2)
-        append(dayOfMonth, width: 2)
-        day = String(decoding: text, as: UTF8.self)
-        text.append(UInt8(ascii: "T"))
-        append(secondOfDay / 3600, width: 2)
-        append(secondOfDay / 60 % 60, width: 2)
-        append(secondOfDay % 60, width: 2)
-        text.append(UInt8(ascii: "Z"))
-        timestamp = String(decoding: text, as: UTF8.self)
+        self.day = day
+        self.timestamp = String(unsafeUninitializedCapacity: 16) { buffer in
+            var text = ByteWriter(buffer)
+            text.append(day)
+            text.append(UInt8(ascii: "T"))
+            text.append(secondOfDay / 3600, width: 2)
+            text.append(secondOfDay / 60 % 60, width: 2)
+            text.append(secondOfDay % 60, width: 2)
+            text.append(UInt8(ascii: "Z"))
+            return text.count
+        }
     }
 }

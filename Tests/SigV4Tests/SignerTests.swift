@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 @testable import SigV4
 import Testing
@@ -148,5 +149,49 @@ struct SignerTests {
         ])
         #expect(canonical == "x-a:1,0\nx-b:two words here\nx-empty:\n")
         #expect(signed == "x-a;x-b;x-empty")
+    }
+
+    @Test("whitespace-only and tab/newline values, unsigned names in any case, repeated names across cases")
+    func headerCanonicalizationEdges() {
+        let (canonical, signed) = CanonicalRequest.canonicalHeaders([
+            HTTPHeader("X-Blank", " \t "), HTTPHeader("x-tabs", "\ta\t\tb\r\n c "), HTTPHeader("USER-AGENT", "x"),
+            HTTPHeader("X-Amzn-Trace-Id", "Root=1"), HTTPHeader("Te", "trailers"), HTTPHeader("X-A", "first"),
+            HTTPHeader("Host", "h"), HTTPHeader("x-a", "second"), HTTPHeader("x-single", "one space"),
+        ])
+        #expect(canonical == "host:h\nx-a:first,second\nx-blank:\nx-single:one space\nx-tabs:a b c\n")
+        #expect(signed == "host;x-a;x-blank;x-single;x-tabs")
+        let none = CanonicalRequest.canonicalHeaders([HTTPHeader("Connection", "close")])
+        #expect(none.canonical.isEmpty && none.signed.isEmpty)
+    }
+
+    @Test("the prepared signing key computes the same HMAC-SHA256 as swift-crypto, whole or in parts", arguments: [0, 1, 55, 56, 63, 64, 65, 200])
+    func preparedHMAC(length: Int) {
+        let secret = Self.credentials.secretAccessKey
+        let key = SigningKey(secretAccessKey: secret, day: "20150830", region: "us-east-1", service: "iam")
+        func mac(_ data: String, _ key: SymmetricKey) -> SymmetricKey {
+            SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array(data.utf8), using: key))
+        }
+        let derived = mac("aws4_request", mac("iam", mac("us-east-1", mac("20150830", SymmetricKey(data: Array("AWS4\(secret)".utf8))))))
+        let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let expected = Array(HMAC<SHA256>.authenticationCode(for: message, using: derived))
+        #expect(Array(key.authenticationCode { $0.update(data: message) }) == expected)
+        let split = message.count / 3
+        let inParts = key.authenticationCode { hasher in
+            hasher.update(data: message[..<split])
+            hasher.update(data: message[split...])
+        }
+        #expect(Array(inParts) == expected)
+        #expect(key.scope == "20150830/us-east-1/iam/aws4_request")
+    }
+
+    @Test("the lazily made diagnostics equal what was signed")
+    func diagnosticsMatchSignature() {
+        let signer = Signer(credentials: Self.credentials, region: "us-east-1")
+        let signed = signer.signHeaders(method: "put", host: "h", path: "/k", headers: [HTTPHeader("Content-Type", "a/b")],
+                                        payload: .unsigned, date: Self.date)
+        #expect(signed.canonicalRequest.hasPrefix("PUT\n/k\n\ncontent-type:a/b\nhost:h\n"))
+        #expect(signed.signature == signer.signature(stringToSign: signed.stringToSign, date: Self.date))
+        #expect(signed.authorization == "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request, "
+            + "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date, Signature=\(signed.signature)")
     }
 }
