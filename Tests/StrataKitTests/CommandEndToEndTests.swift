@@ -86,6 +86,40 @@ struct CommandEndToEndTests {
         }
     }
 
+    /// `./strata.yaml` is read from the working directory and beats the environment; with
+    /// `--config`, a relative `policies:` is found next to the file, whatever the working directory.
+    @Test func strataYamlConfiguresTheCommand() throws {
+        try Self.withBucket { harness in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("strata-yaml-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try FileManager.default.copyItem(at: RepositoryPaths.root.appendingPathComponent("policies"),
+                                             to: directory.appendingPathComponent("policies"))
+            try Data("bucket: \(harness.bucket)\npolicies: policies\n".utf8)
+                .write(to: directory.appendingPathComponent("strata.yaml"))
+            let elsewhere = ["STRATA_BUCKET": "strata-not-this-bucket", "STRATA_POLICIES": "/nonexistent"]
+            let sweep = ["sweep", "--json", "--force", "--now", "2026-11-25T12:00:00Z"]
+            let inPlace = try ProcessRunner(environment: harness.environment.merging(elsewhere) { $1 })
+                .run(["sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", directory.path, CLIHarness.binary] + sweep)
+            #expect(inPlace.status == 0, "\(inPlace.stderr)")
+            #expect(inPlace.stdoutText.contains("\"component\":\"vault\""), "no vault component in the plan")
+
+            let fromRoot = try ProcessRunner(environment: harness.environment.merging(elsewhere) { $1 })
+                .run(["sh", "-c", "cd / && exec \"$@\"", "sh", CLIHarness.binary] + sweep
+                     + ["--config", directory.appendingPathComponent("strata.yaml").path])
+            #expect(fromRoot.status == 0, "\(fromRoot.stderr)")
+            // The same plan; only the policy files are named by their full path.
+            let sameRelative = fromRoot.stdoutText.replacingOccurrences(of: directory.path + "/", with: "")
+            #expect(sameRelative == inPlace.stdoutText, "plans differ")
+
+            try Data("bucket: \(harness.bucket)\nallow_insecure_http: maybe\n".utf8)
+                .write(to: directory.appendingPathComponent("strata.yaml"))
+            let bad = try harness.strata(sweep + ["--config", directory.appendingPathComponent("strata.yaml").path])
+            #expect(bad.status == 2)
+            #expect(bad.stderr.contains("strata.yaml:2:1: 'allow_insecure_http' must be true or false"))
+        }
+    }
+
     /// Usage errors exit 2 as docs/cli.md says (ArgumentParser's own default is 64), naming the flag.
     @Test(arguments: [
         (["sweep", "--no-such-flag"], "--no-such-flag"),
