@@ -67,6 +67,8 @@ import Yams
          "NATS_TOKEN_FILE=/var/run/secrets/nats/token is under no volumeMount"),
         ("cronjob-checks.yaml", "                - \"300\"", "                - 300", "300 is not of type 'string'"),
         ("cronjob-backups.yaml", "                - ALL", "                - NET_RAW", "does not contain items matching"),
+        ("cronjob-sweep.yaml", "            - name: pgbackrest-config\n              secret:\n", "            - name: pgbackrest-cfg\n              secret:\n",
+         "volumeMount pgbackrest-config names no volume"),
     ])
     func aBrokenManifestFailsTheCheck(_ file: String, _ find: String, _ replace: String, _ message: String) throws {
         let original = try String(contentsOf: Self.deploy.appendingPathComponent(file), encoding: .utf8)
@@ -129,6 +131,39 @@ import Yams
             }
         }
         #expect(seen.isSuperset(of: ["falkordb", "nats", "qdrant", "temporal", "vault", "postgresql", "verify-backups", "test-restore"]))
+    }
+
+    /// After the nightly sweep, `tools/backup/postgresql sync-info` drops the pgBackRest sets the
+    /// sweep deleted from backup.info, whatever the sweep's outcome (a failed or guard-blocked
+    /// sweep may have deleted sets of other components first), with pgBackRest's configuration
+    /// mounted from the same Secret as the backup job's. SweepJobTests runs the script itself.
+    @Test func theSweepJobSyncsPgBackRestsBackupInfoAfterTheSweep() throws {
+        let jobs = try Self.cronJobs()
+        let sweep = try #require(jobs.first { Self.value($0, "metadata", "name") as? String == "strata-sweep" })
+        let backup = try #require(jobs.first { Self.value($0, "metadata", "name") as? String == "backup-postgresql" })
+        let container = Self.container(sweep)
+        #expect(container["command"] as? [String] == ["/bin/bash", "-c"])
+        let script = try #require((container["args"] as? [String])?.first)
+        let lines = script.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let sweepLine = try #require(lines.firstIndex { $0.hasPrefix("strata sweep --apply") })
+        let syncLine = try #require(lines.firstIndex { $0.contains("/opt/strata/tools/backup/postgresql") && $0.contains(" sync-info") },
+                                    "the sweep job does not run tools/backup/postgresql sync-info")
+        #expect(sweepLine < syncLine)
+        // No `set -e`: a failed sweep must not skip sync-info.
+        #expect(!lines.contains { $0.hasPrefix("set -e") }, "\(lines.first ?? "")")
+        let backupArgs = Self.container(backup)["args"] as? [String] ?? []
+        let config = try #require(backupArgs.firstIndex(of: "--config").map { backupArgs[$0 + 1] })
+        #expect(lines[syncLine].contains("--config \(config)"), "sync-info must read the configuration the backup job uses")
+        func secretMount(_ job: [String: Any], _ path: String) -> String? {
+            let mount = (Self.container(job)["volumeMounts"] as? [[String: Any]] ?? [])
+                .first { path.hasPrefix(($0["mountPath"] as? String ?? "//") + "/") }
+            let volumes = Self.value(job, "spec", "jobTemplate", "spec", "template", "spec", "volumes") as? [[String: Any]] ?? []
+            let volume = volumes.first { $0["name"] as? String == mount?["name"] as? String }
+            return Self.value(volume, "secret", "secretName") as? String
+        }
+        #expect(secretMount(sweep, config) != nil && secretMount(sweep, config) == secretMount(backup, config))
+        let usage = try ProcessRunner().run([OpsHarness.backupDir.appendingPathComponent("postgresql").path, "--help"])
+        #expect(usage.status == 0 && usage.stdoutText.contains("sync-info"))
     }
 
     /// Backups run as often as the runbook and the policies' expect_every say.
