@@ -17,11 +17,17 @@ public struct ContainerCredentialProvider: CredentialProvider {
         case file(String)
     }
 
-    /// The provider the environment configures, or `nil` when it configures none.
-    public init?(environment: [String: String], httpClient: HTTPClient) {
+    /// The provider the environment configures, or `nil` when it configures none. A full URI over
+    /// plain http must point at loopback or the ECS/EKS link-local hosts, as in the AWS SDKs, so the
+    /// authorization token never crosses a network in clear text.
+    public init?(environment: [String: String], httpClient: HTTPClient) throws {
         if let relative = environment["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"], !relative.isEmpty {
             url = "http://169.254.170.2" + relative
         } else if let full = environment["AWS_CONTAINER_CREDENTIALS_FULL_URI"], !full.isEmpty {
+            guard Self.mayFetch(from: full) else {
+                throw CredentialError(source: "container endpoint",
+                                      reason: "AWS_CONTAINER_CREDENTIALS_FULL_URI \(full) must use https, or http to loopback, 169.254.170.2 or 169.254.170.23")
+            }
             url = full
         } else {
             return nil
@@ -50,6 +56,20 @@ public struct ContainerCredentialProvider: CredentialProvider {
         case nil: break
         }
         return try await CredentialDocument.fetch(request, httpClient: httpClient, source: name)
+    }
+
+    /// Hosts plain http may reach: loopback and the ECS (169.254.170.2) and EKS Pod Identity
+    /// (169.254.170.23, fd00:ec2::23) agents.
+    static func mayFetch(from uri: String) -> Bool {
+        guard let url = URL(string: uri), let scheme = url.scheme?.lowercased(), var host = url.host?.lowercased() else {
+            return false
+        }
+        if scheme == "https" { return true }
+        guard scheme == "http" else { return false }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if ["localhost", "::1", "169.254.170.2", "169.254.170.23", "fd00:ec2::23"].contains(host) { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false).compactMap { UInt8($0) }
+        return octets.count == 4 && octets[0] == 127
     }
 
     /// `container endpoint`.

@@ -51,7 +51,7 @@ public enum CredentialChain {
             throw CredentialError(source: "profile \(profileName)", reason: "no such profile in the shared credentials or config file")
         }
 
-        if let container = ContainerCredentialProvider(environment: environment, httpClient: httpClient) {
+        if let container = try ContainerCredentialProvider(environment: environment, httpClient: httpClient) {
             return RefreshingCredentialProvider(container)
         }
         if let instance = InstanceMetadataCredentialProvider(environment: environment, httpClient: httpClient) {
