@@ -28,6 +28,8 @@ public struct S3Client: Sendable {
     public let statistics: S3Statistics
     /// Derived SigV4 keys, reused for every request signed on the same day.
     let signingKeys: SigningKeyCache
+    /// Uploads created by a retried `CreateMultipartUpload`, whose first attempt may land late.
+    let lostCreates: LostCreateRegistry
 
     /// A client on an existing `HTTPClient`.
     public init(
@@ -46,6 +48,7 @@ public struct S3Client: Sendable {
         self.clockCorrection = ClockCorrection()
         self.statistics = S3Statistics()
         self.signingKeys = SigningKeyCache()
+        self.lostCreates = LostCreateRegistry()
     }
 
     /// An `HTTPClient` set up for S3 under `configuration`: no redirects followed (S3's 301 is

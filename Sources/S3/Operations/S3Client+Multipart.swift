@@ -14,9 +14,11 @@ extension S3Client {
         // Not resent blindly: a create whose answer was lost leaves an upload only it knows.
         request.retryOnTransportError = false
         var lostAnswers = 0
+        var firstSent: Date?
         let response: S3Response
         while true {
             let sent = now().addingTimeInterval(clockCorrection.seconds - 300)
+            if firstSent == nil { firstSent = sent }
             do {
                 response = try await execute(request)
                 break
@@ -38,6 +40,7 @@ extension S3Client {
             throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket, key: key,
                                    detail: "no UploadId in the answer")
         }
+        if lostAnswers > 0, let firstSent { lostCreates.record(uploadID: uploadID, since: firstSent) }
         return uploadID
     }
 
@@ -83,6 +86,13 @@ extension S3Client {
     @discardableResult
     public func completeMultipartUpload(bucket: String, key: String, uploadID: String, parts: [UploadedPart],
                                         ifNoneMatch: Bool = false) async throws -> PutResult {
+        let result = try await completeOnce(bucket: bucket, key: key, uploadID: uploadID, parts: parts, ifNoneMatch: ifNoneMatch)
+        await abortStrayUploads(bucket: bucket, key: key, keeping: uploadID)
+        return result
+    }
+
+    private func completeOnce(bucket: String, key: String, uploadID: String, parts: [UploadedPart],
+                              ifNoneMatch: Bool) async throws -> PutResult {
         var writer = XMLWriter()
         writer.element("CompleteMultipartUpload", namespace: true) { xml in
             for part in parts.sorted(by: { $0.partNumber < $1.partNumber }) {
@@ -146,8 +156,10 @@ extension S3Client {
             _ = try await execute(S3Request(operation: "AbortMultipartUpload", method: .DELETE, bucket: bucket,
                                             key: key, query: [("uploadId", uploadID)]))
         } catch let error as S3Error where error.code == "NoSuchUpload" {
+            await abortStrayUploads(bucket: bucket, key: key, keeping: uploadID)
             return
         }
+        await abortStrayUploads(bucket: bucket, key: key, keeping: uploadID)
     }
 
     /// `ListParts` (all pages).
