@@ -34,7 +34,7 @@ struct LsCommand: AsyncParsableCommand {
                         count += 1
                         lines += "\(formatter.string(from: object.lastModified))  \(String(object.size).leftPad(12))  \(object.storageClass.padding(toLength: 12, withPad: " ", startingAt: 0))  \(object.key)\n"
                     }
-                    if !lines.isEmpty { FileHandle.standardOutput.write(Data(lines.utf8)) }
+                    if !lines.isEmpty { emitRaw(lines) }
                 }
                 context.logger.info("listed", metadata: ["objects": "\(count)"])
             }

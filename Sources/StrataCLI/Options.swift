@@ -77,14 +77,14 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as StrataError {
-        FileHandle.standardError.write(Data("strata: \(errorLabel()) \(error.message)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("strata: \(errorLabel()) \(error.message)\n".utf8))
         throw ExitCode(error.exitCode)
     } catch let error as ExitCode {
         throw error
     } catch let error as CleanExit {
         throw error
     } catch {
-        FileHandle.standardError.write(Data("strata: \(errorLabel()) \(error)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("strata: \(errorLabel()) \(error)\n".utf8))
         throw ExitCode(1)
     }
 }
@@ -110,5 +110,12 @@ func parseInstant(_ text: String, option: String) throws -> Date {
 
 /// Writes `text` to standard output.
 func emit(_ text: String) {
-    FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    emitRaw(text.hasSuffix("\n") ? text : text + "\n")
+}
+
+/// Writes `text` to standard output as is. A reader that went away (`strata ... | head`, EPIPE)
+/// is not an error: the rest of the output is dropped and the command finishes its work, since
+/// stopping a sweep halfway because nobody reads its report would be worse.
+func emitRaw(_ text: String) {
+    try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
 }

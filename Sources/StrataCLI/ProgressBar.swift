@@ -30,7 +30,7 @@ final class ProgressBar: Sendable {
 
     /// A bar for `total` units; `write` receives each redraw (standard error by default).
     init(label: String, total: Int64, unit: Unit, enabled: Bool, width: Int = 30, clock: ContinuousClock = ContinuousClock(),
-         write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
+         write: @escaping @Sendable (String) -> Void = { try? FileHandle.standardError.write(contentsOf: Data($0.utf8)) }) {
         self.label = label
         self.unit = unit
         self.enabled = enabled

@@ -89,7 +89,7 @@ struct RetrieveCommand: AsyncParsableCommand {
                         if terminal.progress {
                             waiting.update(done: Int64(ready), total: Int64(total), note: "next check in \(next)")
                         } else {
-                            FileHandle.standardError.write(Data("waiting: \(ready)/\(total) objects readable, next check in \(next)\n".utf8))
+                            try? FileHandle.standardError.write(contentsOf: Data("waiting: \(ready)/\(total) objects readable, next check in \(next)\n".utf8))
                         }
                     case .downloading(let objects, let bytes):
                         waiting.finish()
@@ -100,7 +100,7 @@ struct RetrieveCommand: AsyncParsableCommand {
                         if terminal.progress {
                             downloading.withLock { $0?.advance(by: size) }
                         } else {
-                            FileHandle.standardError.write(Data("wrote \(key) (\(size) bytes)\n".utf8))
+                            try? FileHandle.standardError.write(contentsOf: Data("wrote \(key) (\(size) bytes)\n".utf8))
                         }
                     }
                 }

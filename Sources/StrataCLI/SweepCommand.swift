@@ -41,7 +41,7 @@ struct SweepCommand: AsyncParsableCommand {
     @Option(name: .customLong("lock-ttl"), help: "Seconds after which a sweep lock left by a dead process may be taken over.")
     var lockTTL: Int = 3600
 
-    @Flag(help: "List every set in the table (default: the newest and oldest few per component).")
+    @Flag(help: "List every set in the table (default: the 12 newest per component).")
     var all = false
 
     @Option(help: ArgumentHelp("Plan from this S3 Inventory report instead of listing the bucket: a manifest.json, local or s3://BUCKET/KEY.",

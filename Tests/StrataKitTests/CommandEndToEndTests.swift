@@ -120,6 +120,18 @@ struct CommandEndToEndTests {
         }
     }
 
+    /// `strata ... | head` is how people look at long output: when the reader goes away the
+    /// command finishes quietly (it used to trap in FileHandle.write with a backtrace).
+    @Test func aClosedPipeIsNotACrash() throws {
+        try Self.withBucket { harness in
+            let output = try ProcessRunner(environment: harness.environment).run(
+                ["bash", "-c", "set -o pipefail; \"$0\" sweep --json --all --force --now 2026-11-25T12:00:00Z | head -c 100 >/dev/null",
+                 CLIHarness.binary])
+            #expect(output.status == 0, "\(output.stderr.prefix(300))")
+            #expect(!output.stderr.contains("Fatal error"))
+        }
+    }
+
     /// Usage errors exit 2 as docs/cli.md says (ArgumentParser's own default is 64), naming the flag.
     @Test(arguments: [
         (["sweep", "--no-such-flag"], "--no-such-flag"),
