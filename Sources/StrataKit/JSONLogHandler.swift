@@ -28,6 +28,6 @@ public struct JSONLogHandler: LogHandler {
         }
         guard var line = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) else { return }
         line.append(0x0A)
-        FileHandle.standardError.write(line)
+        try? FileHandle.standardError.write(contentsOf: line)
     }
 }
