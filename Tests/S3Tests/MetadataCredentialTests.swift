@@ -40,7 +40,9 @@ struct MetadataCredentialTests {
     @Test func instanceMetadataUsesAnIMDSv2Token() async throws {
         try await Self.recording { url, seen in
             let provider = try CredentialChain.resolve(
-                environment: ["HOME": try Self.emptyHome(), "AWS_EC2_METADATA_SERVICE_ENDPOINT": url + "/"],
+                environment: ["HOME": try Self.emptyHome(), "AWS_EC2_METADATA_SERVICE_ENDPOINT": url + "/",
+                              // The 2 s default is for a real instance; a loaded CI machine needs longer.
+                              "AWS_METADATA_SERVICE_TIMEOUT": "30"],
                 region: "us-east-1", httpClient: HTTPClient.shared)
             Self.expectMotoCredentials(try await provider.credentials())
             let heads = seen()
@@ -63,6 +65,7 @@ struct MetadataCredentialTests {
                 environment: ["HOME": try Self.emptyHome(),
                               "AWS_CONTAINER_CREDENTIALS_FULL_URI": url + "/latest/meta-data/iam/security-credentials/default-role",
                               "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile,
+                              "AWS_METADATA_SERVICE_TIMEOUT": "30",
                               // The container source comes first in the chain: the instance one is never asked.
                               "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:9"],
                 region: "us-east-1", httpClient: HTTPClient.shared)
@@ -87,6 +90,12 @@ struct MetadataCredentialTests {
             }
             #expect("\(error.map { "\($0)" } ?? "")".contains(uri))
         }
+    }
+
+    @Test(arguments: [(nil, 2000), ("30", 30_000), ("0.5", 500), ("0", 2000), ("soon", 2000), ("-1", 2000)])
+    func metadataTimeoutFollowsTheAwsCliVariable(value: String?, milliseconds: Int64) {
+        let environment = value.map { ["AWS_METADATA_SERVICE_TIMEOUT": $0] } ?? [:]
+        #expect(MetadataTimeout.from(environment, default: .seconds(2)) == .milliseconds(milliseconds))
     }
 
     @Test func anUnreachableMetadataServiceIsNamed() async throws {

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOCore
 import SigV4
 
 /// Temporary credentials from a container credentials endpoint: ECS task roles
@@ -11,6 +12,8 @@ public struct ContainerCredentialProvider: CredentialProvider {
     let url: String
     let authorization: Authorization?
     let httpClient: HTTPClient
+    /// Per request: `AWS_METADATA_SERVICE_TIMEOUT` seconds (as the aws cli reads it), else 5 s.
+    let timeout: TimeAmount
 
     enum Authorization: Sendable {
         case token(String)
@@ -40,6 +43,7 @@ public struct ContainerCredentialProvider: CredentialProvider {
             authorization = nil
         }
         self.httpClient = httpClient
+        self.timeout = MetadataTimeout.from(environment, default: .seconds(5))
     }
 
     /// Fetches the credentials document.
@@ -55,7 +59,7 @@ public struct ContainerCredentialProvider: CredentialProvider {
                                 value: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         case nil: break
         }
-        return try await CredentialDocument.fetch(request, httpClient: httpClient, source: name)
+        return try await CredentialDocument.fetch(request, httpClient: httpClient, source: name, timeout: timeout)
     }
 
     /// Hosts plain http may reach: loopback and the ECS (169.254.170.2) and EKS Pod Identity
@@ -86,11 +90,12 @@ enum CredentialDocument {
         var Expiration: String?
     }
 
-    static func fetch(_ request: HTTPClientRequest, httpClient: HTTPClient, source: String) async throws -> Credentials {
+    static func fetch(_ request: HTTPClientRequest, httpClient: HTTPClient, source: String,
+                      timeout: TimeAmount) async throws -> Credentials {
         let response: HTTPClientResponse
         let body: Data
         do {
-            response = try await httpClient.execute(request, timeout: .seconds(5))
+            response = try await httpClient.execute(request, timeout: timeout)
             body = Data(try await response.body.collect(upTo: 1024 * 1024).readableBytesView)
         } catch {
             throw CredentialError(source: source, reason: "no answer from the credentials endpoint: \(error)")

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOCore
 import SigV4
 
 /// Temporary credentials of an EC2 instance's role from the instance metadata service, with
@@ -9,6 +10,8 @@ import SigV4
 public struct InstanceMetadataCredentialProvider: CredentialProvider {
     let endpoint: String
     let httpClient: HTTPClient
+    /// Per request: `AWS_METADATA_SERVICE_TIMEOUT` seconds (as the aws cli reads it), else 2 s.
+    let timeout: TimeAmount
 
     /// The provider, or `nil` when the environment disables instance metadata.
     public init?(environment: [String: String], httpClient: HTTPClient) {
@@ -17,6 +20,7 @@ public struct InstanceMetadataCredentialProvider: CredentialProvider {
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
         self.endpoint = endpoint
         self.httpClient = httpClient
+        self.timeout = MetadataTimeout.from(environment, default: .seconds(2))
     }
 
     /// Token, role name, then the role's credentials document.
@@ -32,12 +36,12 @@ public struct InstanceMetadataCredentialProvider: CredentialProvider {
         }
         var credentialsRequest = HTTPClientRequest(url: endpoint + "/latest/meta-data/iam/security-credentials/" + role)
         credentialsRequest.headers.add(name: "x-aws-ec2-metadata-token", value: token)
-        return try await CredentialDocument.fetch(credentialsRequest, httpClient: httpClient, source: name)
+        return try await CredentialDocument.fetch(credentialsRequest, httpClient: httpClient, source: name, timeout: timeout)
     }
 
     private func text(_ request: HTTPClientRequest) async throws -> String {
         do {
-            let response = try await httpClient.execute(request, timeout: .seconds(2))
+            let response = try await httpClient.execute(request, timeout: timeout)
             let body = try await response.body.collect(upTo: 64 * 1024)
             guard response.status.code == 200 else {
                 throw CredentialError(source: name, reason: "instance metadata answered HTTP \(response.status.code)")
