@@ -67,15 +67,16 @@ struct LostAnswerTests {
     /// upload) leaves an upload nobody holds; the client aborts it once its own upload is done.
     /// Found by tools/soak (2 uploads left after 8,698 faults).
     @Test func aCreateThatArrivesAfterItsRetryLeavesNoUploadBehind() async throws {
-        try await RetryTests.throughProxy(readTimeout: .seconds(1), maxAttempts: 6) { client, bucket, proxy in
+        // Seconds, not milliseconds: a loaded CI machine once needed more than a 1 s read timeout
+        // for plain GETs.
+        try await RetryTests.throughProxy(readTimeout: .seconds(4), maxAttempts: 6) { client, bucket, proxy in
             let small = try Self.multipartClient(client)
             let (path, data) = try Self.file(11 * 1024 * 1024)
             defer { try? FileManager.default.removeItem(atPath: path) }
-            // The first create reaches RGW 1.3 s late, after the client gave up at 1 s and created
-            // again; the first part is held 0.9 s (under the timeout), so the late create lands
-            // before the upload completes.
-            proxy.inject(.delay(.milliseconds(1300))) { $0.method == .POST && $0.uri.contains("uploads") }
-            proxy.inject(.delay(.milliseconds(900))) { $0.uri.contains("partNumber=1&") || $0.uri.hasSuffix("partNumber=1") }
+            // The first create reaches RGW 5 s late, after the client gave up at 4 s and created
+            // again; the first part is held 3.5 s, so the late create lands before the upload completes.
+            proxy.inject(.delay(.seconds(5))) { $0.method == .POST && $0.uri.contains("uploads") }
+            proxy.inject(.delay(.milliseconds(3500))) { $0.uri.contains("partNumber=1&") || $0.uri.hasSuffix("partNumber=1") }
             _ = try await small.uploadFile(bucket: bucket, key: "late", path: path)
             #expect(proxy.injected == 2)
             #expect(try await client.getObject(bucket: bucket, key: "late").body == data)
