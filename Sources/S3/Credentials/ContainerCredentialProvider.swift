@@ -48,6 +48,12 @@ public struct ContainerCredentialProvider: CredentialProvider {
 
     /// Fetches the credentials document.
     public func credentials() async throws -> Credentials {
+        try await CredentialDocument.fetch(try request(), httpClient: httpClient, source: name, timeout: timeout)
+    }
+
+    /// The GET of the credentials document, with the authorization token when one is configured
+    /// (read from its file on every fetch: EKS rotates it).
+    func request() throws -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
         switch authorization {
         case .token(let token): request.headers.add(name: "authorization", value: token)
@@ -59,7 +65,7 @@ public struct ContainerCredentialProvider: CredentialProvider {
                                 value: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         case nil: break
         }
-        return try await CredentialDocument.fetch(request, httpClient: httpClient, source: name, timeout: timeout)
+        return request
     }
 
     /// Hosts plain http may reach: loopback and the ECS (169.254.170.2) and EKS Pod Identity

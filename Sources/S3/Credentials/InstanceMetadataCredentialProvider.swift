@@ -25,18 +25,34 @@ public struct InstanceMetadataCredentialProvider: CredentialProvider {
 
     /// Token, role name, then the role's credentials document.
     public func credentials() async throws -> Credentials {
-        var tokenRequest = HTTPClientRequest(url: endpoint + "/latest/api/token")
-        tokenRequest.method = .PUT
-        tokenRequest.headers.add(name: "x-aws-ec2-metadata-token-ttl-seconds", value: "21600")
-        let token = try await text(tokenRequest)
-        var roleRequest = HTTPClientRequest(url: endpoint + "/latest/meta-data/iam/security-credentials/")
-        roleRequest.headers.add(name: "x-aws-ec2-metadata-token", value: token)
-        guard let role = try await text(roleRequest).split(whereSeparator: \.isNewline).first.map(String.init) else {
+        let token = try await text(tokenRequest())
+        guard let role = try await text(roleRequest(token: token)).split(whereSeparator: \.isNewline).first.map(String.init) else {
             throw CredentialError(source: name, reason: "the instance has no IAM role")
         }
-        var credentialsRequest = HTTPClientRequest(url: endpoint + "/latest/meta-data/iam/security-credentials/" + role)
-        credentialsRequest.headers.add(name: "x-aws-ec2-metadata-token", value: token)
-        return try await CredentialDocument.fetch(credentialsRequest, httpClient: httpClient, source: name, timeout: timeout)
+        return try await CredentialDocument.fetch(credentialsRequest(role: role, token: token), httpClient: httpClient,
+                                                  source: name, timeout: timeout)
+    }
+
+    /// IMDSv2: `PUT /latest/api/token` for a session token (6 hours).
+    func tokenRequest() -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: endpoint + "/latest/api/token")
+        request.method = .PUT
+        request.headers.add(name: "x-aws-ec2-metadata-token-ttl-seconds", value: "21600")
+        return request
+    }
+
+    /// The instance's role name, with the session token.
+    func roleRequest(token: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: endpoint + "/latest/meta-data/iam/security-credentials/")
+        request.headers.add(name: "x-aws-ec2-metadata-token", value: token)
+        return request
+    }
+
+    /// The role's credentials document, with the session token.
+    func credentialsRequest(role: String, token: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: endpoint + "/latest/meta-data/iam/security-credentials/" + role)
+        request.headers.add(name: "x-aws-ec2-metadata-token", value: token)
+        return request
     }
 
     private func text(_ request: HTTPClientRequest) async throws -> String {
