@@ -26,10 +26,7 @@ extension S3Client {
                 lostAnswers += 1
                 // Abort what the lost attempt may have created (uploads of this key started
                 // since), then create again.
-                for upload in try await listMultipartUploads(bucket: bucket, prefix: key)
-                where upload.key == key && upload.initiated >= sent {
-                    try await abortMultipartUpload(bucket: bucket, key: key, uploadID: upload.uploadID)
-                }
+                try await abortUploads(bucket: bucket, key: key, startedSince: sent)
                 logger.debug("CreateMultipartUpload answer lost; cleaned up and retrying", metadata: ["key": "\(key)", "error": "\(error)"])
                 var random = SystemRandomNumberGenerator()
                 try await Task.sleep(for: configuration.retry.delay(beforeRetry: lostAnswers, random: &random))
@@ -156,8 +153,7 @@ extension S3Client {
             _ = try await execute(S3Request(operation: "AbortMultipartUpload", method: .DELETE, bucket: bucket,
                                             key: key, query: [("uploadId", uploadID)]))
         } catch let error as S3Error where error.code == "NoSuchUpload" {
-            await abortStrayUploads(bucket: bucket, key: key, keeping: uploadID)
-            return
+            // Already gone: aborting is idempotent.
         }
         await abortStrayUploads(bucket: bucket, key: key, keeping: uploadID)
     }
