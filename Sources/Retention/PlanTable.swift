@@ -86,16 +86,12 @@ public enum PlanTable {
             var cells = row.enumerated().map { i, cell in
                 i == row.count - 1 ? cell : cell.padding(toLength: widths[i] + 1, withPad: " ", startingAt: 0)
             }
-            // Trailing blanks go before markup, so styled and plain lines end alike.
+            // Trailing blanks go before markup, so styled and plain lines end alike: blank cells
+            // at the end are dropped, then the last one left loses its padding.
+            while cells.count > 1, cells[cells.count - 1].allSatisfy({ $0 == " " }) { cells.removeLast() }
             if var last = cells.popLast() {
                 while last.hasSuffix(" ") { last.removeLast() }
                 cells.append(last)
-                while cells.count > 1, cells[cells.count - 1].isEmpty {
-                    cells.removeLast()
-                    var previous = cells.removeLast()
-                    while previous.hasSuffix(" ") { previous.removeLast() }
-                    cells.append(previous)
-                }
             }
             let marked = cells.enumerated().map { i, cell in markup(r, i, cell) }
             out += " " + marked.map { " " + $0 }.joined() + "\n"
