@@ -90,8 +90,7 @@ struct CommandEndToEndTests {
     /// `--config`, a relative `policies:` is found next to the file, whatever the working directory.
     @Test func strataYamlConfiguresTheCommand() throws {
         try Self.withBucket { harness in
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("strata-yaml-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let directory = URL(fileURLWithPath: try makeScratchDirectory("yaml"))
             defer { try? FileManager.default.removeItem(at: directory) }
             try FileManager.default.copyItem(at: RepositoryPaths.root.appendingPathComponent("policies"),
                                              to: directory.appendingPathComponent("policies"))

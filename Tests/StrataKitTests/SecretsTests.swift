@@ -79,8 +79,7 @@ struct SecretsTests {
         let harness = CLIHarness(servers: servers, bucket: TestServers.uniqueBucketName("secrets"))
         defer { harness.destroy() }
         try harness.seed(now: Self.now, years: 0.05)
-        let scratch = Scratch(root: FileManager.default.temporaryDirectory.appendingPathComponent("strata-secrets-\(UUID().uuidString)"))
-        try FileManager.default.createDirectory(at: scratch.root, withIntermediateDirectories: true)
+        let scratch = Scratch(root: URL(fileURLWithPath: try makeScratchDirectory("secrets")))
         defer { try? FileManager.default.removeItem(at: scratch.root) }
         try Data("REDIS0011 snapshot".utf8).write(to: URL(fileURLWithPath: scratch.upload))
 

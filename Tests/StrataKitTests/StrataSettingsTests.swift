@@ -6,9 +6,7 @@ import Testing
 struct StrataSettingsTests {
     /// Writes `text` as a `strata.yaml` in a new directory and returns its path.
     static func file(_ text: String) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("strata-settings-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("strata.yaml").path
+        let path = try makeScratchDirectory("settings") + "/strata.yaml"
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         return path
     }
