@@ -96,17 +96,29 @@ extension S3Client {
                                 headers: headers)
         return try await execute(request) { response in
             var hasher = SHA256()
-            var offset = range?.lowerBound ?? 0
-            let expected = range.map { $0.upperBound - $0.lowerBound + 1 }
+            let start = range?.lowerBound ?? 0
+            var written = start
+            // Received chunks (64 KiB or less each) are hashed as they arrive and written a MiB
+            // at a time with one pwritev: one system call and thread hop per MiB, no copying.
+            var pending: [ByteBuffer] = []
+            var pendingBytes = 0
             for try await buffer in response.body {
-                buffer.readableBytesView.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-                try await handle.write(contentsOf: buffer.readableBytesView, toAbsoluteOffset: offset)
-                offset += Int64(buffer.readableBytes)
+                buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                pending.append(buffer)
+                pendingBytes += buffer.readableBytes
+                if pendingBytes >= FileBlocks.blockSize || pending.count >= FileBlocks.maxVectors {
+                    try await FileBlocks.write(handle, pending, at: written)
+                    written += Int64(pendingBytes)
+                    pending.removeAll(keepingCapacity: true)
+                    pendingBytes = 0
+                }
             }
-            let received = offset - (range?.lowerBound ?? 0)
-            if let expected, received != expected {
+            try await FileBlocks.write(handle, pending, at: written)
+            written += Int64(pendingBytes)
+            let received = written - start
+            if let range, received != range.upperBound - range.lowerBound + 1 {
                 throw S3TransportError(kind: .connection, operation: request.operation, bucket: bucket, key: key,
-                                       detail: "range ended after \(received) of \(expected) bytes")
+                                       detail: "range ended after \(received) of \(range.upperBound - range.lowerBound + 1) bytes")
             }
             return Array(hasher.finalize())
         }
@@ -124,8 +136,13 @@ extension S3Client {
         guard head.eTag.count == 32, !ETag.isMultipart(head.eTag) else { return .none }
         var md5 = Insecure.MD5()
         try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(temporary)) { handle in
-            for try await chunk in handle.readChunks(in: 0..<max(head.contentLength, 0), chunkLength: .mebibytes(1)) {
-                chunk.readableBytesView.withUnsafeBytes { md5.update(bufferPointer: $0) }
+            let lease = BlockLease(count: 1)
+            var offset: Int64 = 0
+            while offset < head.contentLength {
+                let length = Int(min(Int64(FileBlocks.blockSize), head.contentLength - offset))
+                try await FileBlocks.read(handle, offset: offset, length: length, into: &lease.buffers[0], path: temporary)
+                lease.buffers[0].withUnsafeReadableBytes { md5.update(bufferPointer: $0) }
+                offset += Int64(length)
             }
         }
         let actual = Digests.hex(md5.finalize())

@@ -23,11 +23,15 @@ extension S3Client {
     /// Uploads a file: one `PutObject` for small files, a multipart upload with `concurrency`
     /// parts in flight for large ones. Every part is sent with its signed SHA-256, so S3
     /// rejects a part corrupted in flight, and the object's ``ContentChecksum`` is stored in
-    /// its metadata. Memory stays near `concurrency x` one read chunk: parts stream from the file.
-    /// A failed multipart upload is aborted, leaving no orphaned parts.
+    /// its metadata. Parts stream from the file in 1 MiB blocks through reused buffers
+    /// (``FileBlocks``), so memory stays near `concurrency x 3 MiB`. A failed multipart upload
+    /// is aborted, leaving no orphaned parts; a file that shrinks meanwhile fails the upload
+    /// (``TransferError/fileChanged(_:)``).
     ///
     /// The file is read twice: once to hash (so the checksum can go into the metadata, which
     /// S3 takes only at the start), once to send; the second read comes from the page cache.
+    /// The part digests from the first read are the parts' signed payload hashes, so no byte
+    /// is hashed twice.
     public func uploadFile(bucket: String, key: String, path: String, options: PutOptions = PutOptions(),
                            progress: TransferProgressHandler? = nil) async throws -> UploadResult {
         let size = try await Self.fileSize(path)
@@ -108,25 +112,27 @@ extension S3Client {
         }
     }
 
-    /// The SHA-256 of each `partSize` slice of the file, in one sequential read.
+    /// The SHA-256 of each `partSize` slice of the file, in one sequential read through one
+    /// reused buffer (see ``FileBlocks``).
     static func partDigests(path: String, size: Int64, partSize: Int64) async throws -> [[UInt8]] {
         var digests: [[UInt8]] = []
         var hasher = SHA256()
         var inPart: Int64 = 0
         if size > 0 {
             try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
-                for try await chunk in handle.readChunks(in: 0..<size, chunkLength: .mebibytes(1)) {
-                    var view = chunk.readableBytesView[...]
-                    while !view.isEmpty {
-                        let take = Int(min(Int64(view.count), partSize - inPart))
-                        view.prefix(take).withUnsafeBytes { hasher.update(bufferPointer: $0) }
-                        view = view.dropFirst(take)
-                        inPart += Int64(take)
-                        if inPart == partSize {
-                            digests.append(Array(hasher.finalize()))
-                            hasher = SHA256()
-                            inPart = 0
-                        }
+                let lease = BlockLease(count: 1)
+                var offset: Int64 = 0
+                while offset < size {
+                    // Blocks never straddle a part boundary, so each is hashed whole.
+                    let length = Int(min(Int64(FileBlocks.blockSize), size - offset, partSize - inPart))
+                    try await FileBlocks.read(handle, offset: offset, length: length, into: &lease.buffers[0], path: path)
+                    lease.buffers[0].withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                    offset += Int64(length)
+                    inPart += Int64(length)
+                    if inPart == partSize {
+                        digests.append(Array(hasher.finalize()))
+                        hasher = SHA256()
+                        inPart = 0
                     }
                 }
             }

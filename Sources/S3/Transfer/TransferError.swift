@@ -2,6 +2,9 @@
 public enum TransferError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file to upload does not exist.
     case fileNotFound(String)
+    /// The file to upload ended early: it shrank while being read, so it no longer matches
+    /// the size and checksum taken at the start.
+    case fileChanged(String)
     /// The object's content does not match its recorded checksum after every retry.
     case checksumMismatch(key: String, detail: String)
 
@@ -9,6 +12,7 @@ public enum TransferError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .fileNotFound(let path): return "\(path): no such file"
+        case .fileChanged(let path): return "\(path): the file changed while it was being uploaded"
         case .checksumMismatch(let key, let detail): return "\(key): downloaded content does not match: \(detail)"
         }
     }

@@ -1,0 +1,95 @@
+import Crypto
+import Foundation
+import NIOCore
+@testable import S3
+import Testing
+import _NIOFileSystem
+
+/// The block file I/O under uploads and downloads, and the upload's hash pass. No server needed.
+struct FileBlocksTests {
+    static let block = FileBlocks.blockSize
+
+    /// Bytes that differ from block to block, so a block read from the wrong offset shows.
+    static func pattern(count: Int) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 12) }
+    }
+
+    static func temporaryFile(_ bytes: [UInt8]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("strata-blocks-\(UUID().uuidString)").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static let ranges: [(Int, Int)] = [
+        (0, 0), (0, 1), (3, block), (block - 1, 2 * block + 3), (0, 3 * block + 17), (5, 3 * block + 17),
+    ]
+
+    @Test("a request body yields exactly the bytes of its range", arguments: ranges)
+    func chunksYieldTheRange(lower: Int, upper: Int) async throws {
+        let data = Self.pattern(count: 3 * Self.block + 17)
+        let path = try Self.temporaryFile(data)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // Every chunk is kept while later ones are read: the reader reuses its buffers, and a
+        // chunk still held (as by a channel that has not written it yet) must not change.
+        let chunks = try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
+            var chunks: [ByteBuffer] = []
+            for try await chunk in FileBlocks.Chunks(handle: handle, range: Int64(lower)..<Int64(upper), path: path) {
+                chunks.append(chunk)
+            }
+            return chunks
+        }
+        #expect(chunks.allSatisfy { $0.readableBytes <= Self.block && $0.readableBytes > 0 })
+        #expect(chunks.flatMap { Array($0.readableBytesView) } == Array(data[lower..<upper]))
+    }
+
+    @Test func aFileThatShrankIsRefused() async throws {
+        let path = try Self.temporaryFile(Self.pattern(count: 1000))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        await #expect(throws: TransferError.fileChanged(path)) {
+            try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
+                for try await _ in FileBlocks.Chunks(handle: handle, range: 0..<2000, path: path) {}
+            }
+        }
+        await #expect(throws: TransferError.fileChanged(path)) {
+            _ = try await S3Client.partDigests(path: path, size: 2000, partSize: 5 * 1024 * 1024)
+        }
+    }
+
+    @Test func gatheredWritesLandInOrderAtTheirOffset() async throws {
+        // More buffers than one pwritev takes, of uneven sizes (some empty).
+        let sizes = (0..<(FileBlocks.maxVectors * 2 + 7)).map { ($0 * 7919) % 3001 }
+        let data = Self.pattern(count: sizes.reduce(0, +))
+        var buffers: [ByteBuffer] = []
+        var start = 0
+        for size in sizes {
+            buffers.append(ByteBuffer(bytes: data[start..<(start + size)]))
+            start += size
+        }
+        let path = try Self.temporaryFile([UInt8](repeating: 0xEE, count: 10))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let options = OpenOptions.Write.modifyFile(createIfNecessary: false)
+        try await FileSystem.shared.withFileHandle(forReadingAndWritingAt: FilePath(path), options: options) { handle in
+            try await FileBlocks.write(handle, buffers, at: 10)
+            try await FileBlocks.write(handle, [], at: 10)
+        }
+        let written = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(Array(written) == [UInt8](repeating: 0xEE, count: 10) + data)
+    }
+
+    /// (file size, part size): empty, tiny, parts that end mid-block, parts of whole blocks.
+    static let sizes: [(Int, Int)] = [
+        (0, 5 * 1024 * 1024), (1, 5 * 1024 * 1024), (3 * block + 5, block + block / 2 + 3),
+        (2 * block, block), (11 * 1024 * 1024 + 1, 5 * 1024 * 1024),
+    ]
+
+    @Test("the hash pass gives ContentChecksum.of's part digests", arguments: sizes)
+    func partDigestsMatch(size: Int, partSize: Int) async throws {
+        let data = Self.pattern(count: size)
+        let path = try Self.temporaryFile(data)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let digests = try await S3Client.partDigests(path: path, size: Int64(size), partSize: Int64(partSize))
+        #expect(digests.count == max(1, (size + partSize - 1) / partSize))
+        #expect(ContentChecksum.combine(partDigests: digests, partSize: Int64(partSize))
+            == ContentChecksum.of(data, partSize: Int64(partSize)))
+    }
+}
