@@ -20,6 +20,11 @@ struct CpCommand: AsyncParsableCommand {
     @Option(help: "Parts in flight at once.")
     var concurrency: Int = 8
 
+    @Option(name: .customLong("checkpoint-dir"),
+            help: ArgumentHelp("Record multipart uploads here so an upload cut short resumes from the parts S3 holds.",
+                               valueName: "dir"))
+    var checkpointDirectory: String?
+
     @Argument(help: "Source: a file or s3://bucket/key.")
     var source: String
 
@@ -51,9 +56,11 @@ struct CpCommand: AsyncParsableCommand {
                     defer { bar.finish() }
                     let result = try await context.client.uploadFile(bucket: to.bucket, key: key, path: source,
                                                                      options: PutOptions(storageClass: storageClass),
+                                                                     checkpoints: checkpointDirectory.map(UploadCheckpoints.init),
                                                                      progress: { done, total in bar.update(done: done, total: total) })
                     bar.finish()
-                    emit("upload: \(source) to s3://\(to.bucket)/\(key) (\(result.size) bytes, \(result.parts) parts)")
+                    let resumed = result.resumedParts > 0 ? ", \(result.resumedParts) already in S3" : ""
+                    emit("upload: \(source) to s3://\(to.bucket)/\(key) (\(result.size) bytes, \(result.parts) parts\(resumed))")
                 } else if let from {
                     var path = destination
                     var isDirectory: ObjCBool = false

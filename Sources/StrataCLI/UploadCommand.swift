@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import S3
 import StrataKit
 
 /// `strata upload`: store backup files under the component's policy.
@@ -21,6 +22,11 @@ struct UploadCommand: AsyncParsableCommand {
     @Option(help: "Series for templates with {series} (collection, stream, namespace).")
     var series: String?
 
+    @Option(name: .customLong("checkpoint-dir"),
+            help: ArgumentHelp("Record multipart uploads here so a run cut short resumes (same --time) instead of starting over.",
+                               valueName: "dir"))
+    var checkpointDirectory: String?
+
     @Argument(help: "Files to upload.")
     var files: [String]
 
@@ -33,6 +39,7 @@ struct UploadCommand: AsyncParsableCommand {
                 defer { bars.finish() }
                 let results = try await Uploader(context: context).upload(component: component, files: files,
                                                                           time: instant, series: series,
+                                                                          checkpoints: checkpointDirectory.map(UploadCheckpoints.init),
                                                                           progress: bars.update)
                 bars.finish()
                 if output.json {

@@ -41,7 +41,10 @@ public struct Uploader: Sendable {
 
     /// Uploads `files` (after checking all of them exist), with the policy's storage class,
     /// a recorded checksum, and `If-None-Match: *`. `progress` hears each file's bytes done of its size.
+    /// With `checkpoints`, multipart uploads cut short resume on the next run with the same
+    /// `time` (see ``UploadCheckpoints``).
     public func upload(component: String, files: [String], time: Date, series: String? = nil,
+                       checkpoints: UploadCheckpoints? = nil,
                        progress: (@Sendable (_ file: String, _ done: Int64, _ total: Int64) -> Void)? = nil) async throws -> [UploadResult] {
         let keys = try keys(component: component, files: files, time: time, series: series)
         for file in files where !FileManager.default.isReadableFile(atPath: file) {
@@ -57,7 +60,7 @@ public struct Uploader: Sendable {
                 results.append(try await context.client.uploadFile(
                     bucket: context.bucket, key: key, path: file,
                     options: PutOptions(storageClass: policy?.upload.storageClass.rawValue, ifNoneMatch: true),
-                    progress: fileProgress))
+                    checkpoints: checkpoints, progress: fileProgress))
             } catch let error as S3Error where error.status == 412 {
                 throw StrataError(.failure, "s3://\(context.bucket)/\(key) already exists; refusing to overwrite a backup")
             }

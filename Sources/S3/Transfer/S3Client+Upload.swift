@@ -17,6 +17,8 @@ public struct UploadResult: Sendable, Hashable {
     public var checksum: ContentChecksum
     /// Parts uploaded (1 for a single PUT).
     public var parts: Int
+    /// Parts a resumed upload found already in S3 and did not send again (see ``UploadCheckpoints``).
+    public var resumedParts: Int = 0
 }
 
 extension S3Client {
@@ -32,7 +34,15 @@ extension S3Client {
     /// S3 takes only at the start), once to send; the second read comes from the page cache.
     /// The part digests from the first read are the parts' signed payload hashes, so no byte
     /// is hashed twice.
+    ///
+    /// With `checkpoints`, a multipart upload records which upload holds its parts before the
+    /// first part is sent, resumes from the parts S3 already holds when the same file is
+    /// uploaded again (see ``UploadCheckpoints``), and is kept rather than aborted when it
+    /// fails in a way a later run can get past (network failures and timeouts after every
+    /// retry, S3's retryable errors, cancellation). Uploads nobody resumes are removed by the
+    /// policy's `abort_incomplete_after` or lifecycle `AbortIncompleteMultipartUpload`.
     public func uploadFile(bucket: String, key: String, path: String, options: PutOptions = PutOptions(),
+                           checkpoints: UploadCheckpoints? = nil,
                            progress: TransferProgressHandler? = nil) async throws -> UploadResult {
         let size = try await Self.fileSize(path)
         let transfer = configuration.transfer
@@ -55,18 +65,96 @@ extension S3Client {
                                 versionID: response.headers.first(name: "x-amz-version-id"), checksum: checksum, parts: 1)
         }
 
-        let uploadID = try await createMultipartUpload(bucket: bucket, key: key, options: options)
+        let wanted = UploadCheckpoint(bucket: bucket, key: key, path: Self.absolute(path), size: size,
+                                      partSize: partSize, checksum: checksum.digest,
+                                      options: UploadCheckpoint.fingerprint(options), uploadID: "", created: now())
+        let (uploadID, held) = try await startOrResume(wanted, options: options, checkpoints: checkpoints,
+                                                       count: digests.count)
         do {
-            let parts = try await uploadParts(bucket: bucket, key: key, uploadID: uploadID, path: path, size: size,
-                                              partSize: partSize, digests: digests, counter: counter)
+            counter.add(held.reduce(0) { $0 + $1.size })
+            let sent = try await uploadParts(bucket: bucket, key: key, uploadID: uploadID, path: path, size: size,
+                                             partSize: partSize, digests: digests, skipping: Set(held.map(\.partNumber)),
+                                             counter: counter)
+            let parts = (held + sent).sorted { $0.partNumber < $1.partNumber }
             let result = try await completeMultipartUpload(bucket: bucket, key: key, uploadID: uploadID, parts: parts,
                                                            ifNoneMatch: options.ifNoneMatch)
+            checkpoints?.remove(bucket: bucket, path: wanted.path)
             return UploadResult(key: key, size: size, eTag: result.eTag, versionID: result.versionID,
-                                checksum: checksum, parts: parts.count)
+                                checksum: checksum, parts: parts.count, resumedParts: held.count)
         } catch {
-            await abortQuietly(bucket: bucket, key: key, uploadID: uploadID)
+            if let checkpoints, Self.isResumable(error) {
+                logger.notice("multipart upload kept for resuming: upload the same file again to continue", metadata: [
+                    "bucket": "\(bucket)", "key": "\(key)", "upload_id": "\(uploadID)",
+                    "checkpoint": "\(checkpoints.file(bucket: bucket, path: wanted.path))"])
+            } else {
+                await abortQuietly(bucket: bucket, key: key, uploadID: uploadID)
+                checkpoints?.remove(bucket: bucket, path: wanted.path)
+            }
             throw error
         }
+    }
+
+    /// The upload to send parts to, and the parts it already holds: the checkpointed upload of
+    /// this very file when there is one (an upload recorded for anything else is aborted), or
+    /// a new one, recorded before any part is sent.
+    private func startOrResume(_ wanted: UploadCheckpoint, options: PutOptions, checkpoints: UploadCheckpoints?,
+                               count: Int) async throws -> (uploadID: String, held: [UploadedPart]) {
+        guard let checkpoints else {
+            return (try await createMultipartUpload(bucket: wanted.bucket, key: wanted.key, options: options), [])
+        }
+        let (found, unreadable) = checkpoints.load(bucket: wanted.bucket, path: wanted.path)
+        if let unreadable { logger.warning("ignoring an unreadable upload checkpoint", metadata: ["reason": "\(unreadable)"]) }
+        if let found {
+            if found.canResume(wanted) {
+                do {
+                    let held = try await listParts(bucket: found.bucket, key: found.key, uploadID: found.uploadID)
+                        .filter { part in
+                            (1...count).contains(part.partNumber) && !part.eTag.isEmpty
+                                && part.size == min(wanted.partSize, wanted.size - Int64(part.partNumber - 1) * wanted.partSize)
+                        }
+                    logger.notice("resuming multipart upload", metadata: [
+                        "key": "\(wanted.key)", "upload_id": "\(found.uploadID)", "parts_held": "\(held.count)",
+                        "parts": "\(count)"])
+                    return (found.uploadID, held)
+                } catch let error as S3Error where error.code == "NoSuchUpload" || error.code == "NoSuchKey" {
+                    // RGW answers NoSuchKey (404) for the parts of an aborted upload.
+                    logger.notice("checkpointed upload is gone; starting again", metadata: [
+                        "key": "\(wanted.key)", "upload_id": "\(found.uploadID)"])
+                }
+            } else {
+                // The file, key or options changed: the recorded upload will never be finished.
+                logger.notice("upload checkpoint is for other content; aborting its upload", metadata: [
+                    "key": "\(found.key)", "upload_id": "\(found.uploadID)"])
+                await abortQuietly(bucket: found.bucket, key: found.key, uploadID: found.uploadID)
+            }
+            checkpoints.remove(bucket: wanted.bucket, path: wanted.path)
+        }
+        let uploadID = try await createMultipartUpload(bucket: wanted.bucket, key: wanted.key, options: options)
+        var record = wanted
+        record.uploadID = uploadID
+        do {
+            try checkpoints.save(record)
+        } catch {
+            await abortQuietly(bucket: wanted.bucket, key: wanted.key, uploadID: uploadID)
+            throw error
+        }
+        return (uploadID, [])
+    }
+
+    /// Whether a failed checkpointed upload is worth keeping for a later run: failures of the
+    /// network or the server that retries did not outlast, and cancellation. Anything else
+    /// (refused, file changed, bad checksum) would fail again the same way.
+    static func isResumable(_ error: any Error) -> Bool {
+        switch error {
+        case let error as S3TransportError: return error.kind != .integrity
+        case let error as S3Error: return error.isRetryable
+        case is CancellationError: return true
+        default: return false
+        }
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     /// Aborts an upload after a failure, even when the surrounding task was cancelled; the
@@ -84,8 +172,10 @@ extension S3Client {
     }
 
     private func uploadParts(bucket: String, key: String, uploadID: String, path: String, size: Int64,
-                             partSize: Int64, digests: [[UInt8]], counter: ProgressCounter) async throws -> [UploadedPart] {
-        let count = digests.count
+                             partSize: Int64, digests: [[UInt8]], skipping held: Set<Int>,
+                             counter: ProgressCounter) async throws -> [UploadedPart] {
+        let missing = (0..<digests.count).filter { !held.contains($0 + 1) }
+        let count = missing.count
         let concurrency = max(1, configuration.transfer.concurrency)
         return try await withThrowingTaskGroup(of: UploadedPart.self) { group in
             var next = 0
@@ -103,12 +193,12 @@ extension S3Client {
                     return part
                 }
             }
-            while next < min(concurrency, count) { addPart(next); next += 1 }
+            while next < min(concurrency, count) { addPart(missing[next]); next += 1 }
             while let part = try await group.next() {
                 parts.append(part)
-                if next < count { addPart(next); next += 1 }
+                if next < count { addPart(missing[next]); next += 1 }
             }
-            return parts.sorted { $0.partNumber < $1.partNumber }
+            return parts
         }
     }
 

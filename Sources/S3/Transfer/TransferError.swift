@@ -7,6 +7,8 @@ public enum TransferError: Error, Sendable, Equatable, CustomStringConvertible {
     case fileChanged(String)
     /// The object's content does not match its recorded checksum after every retry.
     case checksumMismatch(key: String, detail: String)
+    /// The upload's checkpoint record (see ``UploadCheckpoints``) could not be written.
+    case checkpoint(path: String, reason: String)
 
     /// One line naming the file or key.
     public var description: String {
@@ -14,6 +16,7 @@ public enum TransferError: Error, Sendable, Equatable, CustomStringConvertible {
         case .fileNotFound(let path): return "\(path): no such file"
         case .fileChanged(let path): return "\(path): the file changed while it was being uploaded"
         case .checksumMismatch(let key, let detail): return "\(key): downloaded content does not match: \(detail)"
+        case .checkpoint(let path, let reason): return "\(path): cannot write the upload checkpoint: \(reason)"
         }
     }
 }
