@@ -39,10 +39,12 @@ let package = Package(
             name: "SigV4",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The few C constants Swift's Glibc module leaves out (O_DIRECT needs _GNU_SOURCE).
+        .target(name: "CStrataSystem"),
         .target(
             name: "S3",
             dependencies: [
-                "SigV4",
+                "SigV4", "CStrataSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -55,27 +55,6 @@ struct FileBlocksTests {
         }
     }
 
-    @Test func gatheredWritesLandInOrderAtTheirOffset() async throws {
-        // More buffers than one pwritev takes, of uneven sizes (some empty).
-        let sizes = (0..<(FileBlocks.maxVectors * 2 + 7)).map { ($0 * 7919) % 3001 }
-        let data = Self.pattern(count: sizes.reduce(0, +))
-        var buffers: [ByteBuffer] = []
-        var start = 0
-        for size in sizes {
-            buffers.append(ByteBuffer(bytes: data[start..<(start + size)]))
-            start += size
-        }
-        let path = try Self.temporaryFile([UInt8](repeating: 0xEE, count: 10))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let options = OpenOptions.Write.modifyFile(createIfNecessary: false)
-        try await FileSystem.shared.withFileHandle(forReadingAndWritingAt: FilePath(path), options: options) { handle in
-            try await FileBlocks.write(handle, buffers, at: 10)
-            try await FileBlocks.write(handle, [], at: 10)
-        }
-        let written = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(Array(written) == [UInt8](repeating: 0xEE, count: 10) + data)
-    }
-
     /// (file size, part size): empty, tiny, parts that end mid-block, parts of whole blocks.
     static let sizes: [(Int, Int)] = [
         (0, 5 * 1024 * 1024), (1, 5 * 1024 * 1024), (3 * block + 5, block + block / 2 + 3),

@@ -8,14 +8,15 @@ import Glibc
 import Darwin
 #endif
 
-/// Large-block file reads and writes through reused buffers, on the file system's thread pool.
+/// Large-block file reads through reused buffers, on the file system's thread pool (downloads
+/// write through ``DownloadWriter``).
 ///
 /// Why not `readChunks`/`write(contentsOf:)`: they allocate a fresh buffer for every chunk and
 /// hop to the thread pool once per chunk. At transfer sizes that is tens of thousands of page
 /// faults (fresh memory the kernel must zero) and thread wake-ups per GiB, which cost about as
 /// much client CPU as the SHA-256 the transfer needs (measured with `perf` on a 1 GiB upload:
 /// 47,000 minor faults per 256 MiB). Here each transfer task reuses a few buffers, and every
-/// read or write moves a whole block (or a MiB of received chunks) in one system call.
+/// read moves a whole block in one system call.
 enum FileBlocks {
     /// Block size for file I/O in transfers: large enough that system calls and thread hops are
     /// rare, small enough that buffers per transfer stay a few MiB (128 KiB to 1 MiB measured
@@ -25,8 +26,6 @@ enum FileBlocks {
     /// of what the channel has written; with three, a buffer is nearly always free again when
     /// its turn comes (measured: 2 of 3 blocks reused with two buffers, 9 of 10 with three).
     static let sendBuffers = 3
-    /// Most buffers passed to one `pwritev` (under IOV_MAX, 1024 on Linux and macOS).
-    static let maxVectors = 256
 
     /// Reads `length` bytes at `offset` into `buffer`, replacing its content. The buffer's
     /// storage is reused when nothing else holds it (otherwise fresh storage is taken: a
@@ -54,26 +53,6 @@ enum FileBlocks {
         }
         guard count == length else { throw TransferError.fileChanged(path) }
         buffer.moveWriterIndex(forwardBy: count)
-    }
-
-    /// Writes the readable bytes of `buffers`, in order, at `offset`: all of them, with
-    /// `pwritev` in one hop to the thread pool, so received chunks go to the file without
-    /// first being copied into one block. The buffers are not retained past the call.
-    static func write(_ handle: some WritableFileHandleProtocol, _ buffers: [ByteBuffer], at offset: Int64) async throws {
-        var vectors: [iovec] = []
-        vectors.reserveCapacity(buffers.count)
-        for buffer in buffers where buffer.readableBytes > 0 {
-            // The pointer outlives the closure, but `buffers` keeps the storage alive and
-            // unchanged until the write is done (withExtendedLifetime below).
-            let bytes = buffer.withUnsafeReadableBytes { $0 }
-            vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count))
-        }
-        guard !vectors.isEmpty else { return }
-        let list = SendableVectors(vectors: vectors)
-        _ = try await handle.withUnsafeDescriptor { descriptor in
-            try list.writeAll(to: descriptor.rawValue, at: offset)
-        }
-        withExtendedLifetime(buffers) {}
     }
 
     /// The bytes `range` of an open file as a request body: `blockSize` blocks read into
@@ -130,37 +109,6 @@ final class BlockLease: @unchecked Sendable {
         let buffers = self.buffers
         FileBlocks.pool.withLock { pool in
             for buffer in buffers where pool.count < FileBlocks.poolLimit { pool.append(buffer) }
-        }
-    }
-}
-
-/// `iovec`s for one `pwritev` on the thread pool while their owner waits.
-private struct SendableVectors: @unchecked Sendable {
-    var vectors: [iovec]
-
-    /// Writes every byte, resuming after short writes and interruptions.
-    func writeAll(to fd: CInt, at offset: Int64) throws {
-        var vectors = vectors
-        var first = 0
-        var position = offset
-        while first < vectors.count {
-            let count = Int32(Swift.min(vectors.count - first, FileBlocks.maxVectors))
-            let written = vectors[first...].withUnsafeBufferPointer { pwritev(fd, $0.baseAddress, count, off_t(position)) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw Errno(rawValue: errno)
-            }
-            guard written > 0 else { throw Errno.ioError }
-            position += Int64(written)
-            var left = written
-            while first < vectors.count, left >= vectors[first].iov_len {
-                left -= vectors[first].iov_len
-                first += 1
-            }
-            if left > 0 {
-                vectors[first].iov_base += left
-                vectors[first].iov_len -= left
-            }
         }
     }
 }

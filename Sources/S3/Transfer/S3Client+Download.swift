@@ -41,8 +41,12 @@ extension S3Client {
             digests = try await FileSystem.shared.withFileHandle(
                 forReadingAndWritingAt: FilePath(temporary), options: .newFile(replaceExisting: true)
             ) { handle in
-                try await downloadRanges(bucket: bucket, key: key, versionID: versionID, head: head,
-                                         rangeSize: rangeSize, into: handle, counter: counter)
+                try await DownloadWriter.with(handle, rangeSize: rangeSize) { writer in
+                    let digests = try await downloadRanges(bucket: bucket, key: key, versionID: versionID, head: head,
+                                                           rangeSize: rangeSize, into: writer, counter: counter)
+                    try await writer.finish(size: size)
+                    return digests
+                }
             }
             let verification = try await verify(head: head, checksum: checksum, rangeDigests: digests,
                                                 temporary: temporary, key: key)
@@ -54,9 +58,9 @@ extension S3Client {
         }
     }
 
-    /// Fetches every range into `handle`; returns each range's SHA-256 in order.
+    /// Fetches every range through `writer`; returns each range's SHA-256 in order.
     private func downloadRanges(bucket: String, key: String, versionID: String?, head: ObjectHead,
-                                rangeSize: Int64, into handle: ReadWriteFileHandle,
+                                rangeSize: Int64, into writer: DownloadWriter,
                                 counter: ProgressCounter) async throws -> [[UInt8]?] {
         let size = head.contentLength
         let count = size == 0 ? 1 : Int((size + rangeSize - 1) / rangeSize)
@@ -70,7 +74,7 @@ extension S3Client {
                 group.addTask {
                     let digest = try await self.downloadRange(bucket: bucket, key: key, versionID: versionID,
                                                               eTag: head.eTag, range: size == 0 ? nil : start...end,
-                                                              into: handle)
+                                                              into: writer)
                     counter.add(end - start + 1)
                     return (index, digest)
                 }
@@ -86,7 +90,7 @@ extension S3Client {
 
     /// One ranged GET written at its offset; restarts from the range's start on retry.
     private func downloadRange(bucket: String, key: String, versionID: String?, eTag: String,
-                               range: ClosedRange<Int64>?, into handle: ReadWriteFileHandle) async throws -> [UInt8] {
+                               range: ClosedRange<Int64>?, into writer: DownloadWriter) async throws -> [UInt8] {
         var headers = HTTPHeaders()
         if let range { headers.add(name: "range", value: "bytes=\(range.lowerBound)-\(range.upperBound)") }
         if !eTag.isEmpty { headers.add(name: "if-match", value: "\"\(eTag)\"") }
@@ -97,28 +101,34 @@ extension S3Client {
         return try await execute(request) { response in
             var hasher = SHA256()
             let start = range?.lowerBound ?? 0
+            let expected = range.map { $0.upperBound - $0.lowerBound + 1 }
             var written = start
-            // Received chunks (64 KiB or less each) are hashed as they arrive and written a MiB
-            // at a time with one pwritev: one system call and thread hop per MiB, no copying.
-            var pending: [ByteBuffer] = []
-            var pendingBytes = 0
-            for try await buffer in response.body {
-                buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-                pending.append(buffer)
-                pendingBytes += buffer.readableBytes
-                if pendingBytes >= FileBlocks.blockSize || pending.count >= FileBlocks.maxVectors {
-                    try await FileBlocks.write(handle, pending, at: written)
-                    written += Int64(pendingBytes)
-                    pending.removeAll(keepingCapacity: true)
-                    pendingBytes = 0
+            // Received chunks (64 KiB or less each) are hashed as they arrive and staged into
+            // aligned 1 MiB blocks, each written with one pwrite by the file's one writer thread.
+            let staging = DownloadWriter.Staging()
+            for try await chunk in response.body {
+                chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                if let expected, written - start + Int64(staging.count + chunk.readableBytes) > expected {
+                    // More than asked for: writing it would overwrite the next range's bytes.
+                    throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket,
+                                           key: key, detail: "range answer longer than the \(expected) bytes asked")
+                }
+                var rest = chunk
+                while rest.readableBytes > 0 {
+                    staging.append(&rest)
+                    if staging.isFull {
+                        try await writer.write(staging, at: written)
+                        written += Int64(DownloadWriter.blockSize)
+                    }
                 }
             }
-            try await FileBlocks.write(handle, pending, at: written)
-            written += Int64(pendingBytes)
+            let tail = Int64(staging.count)
+            try await writer.write(staging, at: written)
+            written += tail
             let received = written - start
-            if let range, received != range.upperBound - range.lowerBound + 1 {
+            if let expected, received != expected {
                 throw S3TransportError(kind: .connection, operation: request.operation, bucket: bucket, key: key,
-                                       detail: "range ended after \(received) of \(range.upperBound - range.lowerBound + 1) bytes")
+                                       detail: "range ended after \(received) of \(expected) bytes")
             }
             return Array(hasher.finalize())
         }
