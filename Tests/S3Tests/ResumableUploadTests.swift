@@ -53,11 +53,38 @@ struct ResumableUploadTests {
         return id
     }
 
-    @Test func anUploadCutShortResumesFromThePartsS3Holds() async throws {
-        try await Self.withFileAndCheckpoints { path, data, checkpoints in
+    /// The state after ``cutShortAtPartThree(_:bucket:path:checkpoints:proxy:)``.
+    struct CutShort {
+        /// Sequential parts through the proxy.
+        let client: S3Client
+        /// Straight to RGW, for checks.
+        let direct: S3Client
+        let bucket: String
+        let proxy: FaultProxy
+        let path: String
+        let data: [UInt8]
+        let checkpoints: UploadCheckpoints
+        /// The upload the first run left behind.
+        let uploadID: String
+    }
+
+    /// Runs `body` after a first upload of a fresh file was cut short at part 3.
+    static func afterCutShort(_ body: (CutShort) async throws -> Void) async throws {
+        try await withFileAndCheckpoints { path, data, checkpoints in
             try await RetryTests.throughProxy { direct, bucket, proxy in
-                let client = try Self.sequential(direct)
-                _ = try await Self.cutShortAtPartThree(client, bucket: bucket, path: path, checkpoints: checkpoints, proxy: proxy)
+                let client = try sequential(direct)
+                let id = try await cutShortAtPartThree(client, bucket: bucket, path: path, checkpoints: checkpoints, proxy: proxy)
+                try await body(CutShort(client: client, direct: direct, bucket: bucket, proxy: proxy, path: path,
+                                        data: data, checkpoints: checkpoints, uploadID: id))
+            }
+        }
+    }
+
+    @Test func anUploadCutShortResumesFromThePartsS3Holds() async throws {
+        try await Self.afterCutShort { run in
+            let (client, direct, bucket, proxy, path, data, checkpoints) =
+                (run.client, run.direct, run.bucket, run.proxy, run.path, run.data, run.checkpoints)
+            do {
 
                 let sent = Mutex<[String]>([])
                 proxy.inject(.forward) { head in
@@ -84,11 +111,10 @@ struct ResumableUploadTests {
     }
 
     @Test func aChangedFileAbortsTheRecordedUploadAndStartsAgain() async throws {
-        try await Self.withFileAndCheckpoints { path, data, checkpoints in
-            try await RetryTests.throughProxy { direct, bucket, proxy in
-                let client = try Self.sequential(direct)
-                let first = try await Self.cutShortAtPartThree(client, bucket: bucket, path: path,
-                                                               checkpoints: checkpoints, proxy: proxy)
+        try await Self.afterCutShort { run in
+            let (client, direct, bucket, path, data, checkpoints, first) =
+                (run.client, run.direct, run.bucket, run.path, run.data, run.checkpoints, run.uploadID)
+            do {
                 var changed = data
                 changed[100] ^= 0xFF  // same size, different first part
                 try Data(changed).write(to: URL(fileURLWithPath: path))
@@ -104,11 +130,10 @@ struct ResumableUploadTests {
     }
 
     @Test func anUploadGoneFromTheServerStartsAgain() async throws {
-        try await Self.withFileAndCheckpoints { path, data, checkpoints in
-            try await RetryTests.throughProxy { direct, bucket, proxy in
-                let client = try Self.sequential(direct)
-                let first = try await Self.cutShortAtPartThree(client, bucket: bucket, path: path,
-                                                               checkpoints: checkpoints, proxy: proxy)
+        try await Self.afterCutShort { run in
+            let (client, direct, bucket, path, data, checkpoints, first) =
+                (run.client, run.direct, run.bucket, run.path, run.data, run.checkpoints, run.uploadID)
+            do {
                 // As the sweep's stale-upload abort or a lifecycle rule would.
                 try await direct.abortMultipartUpload(bucket: bucket, key: "db/base.tar", uploadID: first)
                 let result = try await client.uploadFile(bucket: bucket, key: "db/base.tar", path: path, checkpoints: checkpoints)
