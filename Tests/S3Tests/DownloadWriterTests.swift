@@ -29,7 +29,7 @@ struct DownloadWriterTests {
                 // Ranges in reverse order and chunks of an odd size, as the network delivers them.
                 for start in stride(from: 0, to: max(size, 1), by: rangeSize).reversed() {
                     let end = min(start + rangeSize, size)
-                    let staging = DownloadWriter.Staging()
+                    let staging = AlignedBlock()
                     var written = start
                     for chunkStart in stride(from: start, to: end, by: 7919) {
                         var chunk = ByteBuffer(bytes: data[chunkStart..<min(chunkStart + 7919, end)])

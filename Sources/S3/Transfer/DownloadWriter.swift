@@ -1,4 +1,3 @@
-import CStrataSystem
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -21,16 +20,14 @@ import Darwin
 /// Why one thread: ranges writing the same file from several threads contend for the inode's
 /// write lock, and the kernel spins on it (`rwsem_spin_on_owner`, 9% of a download's CPU).
 ///
-/// Direct writes need aligned memory, offsets and lengths. Each range fills 1 MiB ``Staging``
+/// Direct writes need aligned memory, offsets and lengths. Each range fills 1 MiB ``AlignedBlock``
 /// blocks (4 KiB-aligned memory) and writes them at range offsets that stay aligned when the
 /// range size is a multiple of 4 KiB; the file's last block is padded with zeros and the file
 /// cut to size by ``finish(size:)``. Anything else (an unaligned range size, a file system that
 /// refuses `O_DIRECT`, such as tmpfs) goes through the page cache, with the same bytes.
 final class DownloadWriter: Sendable {
-    /// Alignment of direct I/O: memory, file offsets and lengths.
-    static let alignment = 4096
-    /// Bytes staged per write (a multiple of ``alignment``).
-    static let blockSize = FileBlocks.blockSize
+    /// Bytes staged per write.
+    static let blockSize = AlignedBlock.size
 
     /// The file's descriptor, valid while the handle it came from is open. Its `O_DIRECT` flag
     /// is set while ``isDirect`` and cleared before the handle is given back.
@@ -51,11 +48,11 @@ final class DownloadWriter: Sendable {
     static func with<R: Sendable>(_ handle: some WritableFileHandleProtocol, rangeSize: Int64,
                                   _ body: (DownloadWriter) async throws -> R) async throws -> R {
         let descriptor = try await handle.withUnsafeDescriptor { $0.rawValue }
-        let direct = rangeSize % Int64(alignment) == 0 && setDirect(descriptor, true)
+        let direct = DirectIO.isAligned(rangeSize) && DirectIO.set(descriptor, true)
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
         let writer = DownloadWriter(descriptor: descriptor, direct: direct, thread: pool)
-        defer { if direct { _ = setDirect(descriptor, false) } }
+        defer { if direct { _ = DirectIO.set(descriptor, false) } }
         do {
             let result = try await body(writer)
             try await pool.shutdownGracefully()
@@ -66,27 +63,20 @@ final class DownloadWriter: Sendable {
         }
     }
 
-    /// Sets or clears `O_DIRECT` on `descriptor`; false when the platform or file system refuses.
-    private static func setDirect(_ descriptor: CInt, _ on: Bool) -> Bool {
-        let flag = cstrata_o_direct()
-        let flags = fcntl(descriptor, F_GETFL)
-        guard flag != 0, flags >= 0 else { return false }
-        return fcntl(descriptor, F_SETFL, on ? flags | flag : flags & ~flag) == 0
-    }
 
     /// Whether writes still bypass the page cache (for tests and logs).
     var isDirect: Bool { directWorks.load(ordering: .relaxed) }
 
     /// Writes the staged bytes at `offset` (a multiple of ``blockSize`` into the range), then
     /// empties `staging`.
-    func write(_ staging: Staging, at offset: Int64) async throws {
+    func write(_ staging: AlignedBlock, at offset: Int64) async throws {
         let count = staging.count
         guard count > 0 else { return }
         let block = SendableBlock(base: staging.base, count: count)
         try await thread.runIfActive { [self] in
-            if directWorks.load(ordering: .relaxed), offset % Int64(Self.alignment) == 0 {
+            if directWorks.load(ordering: .relaxed), DirectIO.isAligned(offset) {
                 // The file's last block: zeros up to the alignment, cut off by finish(size:).
-                let padded = (count + Self.alignment - 1) / Self.alignment * Self.alignment
+                let padded = DirectIO.roundUp(count)
                 if padded > count { (block.base + count).initializeMemory(as: UInt8.self, repeating: 0, count: padded - count) }
                 do {
                     try Self.writeAll(descriptor, block.base, padded, at: offset)
@@ -94,11 +84,11 @@ final class DownloadWriter: Sendable {
                 } catch let error as Errno where error == .invalidArgument {
                     // The file system takes no direct I/O here after all: the page cache it is.
                     directWorks.store(false, ordering: .relaxed)
-                    _ = Self.setDirect(descriptor, false)
+                    _ = DirectIO.set(descriptor, false)
                 }
             } else if directWorks.load(ordering: .relaxed) {
                 directWorks.store(false, ordering: .relaxed)
-                _ = Self.setDirect(descriptor, false)
+                _ = DirectIO.set(descriptor, false)
             }
             try Self.writeAll(descriptor, block.base, count, at: offset)
         }
@@ -126,32 +116,6 @@ final class DownloadWriter: Sendable {
             }
             guard written > 0 else { throw Errno.ioError }
             done += written
-        }
-    }
-
-    /// One range's block being filled: ``blockSize`` bytes of aligned memory, owned by the one
-    /// task filling it (and lent to the writer thread while that task awaits its write).
-    final class Staging: @unchecked Sendable {
-        let base: UnsafeMutableRawPointer
-        /// Bytes staged so far.
-        var count = 0
-        var isFull: Bool { count == DownloadWriter.blockSize }
-
-        init() {
-            base = UnsafeMutableRawPointer.allocate(byteCount: DownloadWriter.blockSize, alignment: DownloadWriter.alignment)
-        }
-
-        deinit { base.deallocate() }
-
-        /// Copies as much of `buffer`'s readable bytes as fit, consuming them.
-        func append(_ buffer: inout ByteBuffer) {
-            let take = min(buffer.readableBytes, DownloadWriter.blockSize - count)
-            guard take > 0 else { return }
-            buffer.withUnsafeReadableBytes { bytes in
-                if let source = bytes.baseAddress { (base + count).copyMemory(from: source, byteCount: take) }
-            }
-            buffer.moveReaderIndex(forwardBy: take)
-            count += take
         }
     }
 }

@@ -105,7 +105,7 @@ extension S3Client {
             var written = start
             // Received chunks (64 KiB or less each) are hashed as they arrive and staged into
             // aligned 1 MiB blocks, each written with one pwrite by the file's one writer thread.
-            let staging = DownloadWriter.Staging()
+            let staging = AlignedBlock()
             for try await chunk in response.body {
                 chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
                 if let expected, written - start + Int64(staging.count + chunk.readableBytes) > expected {

@@ -203,20 +203,26 @@ extension S3Client {
     }
 
     /// The SHA-256 of each `partSize` slice of the file, in one sequential read through one
-    /// reused buffer (see ``FileBlocks``).
+    /// reused block, around the page cache when the part size allows (see ``DirectIO``): the
+    /// second read, which sends the parts, then finds the file where it was before.
     static func partDigests(path: String, size: Int64, partSize: Int64) async throws -> [[UInt8]] {
         var digests: [[UInt8]] = []
         var hasher = SHA256()
         var inPart: Int64 = 0
         if size > 0 {
             try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
-                let lease = BlockLease(count: 1)
+                let block = AlignedBlock()
+                var direct = false
+                if DirectIO.isAligned(partSize) {
+                    direct = try await handle.withUnsafeDescriptor { DirectIO.set($0.rawValue, true) }
+                }
                 var offset: Int64 = 0
                 while offset < size {
-                    // Blocks never straddle a part boundary, so each is hashed whole.
-                    let length = Int(min(Int64(FileBlocks.blockSize), size - offset, partSize - inPart))
-                    try await FileBlocks.read(handle, offset: offset, length: length, into: &lease.buffers[0], path: path)
-                    lease.buffers[0].withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                    // Blocks never straddle a part boundary, so each is hashed whole (and, with
+                    // aligned parts, starts aligned).
+                    let length = Int(min(Int64(AlignedBlock.size), size - offset, partSize - inPart))
+                    try await Self.readBlock(handle, offset: offset, length: length, into: block, direct: &direct, path: path)
+                    hasher.update(bufferPointer: block.bytes)
                     offset += Int64(length)
                     inPart += Int64(length)
                     if inPart == partSize {
@@ -229,6 +235,41 @@ extension S3Client {
         }
         if inPart > 0 || digests.isEmpty { digests.append(Array(hasher.finalize())) }
         return digests
+    }
+
+    /// Reads `length` bytes at `offset` into `block`. With `direct`, asks for whole aligned
+    /// blocks (a read past the end is short, and only `length` bytes are kept); if the file
+    /// system refuses, turns `direct` off for good and reads through the page cache.
+    ///
+    /// - Throws: ``TransferError/fileChanged(_:)`` when the file ends early: it shrank.
+    private static func readBlock(_ handle: ReadFileHandle, offset: Int64, length: Int, into block: AlignedBlock,
+                                  direct: inout Bool, path: String) async throws {
+        let asDirect = direct
+        let (count, stillDirect) = try await handle.withUnsafeDescriptor { descriptor -> (Int, Bool) in
+            let fd = descriptor.rawValue
+            var useDirect = asDirect
+            let want = asDirect ? DirectIO.roundUp(length) : length
+            var done = 0
+            while done < length {
+                let read = pread(fd, block.base + done, (useDirect ? want : length) - done, off_t(offset + Int64(done)))
+                if read < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EINVAL, useDirect {
+                        // No direct I/O on this file system after all.
+                        useDirect = false
+                        _ = DirectIO.set(fd, false)
+                        continue
+                    }
+                    throw Errno(rawValue: errno)
+                }
+                if read == 0 { break }
+                done += read
+            }
+            return (min(done, length), useDirect)
+        }
+        direct = stillDirect
+        guard count == length else { throw TransferError.fileChanged(path) }
+        block.count = length
     }
 
     static func fileSize(_ path: String) async throws -> Int64 {

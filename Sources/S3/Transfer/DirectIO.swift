@@ -1,0 +1,66 @@
+import CStrataSystem
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// File I/O around the page cache (`O_DIRECT`), for the bulk passes of transfers: a download's
+/// writes (``DownloadWriter``) and an upload's hash pass. Copying a GiB through the page cache
+/// was the largest share of a transfer's CPU after SHA-256; direct I/O moves it by DMA.
+///
+/// Direct I/O needs memory, file offsets and lengths aligned to ``alignment``. Callers keep to
+/// that (blocks of ``AlignedBlock``, ranges and parts that are multiples of 4 KiB) and fall back
+/// to the page cache, with the same bytes, where they cannot or the file system refuses.
+enum DirectIO {
+    /// Alignment of direct I/O: memory, file offsets and lengths.
+    static let alignment = 4096
+
+    /// Sets or clears `O_DIRECT` on `descriptor`; false when the platform or file system refuses.
+    static func set(_ descriptor: CInt, _ on: Bool) -> Bool {
+        let flag = cstrata_o_direct()
+        let flags = fcntl(descriptor, F_GETFL)
+        guard flag != 0, flags >= 0 else { return false }
+        return fcntl(descriptor, F_SETFL, on ? flags | flag : flags & ~flag) == 0
+    }
+
+    /// `count` rounded up to a multiple of ``alignment``.
+    static func roundUp(_ count: Int) -> Int { (count + alignment - 1) / alignment * alignment }
+
+    /// Whether `value` (an offset or size) is a multiple of ``alignment``.
+    static func isAligned(_ value: Int64) -> Bool { value % Int64(alignment) == 0 }
+}
+
+/// ``size`` bytes of memory aligned for direct I/O, owned by one task at a time (and lent to an
+/// I/O thread while that task awaits the system call).
+final class AlignedBlock: @unchecked Sendable {
+    /// Bytes per block: ``FileBlocks/blockSize``, a multiple of ``DirectIO/alignment``.
+    static let size = FileBlocks.blockSize
+
+    let base: UnsafeMutableRawPointer
+    /// Bytes held so far.
+    var count = 0
+    var isFull: Bool { count == Self.size }
+
+    init() {
+        base = UnsafeMutableRawPointer.allocate(byteCount: Self.size, alignment: DirectIO.alignment)
+    }
+
+    deinit { base.deallocate() }
+
+    /// The bytes held.
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    /// Copies as much of `buffer`'s readable bytes as fit, consuming them.
+    func append(_ buffer: inout ByteBuffer) {
+        let take = min(buffer.readableBytes, Self.size - count)
+        guard take > 0 else { return }
+        buffer.withUnsafeReadableBytes { bytes in
+            if let source = bytes.baseAddress { (base + count).copyMemory(from: source, byteCount: take) }
+        }
+        buffer.moveReaderIndex(forwardBy: take)
+        count += take
+    }
+}
