@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(
             name: "S3Tests",
             dependencies: [
-                "S3", "StrataTestSupport", "StrataFuzzTargets",
+                "S3", "CStrataSystem", "StrataTestSupport", "StrataFuzzTargets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -57,7 +57,7 @@ public struct Retriever: Sendable {
         public var path: String
         /// Bytes written.
         public var size: Int64
-        /// How the content was verified: `sha256-parts`, `md5-etag`, or `none`.
+        /// How the content was verified: `crc32c-parts`, `sha256-parts`, `md5-etag`, or `none`.
         public var verification: String
     }
 

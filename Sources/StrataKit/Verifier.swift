@@ -165,7 +165,7 @@ public struct Verifier: Sendable {
                 guard let actual = try await streamedChecksum(key: key, head: head, partSize: recorded.partSize) else {
                     continue  // replaced while reading: read again
                 }
-                if actual == recorded {
+                if actual.digest == recorded.digest {
                     return ObjectResult(key: key, state: .ok, detail: "sha256-parts match")
                 }
                 return ObjectResult(key: key, state: .corrupt,

@@ -66,9 +66,10 @@ struct FileBlocksTests {
         let data = Self.pattern(count: size)
         let path = try Self.temporaryFile(data)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let digests = try await S3Client.partDigests(path: path, size: Int64(size), partSize: Int64(partSize))
+        let (digests, crcs) = try await S3Client.partDigests(path: path, size: Int64(size), partSize: Int64(partSize))
         #expect(digests.count == max(1, (size + partSize - 1) / partSize))
-        #expect(ContentChecksum.combine(partDigests: digests, partSize: Int64(partSize))
+        #expect(crcs.count == digests.count)
+        #expect(ContentChecksum.combine(partDigests: digests, partSize: Int64(partSize), partCRCs: crcs)
             == ContentChecksum.of(data, partSize: Int64(partSize)))
     }
 }

@@ -86,7 +86,7 @@ struct MultipartAndTransferTests {
             let target = path + ".down"
             defer { try? FileManager.default.removeItem(atPath: target) }
             let download = try await bucket.client.downloadFile(bucket: bucket.name, key: "big/file.bin", to: target)
-            #expect(download.verification == .strataChecksum)
+            #expect(download.verification == .strataCRC)
             #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data(data))
         }
     }
@@ -107,11 +107,30 @@ struct MultipartAndTransferTests {
         }
     }
 
-    @Test func downloadOfTamperedContentFailsAndWritesNothing() async throws {
+    /// Objects uploaded before the CRC-32C was recorded carry the SHA-256 only; downloads check that.
+    @Test("downloads check the recorded CRC-32C, or the SHA-256 where there is no CRC", arguments: [true, false])
+    func downloadsCheckTheCheapestRecordedChecksum(withCRC: Bool) async throws {
+        try await TestBucket.with(.rgw, purpose: "dlcheck") { bucket in
+            let data = (0..<20_000).map { UInt8($0 % 251) }
+            var recorded = ContentChecksum.of(data, partSize: 8 * 1024 * 1024)
+            if !withCRC { recorded.crc32c = nil }
+            try await bucket.client.putObject(bucket: bucket.name, key: "d", body: data,
+                                              options: PutOptions(metadata: recorded.metadata))
+            let target = FileManager.default.temporaryDirectory.appendingPathComponent("strata-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: target) }
+            let result = try await bucket.client.downloadFile(bucket: bucket.name, key: "d", to: target)
+            #expect(result.verification == (withCRC ? .strataCRC : .strataChecksum))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data(data))
+        }
+    }
+
+    @Test("a download of content that contradicts its checksum fails and writes nothing", arguments: [true, false])
+    func downloadOfTamperedContentFailsAndWritesNothing(withCRC: Bool) async throws {
         try await TestBucket.with(.rgw, purpose: "tampered") { bucket in
             // Metadata claims a checksum the content does not have: as if the object rotted.
             let data = Array(repeating: UInt8(3), count: 10_000)
-            let wrong = ContentChecksum.of(Array(repeating: UInt8(4), count: 10_000), partSize: 8 * 1024 * 1024)
+            var wrong = ContentChecksum.of(Array(repeating: UInt8(4), count: 10_000), partSize: 8 * 1024 * 1024)
+            if !withCRC { wrong.crc32c = nil }
             try await bucket.client.putObject(bucket: bucket.name, key: "t", body: data,
                                               options: PutOptions(metadata: wrong.metadata))
             let target = FileManager.default.temporaryDirectory.appendingPathComponent("strata-\(UUID().uuidString)").path

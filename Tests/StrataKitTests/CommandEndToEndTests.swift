@@ -51,7 +51,7 @@ struct CommandEndToEndTests {
             defer { try? FileManager.default.removeItem(atPath: target) }
             let down = try harness.strata(["cp", "s3://\(harness.bucket)/misc/blob.bin", target])
             #expect(down.status == 0, "\(down.stderr)")
-            #expect(down.stdoutText.contains("verified: sha256-parts"))
+            #expect(down.stdoutText.contains("verified: crc32c-parts"))
             #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data(data))
         }
     }

@@ -45,7 +45,7 @@ struct ResumedCopyTests {
                 defer { try? FileManager.default.removeItem(atPath: back) }
                 let down = try harness.strata(["cp", target, back])
                 #expect(down.status == 0, "\(down.stderr)")
-                #expect(down.stdoutText.contains("verified: sha256-parts"))
+                #expect(down.stdoutText.contains("verified: crc32c-parts"))
                 #expect(try Data(contentsOf: URL(fileURLWithPath: back)) == Data(data))
                 #expect(try Self.uploadsLeft(harness) == 0)
                 #expect(Self.records(checkpoints) == 0)

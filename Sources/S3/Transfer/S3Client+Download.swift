@@ -8,7 +8,10 @@ import _NIOFileSystem
 public struct DownloadResult: Sendable, Hashable {
     /// How the content was verified.
     public enum Verification: String, Sendable {
-        /// Against the ``ContentChecksum`` Strata recorded at upload.
+        /// Against the CRC-32C of the ``ContentChecksum`` Strata recorded at upload.
+        case strataCRC = "crc32c-parts"
+        /// Against the SHA-256 of the ``ContentChecksum`` Strata recorded at upload (objects
+        /// uploaded before the CRC was recorded).
         case strataChecksum = "sha256-parts"
         /// Against the MD5 ETag of a single-part object.
         case md5ETag = "md5-etag"
@@ -34,6 +37,7 @@ extension S3Client {
         let size = head.contentLength
         let checksum = ContentChecksum(metadata: head.metadata)
         let rangeSize = checksum?.partSize ?? configuration.transfer.partSize
+        let check = RangeCheck(checksum)
         let temporary = path + ".strata-partial-\(UInt32.random(in: 0...UInt32.max))"
         let counter = ProgressCounter(total: size, handler: progress)
         let digests: [[UInt8]?]
@@ -43,7 +47,7 @@ extension S3Client {
             ) { handle in
                 try await DownloadWriter.with(handle, rangeSize: rangeSize) { writer in
                     let digests = try await downloadRanges(bucket: bucket, key: key, versionID: versionID, head: head,
-                                                           rangeSize: rangeSize, into: writer, counter: counter)
+                                                           rangeSize: rangeSize, check: check, into: writer, counter: counter)
                     try await writer.finish(size: size)
                     return digests
                 }
@@ -58,9 +62,9 @@ extension S3Client {
         }
     }
 
-    /// Fetches every range through `writer`; returns each range's SHA-256 in order.
+    /// Fetches every range through `writer`; returns each range's `check` value in order.
     private func downloadRanges(bucket: String, key: String, versionID: String?, head: ObjectHead,
-                                rangeSize: Int64, into writer: DownloadWriter,
+                                rangeSize: Int64, check: RangeCheck, into writer: DownloadWriter,
                                 counter: ProgressCounter) async throws -> [[UInt8]?] {
         let size = head.contentLength
         let count = size == 0 ? 1 : Int((size + rangeSize - 1) / rangeSize)
@@ -74,7 +78,7 @@ extension S3Client {
                 group.addTask {
                     let digest = try await self.downloadRange(bucket: bucket, key: key, versionID: versionID,
                                                               eTag: head.eTag, range: size == 0 ? nil : start...end,
-                                                              into: writer)
+                                                              check: check, into: writer)
                     counter.add(end - start + 1)
                     return (index, digest)
                 }
@@ -90,7 +94,8 @@ extension S3Client {
 
     /// One ranged GET written at its offset; restarts from the range's start on retry.
     private func downloadRange(bucket: String, key: String, versionID: String?, eTag: String,
-                               range: ClosedRange<Int64>?, into writer: DownloadWriter) async throws -> [UInt8] {
+                               range: ClosedRange<Int64>?, check: RangeCheck,
+                               into writer: DownloadWriter) async throws -> [UInt8] {
         var headers = HTTPHeaders()
         if let range { headers.add(name: "range", value: "bytes=\(range.lowerBound)-\(range.upperBound)") }
         if !eTag.isEmpty { headers.add(name: "if-match", value: "\"\(eTag)\"") }
@@ -100,14 +105,21 @@ extension S3Client {
                                 headers: headers)
         return try await execute(request) { response in
             var hasher = SHA256()
+            var crc: UInt32 = 0
             let start = range?.lowerBound ?? 0
             let expected = range.map { $0.upperBound - $0.lowerBound + 1 }
             var written = start
-            // Received chunks (64 KiB or less each) are hashed as they arrive and staged into
+            // Received chunks (64 KiB or less each) are checked as they arrive and staged into
             // aligned 1 MiB blocks, each written with one pwrite by the file's one writer thread.
             let staging = AlignedBlock()
             for try await chunk in response.body {
-                chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                chunk.withUnsafeReadableBytes { bytes in
+                    switch check {
+                    case .crc32c: crc = CRC32C.update(crc, bytes)
+                    case .sha256: hasher.update(bufferPointer: bytes)
+                    case .none: break
+                    }
+                }
                 if let expected, written - start + Int64(staging.count + chunk.readableBytes) > expected {
                     // More than asked for: writing it would overwrite the next range's bytes.
                     throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket,
@@ -130,12 +142,24 @@ extension S3Client {
                 throw S3TransportError(kind: .connection, operation: request.operation, bucket: bucket, key: key,
                                        detail: "range ended after \(received) of \(expected) bytes")
             }
-            return Array(hasher.finalize())
+            switch check {
+            case .crc32c: return [UInt8(crc >> 24), UInt8((crc >> 16) & 0xFF), UInt8((crc >> 8) & 0xFF), UInt8(crc & 0xFF)]
+            case .sha256: return Array(hasher.finalize())
+            case .none: return []
+            }
         }
     }
 
     private func verify(head: ObjectHead, checksum: ContentChecksum?, rangeDigests: [[UInt8]?],
                         temporary: String, key: String) async throws -> DownloadResult.Verification {
+        if let checksum, let recorded = checksum.crc32c {
+            let crcs = rangeDigests.compactMap { $0 }.map { bytes in bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) } }
+            let actual = CRC32C.combine(crcs)
+            guard actual == recorded else {
+                throw TransferError.checksumMismatch(key: key, detail: "crc32c-parts \(actual), recorded \(recorded)")
+            }
+            return .strataCRC
+        }
         if let checksum {
             let actual = ContentChecksum.combine(partDigests: rangeDigests.compactMap { $0 }, partSize: checksum.partSize)
             guard actual.digest == checksum.digest else {
@@ -160,5 +184,16 @@ extension S3Client {
             throw TransferError.checksumMismatch(key: key, detail: "MD5 \(actual), ETag \(head.eTag)")
         }
         return .md5ETag
+    }
+}
+
+/// What each range of a download is checked with: the cheapest check the object's recorded
+/// ``ContentChecksum`` allows, or nothing while receiving (a single-part object without one is
+/// checked against its MD5 ETag afterwards).
+enum RangeCheck: Sendable {
+    case crc32c, sha256, none
+
+    init(_ checksum: ContentChecksum?) {
+        self = checksum?.crc32c != nil ? .crc32c : checksum != nil ? .sha256 : .none
     }
 }

@@ -47,8 +47,8 @@ extension S3Client {
         let size = try await Self.fileSize(path)
         let transfer = configuration.transfer
         let partSize = transfer.partSize(forObjectOfSize: size)
-        let digests = try await Self.partDigests(path: path, size: size, partSize: partSize)
-        let checksum = ContentChecksum.combine(partDigests: digests, partSize: partSize)
+        let (digests, crcs) = try await Self.partDigests(path: path, size: size, partSize: partSize)
+        let checksum = ContentChecksum.combine(partDigests: digests, partSize: partSize, partCRCs: crcs)
         var options = options
         options.metadata.merge(checksum.metadata) { $1 }
         let counter = ProgressCounter(total: size, handler: progress)
@@ -202,12 +202,14 @@ extension S3Client {
         }
     }
 
-    /// The SHA-256 of each `partSize` slice of the file, in one sequential read through one
+    /// The SHA-256 and CRC-32C of each `partSize` slice of the file, in one sequential read through one
     /// reused block, around the page cache when the part size allows (see ``DirectIO``): the
     /// second read, which sends the parts, then finds the file where it was before.
-    static func partDigests(path: String, size: Int64, partSize: Int64) async throws -> [[UInt8]] {
+    static func partDigests(path: String, size: Int64, partSize: Int64) async throws -> (sha256: [[UInt8]], crc32c: [UInt32]) {
         var digests: [[UInt8]] = []
+        var crcs: [UInt32] = []
         var hasher = SHA256()
+        var crc: UInt32 = 0
         var inPart: Int64 = 0
         if size > 0 {
             try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
@@ -223,18 +225,24 @@ extension S3Client {
                     let length = Int(min(Int64(AlignedBlock.size), size - offset, partSize - inPart))
                     try await Self.readBlock(handle, offset: offset, length: length, into: block, direct: &direct, path: path)
                     hasher.update(bufferPointer: block.bytes)
+                    crc = CRC32C.update(crc, block.bytes)
                     offset += Int64(length)
                     inPart += Int64(length)
                     if inPart == partSize {
                         digests.append(Array(hasher.finalize()))
+                        crcs.append(crc)
                         hasher = SHA256()
+                        crc = 0
                         inPart = 0
                     }
                 }
             }
         }
-        if inPart > 0 || digests.isEmpty { digests.append(Array(hasher.finalize())) }
-        return digests
+        if inPart > 0 || digests.isEmpty {
+            digests.append(Array(hasher.finalize()))
+            crcs.append(crc)
+        }
+        return (digests, crcs)
     }
 
     /// Reads `length` bytes at `offset` into `block`. With `direct`, asks for whole aligned

@@ -1,0 +1,38 @@
+import CStrataSystem
+@testable import S3
+import Testing
+
+/// CRC-32C against published vectors (RFC 3720 B.4, and the check value of the CRC catalogue).
+struct CRC32CTests {
+    static let vectors: [([UInt8], UInt32)] = [
+        ([], 0),
+        (Array("123456789".utf8), 0xE306_9283),
+        ([UInt8](repeating: 0, count: 32), 0x8A91_36AA),
+        ([UInt8](repeating: 0xFF, count: 32), 0x62A8_AB43),
+        ((0..<32).map { UInt8($0) }, 0x46DD_794E),
+        ((0..<32).map { UInt8(31 - $0) }, 0x113F_DB5C),
+    ]
+
+    @Test("known CRC-32C values", arguments: vectors)
+    func knownValues(bytes: [UInt8], crc: UInt32) {
+        #expect(CRC32C.checksum(bytes) == crc)
+        // The table, which CPUs without a CRC32 instruction use, agrees.
+        #expect(bytes.withUnsafeBytes { cstrata_crc32c_table(0, $0.baseAddress, $0.count) } == crc)
+    }
+
+    @Test("a CRC continued over pieces equals the CRC of the whole", arguments: [0, 1, 7, 8, 9, 63, 1000])
+    func continuedOverPieces(split: Int) {
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        let first = bytes[..<split].withUnsafeBytes { CRC32C.update(0, $0) }
+        let whole = bytes[split...].withUnsafeBytes { CRC32C.update(first, $0) }
+        #expect(whole == CRC32C.checksum(bytes))
+    }
+
+    @Test func theCompositeIsTheCRCOfThePartCRCsBigEndian() {
+        // Parts "1234" and "56789": their CRCs, big-endian, then the CRC of those 8 bytes.
+        let a = CRC32C.checksum(Array("1234".utf8)), b = CRC32C.checksum(Array("56789".utf8))
+        let bytes = [a, b].flatMap { crc in [24, 16, 8, 0].map { UInt8((crc >> UInt32($0)) & 0xFF) } }
+        #expect(CRC32C.combine([a, b]) == Digests.hex([24, 16, 8, 0].map { UInt8((CRC32C.checksum(bytes) >> UInt32($0)) & 0xFF) }))
+        #expect(CRC32C.combine([a, b]).count == 8)
+    }
+}
