@@ -1,3 +1,4 @@
+import CStrataSystem
 import Crypto
 import Foundation
 import NIOCore
@@ -20,12 +21,16 @@ struct FileBlocksTests {
         return path
     }
 
-    static let ranges: [(Int, Int)] = [
-        (0, 0), (0, 1), (3, block), (block - 1, 2 * block + 3), (0, 3 * block + 17), (5, 3 * block + 17),
+    /// (lower, upper, around the page cache): unaligned starts read through the page cache even
+    /// when direct I/O is asked for; aligned ones end mid-block, at a block, and at the file's end.
+    static let ranges: [(Int, Int, Bool)] = [
+        (0, 0, false), (0, 1, false), (3, block, false), (block - 1, 2 * block + 3, false), (0, 3 * block + 17, false),
+        (5, 3 * block + 17, false), (0, 1, true), (0, 3 * block + 17, true), (block, 2 * block + 5, true),
+        (4096, 3 * block, true), (3, block, true),
     ]
 
     @Test("a request body yields exactly the bytes of its range", arguments: ranges)
-    func chunksYieldTheRange(lower: Int, upper: Int) async throws {
+    func chunksYieldTheRange(lower: Int, upper: Int, direct: Bool) async throws {
         let data = Self.pattern(count: 3 * Self.block + 17)
         let path = try Self.temporaryFile(data)
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -33,8 +38,15 @@ struct FileBlocksTests {
         // chunk still held (as by a channel that has not written it yet) must not change.
         let chunks = try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
             var chunks: [ByteBuffer] = []
-            for try await chunk in FileBlocks.Chunks(handle: handle, range: Int64(lower)..<Int64(upper), path: path) {
+            if direct { #expect(try await handle.withUnsafeDescriptor { DirectIO.set($0.rawValue, true) }) }
+            for try await chunk in FileBlocks.Chunks(handle: handle, range: Int64(lower)..<Int64(upper), path: path,
+                                                     direct: direct) {
                 chunks.append(chunk)
+            }
+            if direct, lower % 4096 == 0 {
+                // Aligned reads kept O_DIRECT: the page cache was really bypassed.
+                let flags = try await handle.withUnsafeDescriptor { fcntl($0.rawValue, F_GETFL) }
+                #expect(flags & cstrata_o_direct() != 0)
             }
             return chunks
         }

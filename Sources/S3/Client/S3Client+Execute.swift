@@ -113,8 +113,14 @@ extension S3Client {
         case .file(let path, let offset, let length, _, _):
             return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
                 var http = http
-                // 1 MiB blocks through a few reused buffers (see FileBlocks): no allocation per chunk.
-                http.body = .stream(FileBlocks.Chunks(handle: handle, range: offset..<(offset + length), path: path),
+                // 1 MiB blocks through a few reused buffers (see FileBlocks): no allocation per
+                // chunk; read around the page cache where the file system allows (see DirectIO).
+                var direct = false
+                if DirectIO.isAligned(offset) {
+                    direct = try await handle.withUnsafeDescriptor { DirectIO.set($0.rawValue, true) }
+                }
+                http.body = .stream(FileBlocks.Chunks(handle: handle, range: offset..<(offset + length), path: path,
+                                                      direct: direct),
                                     length: .known(length))
                 return try await exchange(http, request, deadline: deadline, accept: accept)
             }

@@ -1,5 +1,6 @@
 import CStrataSystem
 import NIOCore
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -24,6 +25,36 @@ enum DirectIO {
         let flags = fcntl(descriptor, F_GETFL)
         guard flag != 0, flags >= 0 else { return false }
         return fcntl(descriptor, F_SETFL, on ? flags | flag : flags & ~flag) == 0
+    }
+
+    /// Reads `length` bytes at `offset` into `destination`, fewer only at the end of the file.
+    /// With `direct` (the descriptor has `O_DIRECT`, `destination` and `offset` are aligned,
+    /// and `destination` has room for `length` rounded up), asks for whole aligned blocks: a
+    /// read past the end is short, and what lies past `length` is ignored. If the file system
+    /// refuses, clears `O_DIRECT` and `direct` for good and goes on through the page cache.
+    static func read(_ descriptor: CInt, into destination: UnsafeMutableRawPointer, length: Int, at offset: Int64,
+                     direct: inout Bool) throws -> Int {
+        var done = 0
+        var cleared = false
+        while done < length {
+            let want = direct ? roundUp(length) : length
+            let read = pread(descriptor, destination + done, want - done, off_t(offset + Int64(done)))
+            if read < 0 {
+                if errno == EINTR { continue }
+                if errno == EINVAL, !cleared {
+                    // Refused as direct I/O (or a read the caller meant to be buffered met a
+                    // descriptor that still has O_DIRECT): the page cache from here on.
+                    cleared = true
+                    direct = false
+                    _ = set(descriptor, false)
+                    continue
+                }
+                throw Errno(rawValue: errno)
+            }
+            if read == 0 { break }
+            done += read
+        }
+        return min(done, length)
     }
 
     /// `count` rounded up to a multiple of ``alignment``.

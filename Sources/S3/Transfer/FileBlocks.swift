@@ -31,28 +31,42 @@ enum FileBlocks {
     /// storage is reused when nothing else holds it (otherwise fresh storage is taken: a
     /// buffer still queued in a channel is never overwritten).
     ///
+    /// With `direct` (the handle's descriptor has `O_DIRECT` and `offset` is aligned), the
+    /// bytes are read around the page cache straight into the buffer's storage, at the first
+    /// aligned address in it: the buffer's readable bytes start there, no copy is made. See
+    /// ``DirectIO/read(_:into:length:at:direct:)`` for the fallback.
+    ///
     /// - Throws: ``TransferError/fileChanged(_:)`` when the file ends before `offset + length`:
     ///   it shrank since its size was taken, and its checksum would no longer describe it.
     static func read(_ handle: some FileHandleProtocol, offset: Int64, length: Int, into buffer: inout ByteBuffer,
-                     path: String) async throws {
-        buffer.clear(minimumCapacity: length)
+                     path: String, direct: inout Bool) async throws {
+        buffer.clear(minimumCapacity: direct ? DirectIO.roundUp(length) + DirectIO.alignment : length)
         guard length > 0 else { return }
         let target = buffer.withUnsafeMutableWritableBytes { SendableBytes(UnsafeRawBufferPointer($0)) }
-        let count = try await handle.withUnsafeDescriptor { descriptor in
+        guard let base = target.bytes.baseAddress else { throw TransferError.fileChanged(path) }
+        let address = Int(bitPattern: base)
+        let skip = direct ? (DirectIO.alignment - address % DirectIO.alignment) % DirectIO.alignment : 0
+        let asDirect = direct
+        let (count, stillDirect) = try await handle.withUnsafeDescriptor { descriptor -> (Int, Bool) in
             // The pointer stays valid: `buffer` (inout, so exclusively ours) keeps the storage
             // alive and untouched until this returns.
-            let whole = UnsafeMutableRawBufferPointer(mutating: target.bytes)
-            var done = 0
-            while done < length {
-                let read = try descriptor.read(fromAbsoluteOffset: offset + Int64(done),
-                                               into: UnsafeMutableRawBufferPointer(rebasing: whole[done..<length]))
-                if read == 0 { break }
-                done += read
-            }
-            return done
+            var useDirect = asDirect
+            guard let start = target.bytes.baseAddress else { return (0, useDirect) }
+            let count = try DirectIO.read(descriptor.rawValue, into: UnsafeMutableRawPointer(mutating: start) + skip,
+                                          length: length, at: offset, direct: &useDirect)
+            return (count, useDirect)
         }
+        direct = stillDirect
         guard count == length else { throw TransferError.fileChanged(path) }
-        buffer.moveWriterIndex(forwardBy: count)
+        buffer.moveWriterIndex(forwardBy: skip + count)
+        buffer.moveReaderIndex(forwardBy: skip)
+    }
+
+    /// ``read(_:offset:length:into:path:direct:)`` through the page cache.
+    static func read(_ handle: some FileHandleProtocol, offset: Int64, length: Int, into buffer: inout ByteBuffer,
+                     path: String) async throws {
+        var direct = false
+        try await read(handle, offset: offset, length: length, into: &buffer, path: path, direct: &direct)
     }
 
     /// The bytes `range` of an open file as a request body: `blockSize` blocks read into
@@ -64,25 +78,30 @@ enum FileBlocks {
         let handle: Handle
         let range: Range<Int64>
         let path: String
+        /// Whether the handle's descriptor has `O_DIRECT` (with `range` starting aligned).
+        var direct = false
 
         struct AsyncIterator: AsyncIteratorProtocol {
             let chunks: Chunks
             var next: Int64
             let lease = BlockLease(count: FileBlocks.sendBuffers)
             var turn = 0
+            var direct: Bool
 
             mutating func next() async throws -> ByteBuffer? {
                 guard next < chunks.range.upperBound else { return nil }
                 let length = Int(Swift.min(Int64(FileBlocks.blockSize), chunks.range.upperBound - next))
                 turn = (turn + 1) % lease.buffers.count
                 try await FileBlocks.read(chunks.handle, offset: next, length: length, into: &lease.buffers[turn],
-                                          path: chunks.path)
+                                          path: chunks.path, direct: &direct)
                 next += Int64(length)
                 return lease.buffers[turn]
             }
         }
 
-        func makeAsyncIterator() -> AsyncIterator { AsyncIterator(chunks: self, next: range.lowerBound) }
+        func makeAsyncIterator() -> AsyncIterator {
+            AsyncIterator(chunks: self, next: range.lowerBound, direct: direct && DirectIO.isAligned(range.lowerBound))
+        }
     }
 
     /// Block buffers kept between transfers (at most `poolLimit`), so a transfer's parts reuse

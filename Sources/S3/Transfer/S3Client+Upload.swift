@@ -245,35 +245,16 @@ extension S3Client {
         return (digests, crcs)
     }
 
-    /// Reads `length` bytes at `offset` into `block`. With `direct`, asks for whole aligned
-    /// blocks (a read past the end is short, and only `length` bytes are kept); if the file
-    /// system refuses, turns `direct` off for good and reads through the page cache.
+    /// Reads `length` bytes at `offset` into `block` (see ``DirectIO/read(_:into:length:at:direct:)``).
     ///
     /// - Throws: ``TransferError/fileChanged(_:)`` when the file ends early: it shrank.
     private static func readBlock(_ handle: ReadFileHandle, offset: Int64, length: Int, into block: AlignedBlock,
                                   direct: inout Bool, path: String) async throws {
         let asDirect = direct
         let (count, stillDirect) = try await handle.withUnsafeDescriptor { descriptor -> (Int, Bool) in
-            let fd = descriptor.rawValue
             var useDirect = asDirect
-            let want = asDirect ? DirectIO.roundUp(length) : length
-            var done = 0
-            while done < length {
-                let read = pread(fd, block.base + done, (useDirect ? want : length) - done, off_t(offset + Int64(done)))
-                if read < 0 {
-                    if errno == EINTR { continue }
-                    if errno == EINVAL, useDirect {
-                        // No direct I/O on this file system after all.
-                        useDirect = false
-                        _ = DirectIO.set(fd, false)
-                        continue
-                    }
-                    throw Errno(rawValue: errno)
-                }
-                if read == 0 { break }
-                done += read
-            }
-            return (min(done, length), useDirect)
+            let count = try DirectIO.read(descriptor.rawValue, into: block.base, length: length, at: offset, direct: &useDirect)
+            return (count, useDirect)
         }
         direct = stillDirect
         guard count == length else { throw TransferError.fileChanged(path) }
