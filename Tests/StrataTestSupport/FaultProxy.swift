@@ -39,6 +39,8 @@ public final class FaultProxy: Sendable {
     public let upstream: String
     private let chooser: Chooser?
     private let rules = Mutex<[Rule]>([])
+    /// Connections being served, and whether the proxy is stopping (then new ones are closed at once).
+    private let connections = Mutex<(open: [ObjectIdentifier: any Channel], stopping: Bool)>(([:], false))
     private let counters = Mutex<(requests: Int, injected: Int)>((0, 0))
 
     init(upstream: String, chooser: Chooser? = nil) {
@@ -83,22 +85,56 @@ public final class FaultProxy: Sendable {
                 }
             }
         let port = server.channel.localAddress?.port ?? 0
-        return try await withThrowingTaskGroup(of: Void.self) { group in
+        // No task that iterates a stream of NIOAsyncChannels may be cancelled: the channels still
+        // buffered in it would be dropped unfinished, and NIOAsyncWriter traps on that (a
+        // connection accepted just as a test ended crashed the whole test run). So the proxy
+        // stops by closing channels instead: the listening one (the accept loop then ends after
+        // handing over what it buffered), then every connection, and waits for all to finish.
+        let outcome = await withDiscardingTaskGroup(returning: Result<R, any Error>.self) { group in
             group.addTask {
-                try await withThrowingDiscardingTaskGroup { connections in
-                    try await server.executeThenClose { inbound in
+                await withDiscardingTaskGroup { serving in
+                    try? await server.executeThenClose { inbound in
                         for try await connection in inbound {
-                            connections.addTask { await proxy.serve(connection) }
+                            guard proxy.register(connection.channel) else {
+                                try? await connection.executeThenClose { _, _ in }
+                                continue
+                            }
+                            serving.addTask {
+                                await proxy.serve(connection)
+                                proxy.unregister(connection.channel)
+                            }
                         }
                     }
                 }
             }
-            defer { group.cancelAll() }
-            let result = try await body(proxy, "http://127.0.0.1:\(port)")
-            try await server.channel.close()
-            return result
+            let outcome: Result<R, any Error>
+            do {
+                outcome = .success(try await body(proxy, "http://127.0.0.1:\(port)"))
+            } catch {
+                outcome = .failure(error)
+            }
+            proxy.connections.withLock { $0.stopping = true }
+            try? await server.channel.close()
+            for channel in proxy.connections.withLock({ Array($0.open.values) }) { channel.close(promise: nil) }
+            return outcome
+        }
+        return try outcome.get()
+    }
+
+    /// Records a connection to close when the proxy stops; false if it is stopping already.
+    private func register(_ channel: any Channel) -> Bool {
+        connections.withLock { state in
+            guard !state.stopping else { return false }
+            state.open[ObjectIdentifier(channel)] = channel
+            return true
         }
     }
+
+    private func unregister(_ channel: any Channel) {
+        _ = connections.withLock { $0.open.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    private var isStopping: Bool { connections.withLock { $0.stopping } }
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
         try? await connection.executeThenClose { inbound, outbound in
@@ -125,7 +161,12 @@ public final class FaultProxy: Sendable {
                         try await respond(outbound, status: status, headers: [("content-type", "application/xml")] + extra.sorted { $0.key < $1.key },
                                           body: ByteBuffer(string: xml), truncate: false)
                     case .delay(let duration):
-                        try await Task.sleep(for: duration)
+                        // In steps, so a stopping proxy is not held for the whole delay.
+                        let until = ContinuousClock.now + duration
+                        while ContinuousClock.now < until {
+                            if isStopping { return }
+                            try await Task.sleep(for: .milliseconds(50))
+                        }
                         let answer = try await forward(request, body: body)
                         try await respond(outbound, status: answer.status, headers: answer.headers, body: answer.body,
                                           truncate: false)
