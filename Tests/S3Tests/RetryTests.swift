@@ -109,6 +109,28 @@ struct RetryTests {
         }
     }
 
+    /// Regression: a range answer longer than asked was written whole before its length was
+    /// checked, over the start of the next range; written after that range (here: held back 1 s),
+    /// it corrupted the file while every range's own checksum still passed.
+    @Test func aRangeAnswerLongerThanAskedNeverReachesTheNextRange() async throws {
+        let (path, data) = try LostAnswerTests.file(10 * 1024 * 1024)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await Self.throughProxy(seed: { client, bucket in
+            _ = try await LostAnswerTests.multipartClient(client).uploadFile(bucket: bucket, key: "two-parts", path: path)
+        }) { client, bucket, proxy in
+            proxy.inject(.lengthen(extra: 100, after: .seconds(1))) { head in
+                head.method == .GET && head.headers.first(name: "range")?.hasPrefix("bytes=0-") == true
+            }
+            let target = path + ".down"
+            defer { try? FileManager.default.removeItem(atPath: target) }
+            let result = try await client.downloadFile(bucket: bucket, key: "two-parts", to: target)
+            #expect(proxy.injected == 1)
+            #expect(client.statistics.retries >= 1)
+            #expect(result.verification == .strataCRC)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data(data))
+        }
+    }
+
     @Test func clockSkewIsCorrectedFromTheServersDate() async throws {
         let servers = try TestServers.require()
         let configuration = try TestBucket.configuration(.rgw, servers: servers)

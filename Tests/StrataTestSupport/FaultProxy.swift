@@ -24,6 +24,8 @@ public final class FaultProxy: Sendable {
         case truncate
         /// Forward (the server acts on it), then close without answering: a lost answer.
         case dropAnswer
+        /// Wait, forward, and answer with `extra` bytes appended to the body (a misbehaving server).
+        case lengthen(extra: Int, after: Duration)
     }
 
     /// A scripted fault for the next request that matches.
@@ -168,6 +170,16 @@ public final class FaultProxy: Sendable {
                             try await Task.sleep(for: .milliseconds(50))
                         }
                         let answer = try await forward(request, body: body)
+                        try await respond(outbound, status: answer.status, headers: answer.headers, body: answer.body,
+                                          truncate: false)
+                    case .lengthen(let extra, let wait):
+                        let until = ContinuousClock.now + wait
+                        while ContinuousClock.now < until {
+                            if isStopping { return }
+                            try await Task.sleep(for: .milliseconds(50))
+                        }
+                        var answer = try await forward(request, body: body)
+                        answer.body.writeBytes([UInt8](repeating: UInt8(ascii: "X"), count: extra))
                         try await respond(outbound, status: answer.status, headers: answer.headers, body: answer.body,
                                           truncate: false)
                     case .forward, .truncate:
