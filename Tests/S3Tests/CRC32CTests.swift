@@ -28,6 +28,27 @@ struct CRC32CTests {
         #expect(whole == CRC32C.checksum(bytes))
     }
 
+    /// The CPU path cuts long inputs into three lanes (8 KiB, then 256 bytes) and joins their
+    /// CRCs; every length around those boundaries must agree with the byte-at-a-time table.
+    @Test("the three-lane CPU path agrees with the table",
+          arguments: [0, 1, 8, 767, 768, 769, 776, 24_575, 24_576, 24_577, 25_344, 49_152, 65_536, 1_048_576 + 13])
+    func threeLanesAgreeWithTheTable(length: Int) {
+        let bytes = Self.pseudoRandom(length, seed: UInt64(length) &+ 1)
+        let table = bytes.withUnsafeBytes { cstrata_crc32c_table(0, $0.baseAddress, $0.count) }
+        #expect(CRC32C.checksum(bytes) == table)
+        // Continued from a CRC that is not zero, at an odd start.
+        let first = bytes.prefix(length / 3).withUnsafeBytes { CRC32C.update(0, $0) }
+        #expect(bytes.dropFirst(length / 3).withUnsafeBytes { CRC32C.update(first, $0) } == table)
+    }
+
+    static func pseudoRandom(_ count: Int, seed: UInt64) -> [UInt8] {
+        var state = seed
+        return (0..<count).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+    }
+
     @Test func theCompositeIsTheCRCOfThePartCRCsBigEndian() {
         // Parts "1234" and "56789": their CRCs, big-endian, then the CRC of those 8 bytes.
         let a = CRC32C.checksum(Array("1234".utf8)), b = CRC32C.checksum(Array("56789".utf8))
