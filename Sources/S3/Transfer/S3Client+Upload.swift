@@ -31,7 +31,7 @@ extension S3Client {
     /// (``TransferError/fileChanged(_:)``).
     ///
     /// The file is read twice: once to hash (so the checksum can go into the metadata, which
-    /// S3 takes only at the start), once to send; the second read comes from the page cache.
+    /// S3 takes only at the start; see ``partDigests(path:size:partSize:)``), once to send.
     /// The part digests from the first read are the parts' signed payload hashes, so no byte
     /// is hashed twice.
     ///
@@ -200,65 +200,6 @@ extension S3Client {
             }
             return parts
         }
-    }
-
-    /// The SHA-256 and CRC-32C of each `partSize` slice of the file, in one sequential read through one
-    /// reused block, around the page cache when the part size allows (see ``DirectIO``): the
-    /// second read, which sends the parts, then finds the file where it was before.
-    static func partDigests(path: String, size: Int64, partSize: Int64) async throws -> (sha256: [[UInt8]], crc32c: [UInt32]) {
-        var digests: [[UInt8]] = []
-        var crcs: [UInt32] = []
-        var hasher = SHA256()
-        var crc: UInt32 = 0
-        var inPart: Int64 = 0
-        if size > 0 {
-            try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
-                let block = AlignedBlock()
-                var direct = false
-                if DirectIO.isAligned(partSize) {
-                    direct = try await handle.withUnsafeDescriptor { DirectIO.set($0.rawValue, true) }
-                }
-                var offset: Int64 = 0
-                while offset < size {
-                    // Blocks never straddle a part boundary, so each is hashed whole (and, with
-                    // aligned parts, starts aligned).
-                    let length = Int(min(Int64(AlignedBlock.size), size - offset, partSize - inPart))
-                    try await Self.readBlock(handle, offset: offset, length: length, into: block, direct: &direct, path: path)
-                    hasher.update(bufferPointer: block.bytes)
-                    crc = CRC32C.update(crc, block.bytes)
-                    offset += Int64(length)
-                    inPart += Int64(length)
-                    if inPart == partSize {
-                        digests.append(Array(hasher.finalize()))
-                        crcs.append(crc)
-                        hasher = SHA256()
-                        crc = 0
-                        inPart = 0
-                    }
-                }
-            }
-        }
-        if inPart > 0 || digests.isEmpty {
-            digests.append(Array(hasher.finalize()))
-            crcs.append(crc)
-        }
-        return (digests, crcs)
-    }
-
-    /// Reads `length` bytes at `offset` into `block` (see ``DirectIO/read(_:into:length:at:direct:)``).
-    ///
-    /// - Throws: ``TransferError/fileChanged(_:)`` when the file ends early: it shrank.
-    private static func readBlock(_ handle: ReadFileHandle, offset: Int64, length: Int, into block: AlignedBlock,
-                                  direct: inout Bool, path: String) async throws {
-        let asDirect = direct
-        let (count, stillDirect) = try await handle.withUnsafeDescriptor { descriptor -> (Int, Bool) in
-            var useDirect = asDirect
-            let count = try DirectIO.read(descriptor.rawValue, into: block.base, length: length, at: offset, direct: &useDirect)
-            return (count, useDirect)
-        }
-        direct = stillDirect
-        guard count == length else { throw TransferError.fileChanged(path) }
-        block.count = length
     }
 
     static func fileSize(_ path: String) async throws -> Int64 {
