@@ -76,6 +76,26 @@ struct RetryTests {
         })
     }
 
+    /// Regression: a server that stops reading while a file body is streamed was waited for up
+    /// to the request's overall deadline (316 s per attempt for a 16 MiB part; a full RGW does
+    /// this), because the read timeout only starts once the body is sent. Now a send that makes
+    /// no progress for the read timeout fails the attempt, and the part is sent again.
+    @Test func aStalledPartSendIsRetriedAfterTheTimeout() async throws {
+        // Parts larger than the loopback socket buffers on both sides, so the client's writes block.
+        let (path, data) = try LostAnswerTests.file(32 * 1024 * 1024)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await Self.throughProxy(readTimeout: .seconds(2)) { client, bucket, proxy in
+            proxy.inject(.stallBody(.seconds(30))) { $0.method == .PUT && $0.uri.contains("partNumber=1&") }
+            let started = ContinuousClock.now
+            let result = try await client.uploadFile(bucket: bucket, key: "stalled", path: path)
+            #expect(ContinuousClock.now - started < .seconds(20))
+            #expect(result.parts == 2)
+            #expect(client.statistics.retries == 1)
+            #expect(proxy.injected == 1)
+            #expect(try await client.getObject(bucket: bucket, key: "stalled").body == data)
+        }
+    }
+
     @Test func truncatedBodyAndTruncatedXMLAreRetried() async throws {
         try await Self.throughProxy { client, bucket, proxy in
             let body = (0..<100_000).map { UInt8($0 % 255) }

@@ -26,6 +26,9 @@ public final class FaultProxy: Sendable {
         case dropAnswer
         /// Wait, forward, and answer with `extra` bytes appended to the body (a misbehaving server).
         case lengthen(extra: Int, after: Duration)
+        /// Stop reading the request after its head for this long (a server that stalls while a
+        /// body is sent: the client's writes block once the socket buffers are full), then forward.
+        case stallBody(Duration)
     }
 
     /// A scripted fault for the next request that matches.
@@ -141,17 +144,22 @@ public final class FaultProxy: Sendable {
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
         try? await connection.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
+            var fault = Fault.forward
             var body = ByteBuffer()
             for try await part in inbound {
                 switch part {
                 case .head(let h):
                     head = h
                     body.clear()
+                    fault = self.fault(for: h)
+                    if case .stallBody(let duration) = fault {
+                        // Not consuming `inbound` stops reads from the socket (back pressure).
+                        guard await pause(duration) else { return }
+                    }
                 case .body(var chunk):
                     body.writeBuffer(&chunk)
                 case .end:
                     guard let request = head else { return }
-                    let fault = fault(for: request)
                     switch fault {
                     case .reset:
                         return
@@ -163,26 +171,17 @@ public final class FaultProxy: Sendable {
                         try await respond(outbound, status: status, headers: [("content-type", "application/xml")] + extra.sorted { $0.key < $1.key },
                                           body: ByteBuffer(string: xml), truncate: false)
                     case .delay(let duration):
-                        // In steps, so a stopping proxy is not held for the whole delay.
-                        let until = ContinuousClock.now + duration
-                        while ContinuousClock.now < until {
-                            if isStopping { return }
-                            try await Task.sleep(for: .milliseconds(50))
-                        }
+                        guard await pause(duration) else { return }
                         let answer = try await forward(request, body: body)
                         try await respond(outbound, status: answer.status, headers: answer.headers, body: answer.body,
                                           truncate: false)
                     case .lengthen(let extra, let wait):
-                        let until = ContinuousClock.now + wait
-                        while ContinuousClock.now < until {
-                            if isStopping { return }
-                            try await Task.sleep(for: .milliseconds(50))
-                        }
+                        guard await pause(wait) else { return }
                         var answer = try await forward(request, body: body)
                         answer.body.writeBytes([UInt8](repeating: UInt8(ascii: "X"), count: extra))
                         try await respond(outbound, status: answer.status, headers: answer.headers, body: answer.body,
                                           truncate: false)
-                    case .forward, .truncate:
+                    case .forward, .truncate, .stallBody:
                         let answer = try await forward(request, body: body)
                         try await respond(outbound, status: answer.status, headers: answer.headers, body: answer.body,
                                           truncate: fault == .truncate)
@@ -190,6 +189,17 @@ public final class FaultProxy: Sendable {
                 }
             }
         }
+    }
+
+    /// Waits `duration` in steps, so a stopping proxy is not held for the whole of it; false
+    /// when the proxy is stopping (or the task is cancelled).
+    private func pause(_ duration: Duration) async -> Bool {
+        let until = ContinuousClock.now + duration
+        while ContinuousClock.now < until {
+            if isStopping { return false }
+            do { try await Task.sleep(for: .milliseconds(50)) } catch { return false }
+        }
+        return !isStopping
     }
 
     private func forward(_ head: HTTPRequestHead, body: ByteBuffer) async throws

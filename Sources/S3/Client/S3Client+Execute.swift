@@ -119,19 +119,45 @@ extension S3Client {
                 if DirectIO.isAligned(offset) {
                     direct = try await handle.withUnsafeDescriptor { DirectIO.set($0.rawValue, true) }
                 }
+                let watchdog = SendWatchdog(timeout: configuration.readTimeout)
                 http.body = .stream(FileBlocks.Chunks(handle: handle, range: offset..<(offset + length), path: path,
-                                                      direct: direct),
+                                                      direct: direct, watchdog: watchdog),
                                     length: .known(length))
-                return try await exchange(http, request, deadline: deadline, accept: accept)
+                return try await exchange(http, request, deadline: deadline, watchdog: watchdog, accept: accept)
             }
         }
     }
 
     private func exchange<Result: Sendable>(
-        _ http: HTTPClientRequest, _ request: S3Request, deadline: NIODeadline,
+        _ http: HTTPClientRequest, _ request: S3Request, deadline: NIODeadline, watchdog: SendWatchdog? = nil,
         accept: (HTTPClientResponse) async throws -> Result
     ) async throws -> Result {
-        let response = try await httpClient.execute(http, deadline: deadline, logger: logger)
+        let response: HTTPClientResponse
+        if let watchdog {
+            response = try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
+                group.addTask { try await self.httpClient.execute(http, deadline: deadline, logger: self.logger) }
+                group.addTask {
+                    try await watchdog.watch()
+                    return nil
+                }
+                do {
+                    while let next = try await group.next() {
+                        if let next {
+                            group.cancelAll()
+                            return next
+                        }
+                    }
+                } catch let stalled as SendWatchdog.Stalled {
+                    // Leaving the group cancels the request, which closes its connection.
+                    throw S3TransportError(kind: .timeout, operation: request.operation, bucket: request.bucket,
+                                           key: request.key,
+                                           detail: "request body not taken by the server for \(stalled.idle)")
+                }
+                throw CancellationError()
+            }
+        } else {
+            response = try await httpClient.execute(http, deadline: deadline, logger: logger)
+        }
         let status = Int(response.status.code)
         logger.debug("response", metadata: [
             "operation": "\(request.operation)", "status": "\(status)",

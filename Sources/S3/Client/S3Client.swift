@@ -56,8 +56,11 @@ public struct S3Client: Sendable {
     public static func makeHTTPClient(configuration: S3Configuration) -> HTTPClient {
         var http = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
+            // The write timeout bounds a body whose producer stops (a stuck file read); a server
+            // that stops taking the body is the SendWatchdog's to notice.
             timeout: .init(connect: TimeAmount(configuration.connectTimeout),
-                           read: TimeAmount(configuration.readTimeout)),
+                           read: TimeAmount(configuration.readTimeout),
+                           write: TimeAmount(configuration.readTimeout)),
             connectionPool: .init(idleTimeout: .seconds(30),
                                   concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnectionsPerHost),
             decompression: .disabled)

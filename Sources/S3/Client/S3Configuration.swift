@@ -18,7 +18,8 @@ public struct S3Configuration: Sendable {
     public var supportsChecksumTrailers: Bool
     /// Time allowed to establish a connection.
     public var connectTimeout: Duration
-    /// Time allowed between two reads of a response before the request is abandoned.
+    /// Time allowed between two reads of a response, and between two writes of a request
+    /// body, before the attempt is abandoned (and retried, if the request allows).
     public var readTimeout: Duration
     /// How failed requests are retried.
     public var retry: RetryPolicy

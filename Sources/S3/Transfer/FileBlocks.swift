@@ -80,6 +80,8 @@ enum FileBlocks {
         let path: String
         /// Whether the handle's descriptor has `O_DIRECT` (with `range` starting aligned).
         var direct = false
+        /// Told of every block handed over, and of the end (see ``SendWatchdog``).
+        var watchdog: SendWatchdog?
 
         struct AsyncIterator: AsyncIteratorProtocol {
             let chunks: Chunks
@@ -89,7 +91,11 @@ enum FileBlocks {
             var direct: Bool
 
             mutating func next() async throws -> ByteBuffer? {
-                guard next < chunks.range.upperBound else { return nil }
+                guard next < chunks.range.upperBound else {
+                    chunks.watchdog?.finished()
+                    return nil
+                }
+                chunks.watchdog?.progressed()
                 let length = Int(Swift.min(Int64(FileBlocks.blockSize), chunks.range.upperBound - next))
                 turn = (turn + 1) % lease.buffers.count
                 try await FileBlocks.read(chunks.handle, offset: next, length: length, into: &lease.buffers[turn],
