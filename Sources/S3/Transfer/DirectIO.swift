@@ -9,7 +9,7 @@ import Darwin
 #endif
 
 /// File I/O around the page cache (`O_DIRECT`), for the bulk passes of transfers: a download's
-/// writes (``DownloadWriter``) and an upload's hash pass. Copying a GiB through the page cache
+/// writes (``DownloadWriter``) and both of an upload's reads (hash, send). Copying a GiB through the page cache
 /// was the largest share of a transfer's CPU after SHA-256; direct I/O moves it by DMA.
 ///
 /// Direct I/O needs memory, file offsets and lengths aligned to ``alignment``. Callers keep to
