@@ -21,9 +21,9 @@ final class SendWatchdog: Sendable {
         self.timeout = timeout
     }
 
-    /// A block was taken from the body.
-    func progressed() {
-        state.withLock { $0.last = ContinuousClock.now }
+    /// A block was taken from the body (at `instant`: now, outside tests).
+    func progressed(at instant: ContinuousClock.Instant = .now) {
+        state.withLock { $0.last = instant }
     }
 
     /// The body has been handed over whole; from here the read timeout takes over.
@@ -31,19 +31,34 @@ final class SendWatchdog: Sendable {
         state.withLock { $0.finished = true }
     }
 
+    /// What the watchdog makes of the body at `instant`.
+    enum Verdict: Equatable {
+        /// Handed over whole: nothing left to watch.
+        case finished
+        /// No block taken for `idle`, at least the timeout.
+        case stalled(idle: Duration)
+        /// Look again after this long.
+        case wait(Duration)
+    }
+
+    /// The verdict at `instant`: before the first block, always another full timeout to wait.
+    func verdict(at instant: ContinuousClock.Instant) -> Verdict {
+        let (last, finished) = state.withLock { ($0.last, $0.finished) }
+        if finished { return .finished }
+        guard let last else { return .wait(timeout) }
+        let idle = instant - last
+        return idle >= timeout ? .stalled(idle: idle) : .wait(timeout - idle)
+    }
+
     /// Returns once the body is finished; throws ``Stalled`` when it stops moving for
     /// `timeout`, and `CancellationError` when cancelled.
     func watch() async throws {
         while true {
-            let (last, finished) = state.withLock { ($0.last, $0.finished) }
-            if finished { return }
-            guard let last else {
-                try await Task.sleep(for: timeout)
-                continue
+            switch verdict(at: .now) {
+            case .finished: return
+            case .stalled(let idle): throw Stalled(idle: idle)
+            case .wait(let duration): try await Task.sleep(for: duration)
             }
-            let idle = ContinuousClock.now - last
-            if idle >= timeout { throw Stalled(idle: idle) }
-            try await Task.sleep(for: timeout - idle)
         }
     }
 
