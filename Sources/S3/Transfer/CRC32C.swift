@@ -19,10 +19,16 @@ enum CRC32C {
     /// The composite of part CRCs, in order: the CRC-32C of their big-endian bytes, as 8 hex
     /// digits (as S3 composes multipart checksums).
     static func combine(_ parts: [UInt32]) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(parts.count * 4)
-        for crc in parts { bytes += [UInt8(crc >> 24), UInt8((crc >> 16) & 0xFF), UInt8((crc >> 8) & 0xFF), UInt8(crc & 0xFF)] }
-        let crc = checksum(bytes)
-        return Digests.hex([UInt8(crc >> 24), UInt8((crc >> 16) & 0xFF), UInt8((crc >> 8) & 0xFF), UInt8(crc & 0xFF)])
+        Digests.hex(bytes(checksum(parts.flatMap(bytes))))
+    }
+
+    /// The 4 bytes of `crc`, big-endian (the order S3 writes checksums in).
+    static func bytes(_ crc: UInt32) -> [UInt8] {
+        [UInt8(crc >> 24), UInt8((crc >> 16) & 0xFF), UInt8((crc >> 8) & 0xFF), UInt8(crc & 0xFF)]
+    }
+
+    /// The CRC read back from ``bytes(_:)``.
+    static func value(_ bytes: [UInt8]) -> UInt32 {
+        bytes.reduce(0) { $0 << 8 | UInt32($1) }
     }
 }

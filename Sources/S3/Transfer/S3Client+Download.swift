@@ -143,7 +143,7 @@ extension S3Client {
                                        detail: "range ended after \(received) of \(expected) bytes")
             }
             switch check {
-            case .crc32c: return [UInt8(crc >> 24), UInt8((crc >> 16) & 0xFF), UInt8((crc >> 8) & 0xFF), UInt8(crc & 0xFF)]
+            case .crc32c: return CRC32C.bytes(crc)
             case .sha256: return Array(hasher.finalize())
             case .none: return []
             }
@@ -153,8 +153,7 @@ extension S3Client {
     private func verify(head: ObjectHead, checksum: ContentChecksum?, rangeDigests: [[UInt8]?],
                         temporary: String, key: String) async throws -> DownloadResult.Verification {
         if let checksum, let recorded = checksum.crc32c {
-            let crcs = rangeDigests.compactMap { $0 }.map { bytes in bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) } }
-            let actual = CRC32C.combine(crcs)
+            let actual = CRC32C.combine(rangeDigests.compactMap { $0 }.map(CRC32C.value))
             guard actual == recorded else {
                 throw TransferError.checksumMismatch(key: key, detail: "crc32c-parts \(actual), recorded \(recorded)")
             }
