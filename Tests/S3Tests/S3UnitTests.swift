@@ -93,6 +93,20 @@ struct ErrorParsingTests {
     func retryable(code: String, status: Int, expected: Bool) {
         #expect(S3Error(code: code, status: status, operation: "Op").isRetryable == expected)
     }
+
+    /// Regression: a redirect that did not say where the bucket is hinted "pass --region ?".
+    @Test("hints name only what the answer said", arguments: [
+        ("PermanentRedirect", "GetObject", "eu-west-1", "the bucket is in region eu-west-1: pass --region eu-west-1"),
+        ("AuthorizationHeaderMalformed", "GetObject", "eu-west-1", "the bucket is in region eu-west-1: pass --region eu-west-1"),
+        ("PermanentRedirect", "GetObject", nil, "the bucket is in another region: pass its --region"),
+        ("AuthorizationHeaderMalformed", "GetObject", nil, nil),
+        ("AccessDenied", "DeleteObjects", nil,
+         "needs s3:DeleteObject (and s3:DeleteObjectVersion for versions), or the object is locked"),
+        ("AccessDenied", "GetObject", nil, nil),
+    ] as [(String, String, String?, String?)])
+    func hint(code: String, operation: String, bucketRegion: String?, expected: String?) {
+        #expect(S3Error(code: code, status: 301, operation: operation, bucketRegion: bucketRegion).hint == expected)
+    }
 }
 
 struct EndpointTests {

@@ -57,8 +57,10 @@ public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
     /// What to do about the common codes.
     public var hint: String? {
         switch code {
-        case "PermanentRedirect", "AuthorizationHeaderMalformed" where bucketRegion != nil:
-            return "the bucket is in region \(bucketRegion ?? "?"): pass --region \(bucketRegion ?? "?")"
+        case "PermanentRedirect", "AuthorizationHeaderMalformed":
+            if let bucketRegion { return "the bucket is in region \(bucketRegion): pass --region \(bucketRegion)" }
+            // A malformed authorization header has other causes; a redirect always means the region.
+            return code == "PermanentRedirect" ? "the bucket is in another region: pass its --region" : nil
         case "SignatureDoesNotMatch": return "check the secret access key"
         case "InvalidAccessKeyId": return "the access key id is not known to this endpoint"
         case "RequestTimeTooSkewed": return "this machine's clock is off; sync it (chrony/ntp)"
