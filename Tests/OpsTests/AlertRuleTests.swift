@@ -6,7 +6,7 @@ import Yams
 /// docs/deploy/backup-alerts.yaml: promtool accepts the rules and their unit tests pass; a wrong
 /// expectation or a broken rule makes them fail; every series the rules read is one that strata or
 /// tools/backup emits; and the rules fire on what `strata metrics` really writes.
-@Suite(.enabled(if: OpsTools.available("promtool"), "promtool is not installed (Debian package prometheus)"))
+@Suite(.enabled(if: OpsTools.available("promtool"), "promtool is not installed (Debian package prometheus)"), .blocking)
 struct AlertRuleTests {
     static let deploy = RepositoryPaths.root.appendingPathComponent("docs/deploy")
     static let rules = deploy.appendingPathComponent("backup-alerts.yaml")

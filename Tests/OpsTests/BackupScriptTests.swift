@@ -70,7 +70,7 @@ final class SnapshotStandin {
 /// tools/backup's HTTP-snapshot scripts (qdrant, vault, temporal), test-restore and
 /// verify-backups, exercised against the stand-in and the local RGW; plus the conventions every
 /// script keeps (usage, exit codes, no secret in any argument).
-@Suite struct BackupScriptTests {
+@Suite(.blocking) struct BackupScriptTests {
     static let scripts = ["falkordb", "nats", "qdrant", "temporal", "vault", "test-restore", "verify-backups"]
 
     // MARK: conventions (no servers)

@@ -7,7 +7,7 @@ import Testing
 /// The image itself is not built here (no container runtime in the tests); what can drift is
 /// checked by reading: the paths it copies, the user it runs as, the packages behind every
 /// command the scripts require.
-@Suite struct ContainerImageTests {
+@Suite(.blocking) struct ContainerImageTests {
     static let placeholder = "registry.example.com/mind/strata-backup:VERSION"
     static let containerfile = RepositoryPaths.root.appendingPathComponent("tools/container/Containerfile")
 

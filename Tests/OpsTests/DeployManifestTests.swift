@@ -6,7 +6,7 @@ import Yams
 /// docs/deploy's Kubernetes manifests, checked without a cluster: yamllint, a JSON Schema subset of
 /// the API (docs/deploy/manifest.schema.json, with python jsonschema), and what ties them to the
 /// rest of the repository (scripts, their environment variables, the policies' cadence).
-@Suite struct DeployManifestTests {
+@Suite(.blocking) struct DeployManifestTests {
     static let deploy = RepositoryPaths.root.appendingPathComponent("docs/deploy")
     static let manifests = ["serviceaccount.yaml", "cronjob-backups.yaml", "cronjob-checks.yaml", "cronjob-sweep.yaml"]
     static let validator = OpsHarness.opsFixtures.appendingPathComponent("validate_manifests.py").path

@@ -14,7 +14,7 @@ import Testing
 /// - Every `strata` and `tools/` invocation anywhere in the docs (blocks run or not, inline code,
 ///   synopses, headings) is accepted by the real binary and scripts: subcommands, flags, and the
 ///   environment variables handed to tools/backup's scripts (DocMentionChecker).
-@Suite struct DocCommandTests {
+@Suite(.blocking) struct DocCommandTests {
     /// README.md and docs/*.md, relative to the repository root.
     static let docFiles: [String] = {
         let docs = RepositoryPaths.root.appendingPathComponent("docs").path

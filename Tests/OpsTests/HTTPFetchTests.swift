@@ -3,7 +3,7 @@ import StrataTestSupport
 import Testing
 
 /// How tools/backup/lib.sh hands a fetched body to its destination.
-struct HTTPFetchTests {
+@Suite(.blocking) struct HTTPFetchTests {
     /// Regression: fetching into /dev/null (as tools/backup/qdrant does for DELETE) renamed the
     /// temporary body file onto it, and as root /dev/null became a regular file. Checked with a
     /// character-device stand-in that cannot be damaged (a FIFO in a temporary folder) and a

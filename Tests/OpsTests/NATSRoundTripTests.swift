@@ -6,7 +6,7 @@ import Testing
 /// server's snapshot API; no nats CLI is packaged) goes up with `strata upload`, comes back with
 /// `strata retrieve`, restores into the server with every message identical, and the 3-day policy
 /// sweeps old snapshots.
-@Suite(.enabled(if: OpsTools.available("nats-server", "python3"), "needs nats-server (tools/setup installs it)"))
+@Suite(.enabled(if: OpsTools.available("nats-server", "python3"), "needs nats-server (tools/setup installs it)"), .blocking)
 struct NATSRoundTripTests {
     /// A nats-server with JetStream in its own directory on a free loopback port, token auth.
     final class NATS {

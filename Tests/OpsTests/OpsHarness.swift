@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import StrataTestSupport
 
 /// Runs tools/backup's scripts and the `strata` binary the way an operator (or a CronJob) does,
@@ -141,10 +142,25 @@ struct TempDir {
 
     func file(_ name: String) -> String { url.appendingPathComponent(name).path }
 
+    /// Writes `text` to `name` with permissions `mode`.
+    ///
+    /// The descriptor is opened close-on-exec. Tests run in parallel and start programs all the
+    /// time, and a child that inherited a write descriptor to a stand-in script made running that
+    /// script fail with ETXTBSY ("Text file busy"; seen once tests ran off the cooperative pool).
     func write(_ name: String, _ text: String, mode: Int = 0o600) throws -> String {
         let path = file(name)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
+        guard fd >= 0 else { throw OpsError("cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written < 0, errno == EINTR { continue }
+            guard written > 0 else { throw OpsError("cannot write \(path): \(String(cString: strerror(errno)))") }
+            bytes = bytes.dropFirst(written)
+        }
+        // The umask may have narrowed the mode given to open(2).
+        guard fchmod(fd, mode_t(mode)) == 0 else { throw OpsError("cannot chmod \(path): \(String(cString: strerror(errno)))") }
         return path
     }
 

@@ -6,7 +6,7 @@ import StrataTestSupport
 /// two and a half years (PostgreSQL under libfaketime), swept by `strata sweep --apply` with
 /// policies/postgresql.yaml; then pgBackRest itself shows that everything the plan kept still
 /// restores, and that the same checks fail once a set a kept set needs is deleted.
-@Suite(.serialized) struct PgBackRestRoundTripTests {
+@Suite(.serialized, .blocking) struct PgBackRestRoundTripTests {
     /// One backup of the scenario: the primary's clock, the backup type, and the row written just
     /// before it (a set restored must give back exactly the rows written before it).
     struct Step {

@@ -6,7 +6,7 @@ import Testing
 /// through BGSAVE): the snapshot goes up with `strata upload`, comes back with `strata retrieve`
 /// byte for byte, passes redis-check-rdb, and loads into a fresh server with every key.
 @Suite(.enabled(if: OpsTools.available("redis-server", "redis-cli", "redis-check-rdb"),
-                "needs redis-server, redis-cli, redis-check-rdb (tools/setup installs them)"))
+                "needs redis-server, redis-cli, redis-check-rdb (tools/setup installs them)"), .blocking)
 struct RedisRoundTripTests {
     /// A redis-server in its own directory on a free loopback port, with a password from its
     /// config file and no automatic saves; stopped by `stop()`.

@@ -8,7 +8,7 @@ import Testing
 /// and `tools/backup/postgresql sync-info` runs (pgBackRest's expire with retention too high to
 /// remove anything else); the job fails with the sweep's own status, or with 1 when only
 /// sync-info failed.
-@Suite struct SweepJobTests {
+@Suite(.blocking) struct SweepJobTests {
     /// What one run of the job's script did.
     struct Run {
         var status: Int32

@@ -4,7 +4,7 @@ import Testing
 
 /// The local servers started by `tools/s3-server` are real S3 servers: an independent client
 /// (boto3) can create a bucket and put, head, list, get and delete an object on each.
-@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"))
+@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .blocking)
 struct LocalServerRoundTripTests {
     struct RoundTrip: Decodable {
         var head_length: Int

@@ -55,9 +55,10 @@ struct RetryTests {
     @Test func connectionResetIsRetried() async throws {
         try await Self.throughProxy { client, bucket, proxy in
             try await client.putObject(bucket: bucket, key: "r", body: Array(repeating: 1, count: 1000))
+            let retriesBefore = client.statistics.retries
             proxy.inject(.reset, times: 2) { $0.method == .GET }
             #expect(try await client.getObject(bucket: bucket, key: "r").body.count == 1000)
-            #expect(client.statistics.retries == 2)
+            #expect(client.statistics.retries - retriesBefore == 2)
         }
     }
 
@@ -101,11 +102,12 @@ struct RetryTests {
         try await Self.throughProxy { client, bucket, proxy in
             let body = (0..<100_000).map { UInt8($0 % 255) }
             try await client.putObject(bucket: bucket, key: "t", body: body)
+            let retriesBefore = client.statistics.retries
             proxy.inject(.truncate) { $0.method == .GET && $0.uri.contains("/t") }
             #expect(try await client.getObject(bucket: bucket, key: "t").body == body)
             proxy.inject(.truncate) { $0.uri.contains("list-type=2") }
             #expect(try await client.listObjectsPage(bucket: bucket).objects.map(\.key) == ["t"])
-            #expect(client.statistics.retries == 2)
+            #expect(client.statistics.retries - retriesBefore == 2)
         }
     }
 

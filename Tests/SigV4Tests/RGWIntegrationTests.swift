@@ -5,7 +5,7 @@ import Testing
 
 /// Requests signed by Strata and sent by plain `curl` to the local Ceph RGW (`tools/s3-server up`),
 /// which verifies header, presigned and streaming signatures for real.
-@Suite("Against the local RGW", .enabled(if: TestServers.shouldRun), .serialized)
+@Suite("Against the local RGW", .enabled(if: TestServers.shouldRun), .serialized, .blocking)
 struct RGWIntegrationTests {
     /// A bucket made for one test, with the signer and endpoint to reach it; `remove()` deletes
     /// what the test put there and the bucket itself.

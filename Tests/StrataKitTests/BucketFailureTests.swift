@@ -5,7 +5,7 @@ import Testing
 
 /// Failures that concern the whole bucket: one clear line naming what is wrong and what to do,
 /// the documented exit code, and nothing changed in the bucket.
-@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .serialized)
+@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .serialized, .blocking)
 struct BucketFailureTests {
     static let now = SweepEndToEndTests.now
     static let prefixes = ["falkordb", "nats", "postgresql", "qdrant", "temporal", "vault"]

@@ -3,7 +3,7 @@ import StrataTestSupport
 import Testing
 
 /// upload, audit, metrics, cp, ls, presign and lint as an operator runs them.
-@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"))
+@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .blocking)
 struct CommandEndToEndTests {
     static func withBucket(_ body: (CLIHarness) throws -> Void) throws {
         let harness = CLIHarness(servers: try TestServers.require(), bucket: TestServers.uniqueBucketName("cmd"))

@@ -7,7 +7,7 @@ import Testing
 /// delete batches, in-place copies, including multipart copies of several parts), run again
 /// after each kill: no kept object ever disappears or changes, and the last run converges on
 /// exactly the plan's keep set.
-@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .serialized)
+@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .serialized, .blocking)
 struct CrashPointTests {
     static let now = SweepEndToEndTests.now
     /// vault keeps 90 days and moves sets to STANDARD_IA at 30: these four are moved, and at

@@ -5,7 +5,7 @@ import Testing
 /// `strata sweep --inventory`: planning from an S3 Inventory report instead of a listing gives
 /// the same plan, applies it the same way, re-checks each deletion against the bucket, and
 /// refuses a report that is stale, damaged or of another bucket without touching anything.
-@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .serialized)
+@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .serialized, .blocking)
 struct InventoryReportSweepTests {
     static let now = SweepEndToEndTests.now
 

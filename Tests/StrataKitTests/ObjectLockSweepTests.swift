@@ -6,7 +6,7 @@ import Testing
 /// deleting a locked version is refused with 403 AccessDenied). Expired sets lose every version;
 /// locked or held sets lose nothing and get no delete marker; GOVERNANCE is bypassed only when
 /// asked; hidden backups are listed by audit and expire only under `noncurrent.expire_after`.
-@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .serialized)
+@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .serialized, .blocking)
 struct ObjectLockSweepTests {
     static let now = "2026-12-30T00:00:00Z"
 

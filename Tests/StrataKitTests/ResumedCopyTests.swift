@@ -8,7 +8,7 @@ import Glibc
 
 /// `strata cp --checkpoint-dir`: an upload killed mid-way (a pod evicted, a node lost) resumes
 /// from the parts RGW already holds when the same command runs again.
-@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"))
+@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .blocking)
 struct ResumedCopyTests {
     @Test func cpKilledMidUploadResumesFromItsCheckpoint() async throws {
         let servers = try TestServers.require()

@@ -5,7 +5,7 @@ import Testing
 /// No command prints, logs or writes a secret: every command at trace level, with the right
 /// secret, with a session token, and with a wrong secret, checked across stdout, stderr, the
 /// journal (local and in the bucket), the plan JSON, the metrics file and downloaded files.
-@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"))
+@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .blocking)
 struct SecretsTests {
     static let now = "2026-11-25T12:00:00Z"
     static let token = "FQoGZXIvYXdzEXAMPLE-SESSION-TOKEN-DO-NOT-PRINT-7d1c0a"

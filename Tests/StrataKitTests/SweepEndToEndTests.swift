@@ -4,7 +4,7 @@ import Testing
 
 /// `strata sweep` as an operator runs it, against the real RGW: what the bucket holds
 /// afterwards is exactly the plan's keep set, whatever happened in between.
-@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .serialized)
+@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .serialized, .blocking)
 struct SweepEndToEndTests {
     static let now = "2026-11-25T12:00:00Z"
 

@@ -5,7 +5,7 @@ import Testing
 /// Output for people: colours only on a terminal (never with NO_COLOR, --json or a pipe), progress
 /// bars on standard error only when it is a terminal, and colouring never moves a column.
 /// A terminal is a real pseudo-terminal from util-linux `script`.
-@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"))
+@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .blocking)
 struct TerminalOutputTests {
     static let now = "2026-11-25T12:00:00Z"
     static let escape = "\u{1B}["

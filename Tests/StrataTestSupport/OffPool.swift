@@ -1,15 +1,8 @@
-import Foundation
-
-/// Runs blocking `body` (child processes, sleeps) on its own thread and awaits it.
+/// Runs blocking `body` (child processes, sleeps) off the cooperative pool and awaits it.
 ///
-/// Tests that host an in-process server (the fault proxy) must not block the cooperative thread
-/// pool while the server needs it: on a 2-core machine the pool has two threads, and two blocked
-/// tests starve the proxy, which then never answers (seen as a hung test run).
-public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread {
-            continuation.resume(with: Result { try body() })
-        }
-        thread.start()
-    }
+/// For a few blocking calls inside an otherwise asynchronous test; a suite made of blocking tests
+/// carries ``BlockingTrait`` instead. `body` runs in the caller's task (on
+/// ``ThreadPerJobExecutor``), so `#expect` inside it is recorded against the calling test.
+public func offPool<T: Sendable>(_ body: () throws -> T) async throws -> T {
+    try await withTaskExecutorPreference(ThreadPerJobExecutor.shared) { try body() }
 }
