@@ -37,8 +37,10 @@ let package = Package(
     targets: [
         .target(
             name: "SigV4",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CCRC32C", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // CRC-32C on the CPU's CRC32 instruction: pure computation, for SigV4's trailers and S3's checks.
+        .target(name: "CCRC32C"),
         // The few C constants Swift's Glibc module leaves out (O_DIRECT needs _GNU_SOURCE).
         .target(name: "CStrataSystem"),
         .target(
@@ -107,7 +109,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SigV4Tests",
-            dependencies: ["StrataTestSupport", "SigV4", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["StrataTestSupport", "SigV4", "CCRC32C", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "S3Tests",

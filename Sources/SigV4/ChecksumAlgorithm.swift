@@ -26,12 +26,15 @@ public enum ChecksumAlgorithm: String, Sendable, Hashable, CaseIterable {
 
 /// A checksum being computed over a body that arrives in pieces.
 ///
-/// The CRCs are table-driven (slicing by 8); neither swift-crypto nor Foundation offers them.
-/// See <https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming-trailers.html> for the
+/// CRC-32C runs on the CPU's CRC32 instruction (``CRC32C``); CRC-32 is table-driven (slicing by
+/// 8), as neither swift-crypto nor Foundation offers it. See <https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming-trailers.html> for the
 /// trailer that carries the result.
 public struct RunningChecksum: Sendable {
     private enum State: Sendable {
-        case crc(UInt32, polynomial: CRCTables.Polynomial)
+        /// The CRC so far (finalised, as ``CRC32C/update(_:_:)`` takes and returns it).
+        case crc32c(UInt32)
+        /// The raw CRC-32 register (inverted at the start and the end).
+        case crc32(UInt32)
         case sha256(SHA256State)
     }
 
@@ -49,8 +52,8 @@ public struct RunningChecksum: Sendable {
     public init(_ algorithm: ChecksumAlgorithm) {
         self.algorithm = algorithm
         switch algorithm {
-        case .crc32: state = .crc(0xFFFF_FFFF, polynomial: .ieee)
-        case .crc32c: state = .crc(0xFFFF_FFFF, polynomial: .castagnoli)
+        case .crc32: state = .crc32(0xFFFF_FFFF)
+        case .crc32c: state = .crc32c(0)
         case .sha256: state = .sha256(SHA256State())
         }
     }
@@ -58,8 +61,10 @@ public struct RunningChecksum: Sendable {
     /// Adds the next bytes of the body.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         switch state {
-        case .crc(let crc, let polynomial):
-            state = .crc(CRCTables.update(crc, bytes, polynomial), polynomial: polynomial)
+        case .crc32c(let crc):
+            state = .crc32c(CRC32C.update(crc, bytes))
+        case .crc32(let register):
+            state = .crc32(CRC32Table.update(register, bytes))
         case .sha256(var running):
             running.hash.update(data: bytes)
             state = .sha256(running)
@@ -69,22 +74,19 @@ public struct RunningChecksum: Sendable {
     /// The checksum of everything added so far, base64-encoded as S3 expects.
     public func base64() -> String {
         switch state {
-        case .crc(let crc, _):
-            let value = ~crc
-            return Base64.encode([UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)])
+        case .crc32c(let crc):
+            return Base64.encode(CRC32C.bytes(crc))
+        case .crc32(let register):
+            return Base64.encode(CRC32C.bytes(~register))
         case .sha256(let running):
             return Base64.encode(Array(running.hash.finalize()))
         }
     }
 }
 
-enum CRCTables {
-    enum Polynomial: Sendable {
-        case ieee, castagnoli
-    }
-
-    static let ieee = makeTables(0xEDB8_8320)
-    static let castagnoli = makeTables(0x82F6_3B78)
+/// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), table-driven, slicing by 8.
+enum CRC32Table {
+    static let tables = makeTables(0xEDB8_8320)
 
     // Eight tables of 256 entries, flattened: table k at offset k * 256.
     private static func makeTables(_ reversedPolynomial: UInt32) -> [UInt32] {
@@ -104,9 +106,8 @@ enum CRCTables {
         return tables
     }
 
-    static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer, _ polynomial: Polynomial) -> UInt32 {
-        let tables = polynomial == .ieee ? ieee : castagnoli
-        return tables.withUnsafeBufferPointer { t in
+    static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        tables.withUnsafeBufferPointer { t in
             var crc = crc
             var index = 0
             let count = bytes.count

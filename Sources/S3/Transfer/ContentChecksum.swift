@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SigV4
 
 /// The checksum Strata records in an object's metadata when it uploads it, so `verify` and
 /// downloads can check the content later, whatever the ETag is.

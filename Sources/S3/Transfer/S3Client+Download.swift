@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SigV4
 import _NIOFileSystem
 
 /// What a download wrote and how it was checked.

@@ -1,5 +1,6 @@
 import Crypto
 import NIOCore
+import SigV4
 import _NIOFileSystem
 
 extension S3Client {

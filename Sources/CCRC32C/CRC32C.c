@@ -8,7 +8,7 @@
 // arithmetic: shifting a CRC over n zero bytes is a multiplication by x^(8n) modulo P).
 #include <stdint.h>
 #include <string.h>
-#include "CStrataSystem.h"
+#include "CCRC32C.h"
 
 // Reflected Castagnoli polynomial.
 #define POLY 0x82F63B78u
