@@ -67,8 +67,12 @@ struct MultipartAndTransferTests {
         }
     }
 
-    @Test func fileRoundTripIsVerifiedAndLeavesNoUploads() async throws {
-        try await TestBucket.with(.rgw, purpose: "transfer", transfer: Self.smallParts) { bucket in
+    /// Both ways of sending a file: sendfile(2) (plain HTTP's default) and buffered blocks.
+    @Test("a file round trip is verified and leaves no uploads", arguments: [true, false])
+    func fileRoundTripIsVerifiedAndLeavesNoUploads(sendfile: Bool) async throws {
+        var transfer = Self.smallParts
+        transfer.sendfile = sendfile
+        try await TestBucket.with(.rgw, purpose: "transfer", transfer: transfer) { bucket in
             let (path, data) = try Self.randomFile(bytes: 17 * Self.mib + 123)
             defer { try? FileManager.default.removeItem(atPath: path) }
             let progress = ProgressLog()

@@ -110,6 +110,18 @@ struct ErrorParsingTests {
 }
 
 struct EndpointTests {
+    /// sendfile(2) hands the kernel the file's bytes, which a TLS connection must encrypt first.
+    @Test("file bodies use sendfile only over plain HTTP, unless turned off", arguments: [
+        ("http://127.0.0.1:7480", true, true), ("http://127.0.0.1:7480", false, false),
+        ("https://127.0.0.1:7443", true, false), ("https://127.0.0.1:7443", false, false),
+    ])
+    func sendfileOnlyOverPlainHTTP(endpoint: String, enabled: Bool, expected: Bool) throws {
+        var configuration = S3Configuration(region: "us-east-1", endpoint: try S3Endpoint(url: endpoint))
+        configuration.transfer.sendfile = enabled
+        let target = configuration.target(bucket: "bkt", key: "k", query: [])
+        #expect(configuration.sendsFilesWithSendfile(to: target) == expected)
+    }
+
     @Test func pathStyleForCustomEndpointsEncodesKeysOnce() throws {
         let configuration = S3Configuration(region: "us-east-1", endpoint: try S3Endpoint(url: "http://127.0.0.1:7480"))
         let target = configuration.target(bucket: "bkt", key: "a b/ü+%.txt", query: [("versionId", "x/y")])

@@ -110,6 +110,9 @@ extension S3Client {
         case .bytes(let buffer, _, _):
             http.body = .bytes(buffer)
             return try await exchange(http, request, deadline: deadline, accept: accept)
+        case .file(let path, let offset, let length, _, _) where configuration.sendsFilesWithSendfile(to: target) && length > 0:
+            return try await sendFile(http, request, path: path, range: offset..<(offset + length),
+                                      deadline: deadline, accept: accept)
         case .file(let path, let offset, let length, _, _):
             return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
                 var http = http
@@ -132,10 +135,22 @@ extension S3Client {
         _ http: HTTPClientRequest, _ request: S3Request, deadline: NIODeadline, watchdog: SendWatchdog? = nil,
         accept: (HTTPClientResponse) async throws -> Result
     ) async throws -> Result {
+        try await exchange(request, watchdog: watchdog, accept: accept) {
+            try await self.httpClient.execute(http, deadline: deadline, logger: self.logger)
+        }
+    }
+
+    /// Runs `perform` (the request itself), under `watchdog` when the body is streamed, checks
+    /// the status and hands a 2xx response to `accept`.
+    func exchange<Result: Sendable>(
+        _ request: S3Request, watchdog: SendWatchdog?,
+        accept: (HTTPClientResponse) async throws -> Result,
+        perform: @escaping @Sendable () async throws -> HTTPClientResponse
+    ) async throws -> Result {
         let response: HTTPClientResponse
         if let watchdog {
             response = try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
-                group.addTask { try await self.httpClient.execute(http, deadline: deadline, logger: self.logger) }
+                group.addTask { try await perform() }
                 group.addTask {
                     try await watchdog.watch()
                     return nil
@@ -156,7 +171,7 @@ extension S3Client {
                 throw CancellationError()
             }
         } else {
-            response = try await httpClient.execute(http, deadline: deadline, logger: logger)
+            response = try await perform()
         }
         let status = Int(response.status.code)
         logger.debug("response", metadata: [

@@ -9,6 +9,9 @@ public enum TransferError: Error, Sendable, Equatable, CustomStringConvertible {
     case checksumMismatch(key: String, detail: String)
     /// The upload's checkpoint record (see ``UploadCheckpoints``) could not be written.
     case checkpoint(path: String, reason: String)
+    /// The file to upload could not be opened again to send a part (it was readable when the
+    /// upload started).
+    case unreadable(path: String, reason: String)
 
     /// One line naming the file or key.
     public var description: String {
@@ -17,6 +20,7 @@ public enum TransferError: Error, Sendable, Equatable, CustomStringConvertible {
         case .fileChanged(let path): return "\(path): the file changed while it was being uploaded"
         case .checksumMismatch(let key, let detail): return "\(key): downloaded content does not match: \(detail)"
         case .checkpoint(let path, let reason): return "\(path): cannot write the upload checkpoint: \(reason)"
+        case .unreadable(let path, let reason): return "\(path): cannot open to send: \(reason)"
         }
     }
 }
