@@ -98,6 +98,31 @@ struct RetryTests {
         }
     }
 
+    /// A file that shrinks while its parts go out with sendfile(2) fails the upload as a changed
+    /// file, and the upload is aborted. A region already handed to the channel when the file
+    /// shrank is not caught by the size check: NIO retries sendfile past the end (it sends
+    /// nothing) until the watchdog ends the attempt after the read timeout, so this is slow
+    /// (docs/failure-modes.md); the outcome is what is asserted.
+    @Test func aFileThatShrinksWhileSentWithSendfileFailsAsChanged() async throws {
+        let (path, _) = try LostAnswerTests.file(40 * 1024 * 1024)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await Self.throughProxy(readTimeout: .seconds(5)) { client, bucket, proxy in
+            #expect(client.configuration.transfer.sendfile)
+            // Part 1 is held at the proxy; the file is cut to 2 MiB while it waits.
+            proxy.inject(.stallBody(.seconds(3))) { $0.method == .PUT && $0.uri.contains("partNumber=1&") }
+            async let upload = client.uploadFile(bucket: bucket, key: "shrinking", path: path)
+            while proxy.injected == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(truncate(path, 2 * 1024 * 1024) == 0)
+            do {
+                _ = try await upload
+                Issue.record("the upload of a file that shrank succeeded")
+            } catch let error as TransferError {
+                #expect(error == .fileChanged(path))
+            }
+            #expect(try await client.listMultipartUploads(bucket: bucket).isEmpty)
+        }
+    }
+
     @Test func truncatedBodyAndTruncatedXMLAreRetried() async throws {
         try await Self.throughProxy { client, bucket, proxy in
             let body = (0..<100_000).map { UInt8($0 % 255) }
