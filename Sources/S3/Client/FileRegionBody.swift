@@ -57,7 +57,8 @@ final class FileRegionBody: Sendable {
             guard !closed else { return nil }
             // Taken under backpressure: the server is reading (arms the watchdog on the first).
             watchdog.progressed()
-            if start > range.lowerBound { dropFromCache(range.lowerBound..<start) }
+            // The region before this one; what a socket still held then goes at close().
+            if start > range.lowerBound { dropFromCache(max(range.lowerBound, start - Self.regionSize)..<start) }
             return writer.write(.fileRegion(FileRegion(fileHandle: handle, readerIndex: Int(start), endIndex: Int(end))))
         }
         guard let written else { return eventLoop.makeFailedFuture(CancellationError()) }

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Glibc
 import NIOCore
-import NIOHTTP1
 
 extension S3Configuration {
     /// Whether file bodies to `target` go out with sendfile(2): on plain-HTTP connections
@@ -12,7 +11,6 @@ extension S3Configuration {
 }
 
 extension S3Client {
-
     /// Sends `http` (signed, without a body) with bytes `range` of the file at `path` as its
     /// body, written by the kernel (see ``FileRegionBody``), and hands the response to `accept`.
     ///
@@ -32,9 +30,8 @@ extension S3Client {
         let body = FileRegionBody(takingOwnershipOf: descriptor, path: path, range: range, watchdog: watchdog,
                                   eventLoop: httpClient.eventLoopGroup.next())
         do {
-            var headers = HTTPHeaders()
-            for (name, value) in http.headers { headers.add(name: name, value: value) }
-            let delegateRequest = try HTTPClient.Request(url: http.url, method: http.method, headers: headers, body: body.body)
+            let delegateRequest = try HTTPClient.Request(url: http.url, method: http.method, headers: http.headers,
+                                                         body: body.body)
             let result = try await exchange(request, watchdog: watchdog, accept: accept) {
                 // Delegate and channel on the body's loop: its descriptor is closed there (see FileRegionBody).
                 let task = self.httpClient.execute(
