@@ -20,14 +20,20 @@ public struct ComponentPlan: Codable, Sendable, Hashable {
     public var cost: PlanCost
     /// Noncurrent versions and delete markers outside expiring sets (versioned buckets).
     public var noncurrent: [NoncurrentVersion] = []
+    /// Sets whose keys all have a delete marker as their latest version but still have data
+    /// versions behind it (versioned buckets), judged by the same keep rules as live sets. A kept
+    /// hidden set's newest versions are never deleted; `strata undelete` removes the markers.
+    /// `members` are its keys, `objectCount` and `bytes` count its newest data versions.
+    public var hiddenSets: [PlanSet] = []
 
     private enum CodingKeys: String, CodingKey {
-        case component, policyFile, sets, guards, warnings, unrecognizedKeys, totals, cost, noncurrent
+        case component, policyFile, sets, guards, warnings, unrecognizedKeys, totals, cost, noncurrent, hiddenSets
     }
 
     /// Creates a component plan.
     public init(component: String, policyFile: String, sets: [PlanSet], guards: [GuardFinding], warnings: [String],
-                unrecognizedKeys: [String], totals: PlanTotals, cost: PlanCost, noncurrent: [NoncurrentVersion] = []) {
+                unrecognizedKeys: [String], totals: PlanTotals, cost: PlanCost, noncurrent: [NoncurrentVersion] = [],
+                hiddenSets: [PlanSet] = []) {
         self.component = component
         self.policyFile = policyFile
         self.sets = sets
@@ -37,9 +43,10 @@ public struct ComponentPlan: Codable, Sendable, Hashable {
         self.totals = totals
         self.cost = cost
         self.noncurrent = noncurrent
+        self.hiddenSets = hiddenSets
     }
 
-    /// Decodes a plan; plans saved before `noncurrent` existed decode with none.
+    /// Decodes a plan; plans saved before `noncurrent` or `hiddenSets` existed decode with none.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(component: try c.decode(String.self, forKey: .component), policyFile: try c.decode(String.self, forKey: .policyFile),
@@ -47,7 +54,8 @@ public struct ComponentPlan: Codable, Sendable, Hashable {
                   warnings: try c.decode([String].self, forKey: .warnings),
                   unrecognizedKeys: try c.decode([String].self, forKey: .unrecognizedKeys),
                   totals: try c.decode(PlanTotals.self, forKey: .totals), cost: try c.decode(PlanCost.self, forKey: .cost),
-                  noncurrent: try c.decodeIfPresent([NoncurrentVersion].self, forKey: .noncurrent) ?? [])
+                  noncurrent: try c.decodeIfPresent([NoncurrentVersion].self, forKey: .noncurrent) ?? [],
+                  hiddenSets: try c.decodeIfPresent([PlanSet].self, forKey: .hiddenSets) ?? [])
     }
 }
 
@@ -59,6 +67,18 @@ public struct GuardFinding: Codable, Sendable, Hashable {
         case deleteFractionExceeded
         /// The newest set is older than twice `expect_every`.
         case stale
+        /// Sets dated after now plus `future_tolerance`: kept and counted for no rule (informational).
+        case futureDated
+        /// Delete markers placed since the last sweep hide the newest set of a series, or more
+        /// than `max_delete_fraction` of the sets: no version of the component is deleted, and
+        /// `--force` does not lift it (`strata undelete` restores the sets).
+        case deleteMarkerIncident
+        /// A set that holds a keep slot could not be confirmed to exist as the plan saw it (an
+        /// inventory report row for an object that is gone or changed): no deletions.
+        case keeperUnconfirmed
+        /// The final deletions would leave fewer sets than the floor (the newest set and
+        /// `min(keep_last, sets)` per series): no deletions. A planner bug if it ever fires.
+        case floor
     }
 
     /// Which guard.

@@ -1,6 +1,10 @@
 import Foundation
 
 /// Plans one component: sets, keep decisions, dependencies, guards, tiers, actions.
+///
+/// The phases run in order, each a function: group the objects into sets (live and hidden),
+/// decide each set, work out what the decisions would delete, guard that, then emit the
+/// actions and add up the totals.
 struct ComponentPlanner {
     let policy: Policy
     let objects: [InventoryObject]
@@ -11,151 +15,190 @@ struct ComponentPlanner {
     let pricing: PricingTable
     let force: Bool
     let bypassGovernance: Bool
+    /// When the last sweep ran (epoch seconds); delete markers placed after it are new.
+    var lastSweep: Int64? = nil
+
+    /// What the keep decisions would delete, before the guards have their say.
+    private struct Deletions {
+        var expiring: [Int]
+        /// Hidden sets all of whose data versions the `noncurrent` option purges.
+        var expiringHidden: [Int]
+        var wal: [ObjectIndex]
+        var noncurrent: [(ObjectIndex, String)]
+        var entries: [NoncurrentVersion]
+    }
 
     /// Plans the component, appending its actions to `actions` in a deterministic order: sets by
-    /// series and time, each set's objects by key and version; then WAL by key; then aborts.
+    /// series and time, each set's objects by key and version; then hidden sets; then WAL by key;
+    /// then noncurrent versions; then aborts.
     func plan(into actions: inout [PlanAction]) -> ComponentPlan {
         var warnings: [String] = []
-        let grouping: SetGrouping
-        switch policy.layout {
-        case .template(let template):
-            grouping = SetGrouping(template: template, zone: policy.timeZone, objects: objects, indices: indices)
-        case .pgbackrest(let stanza):
-            grouping = SetGrouping(pgbackrestStanza: stanza, prefix: policy.prefix, zone: policy.timeZone, objects: objects, indices: indices)
-        }
-        let sets = grouping.sets
-        if grouping.orphanVersions > 0 {
-            let fate = policy.noncurrentExpireAfter.map { "noncurrent.expire_after \($0) applies" } ?? "kept (noncurrent: keep)"
-            warnings.append("\(grouping.orphanVersions) noncurrent versions or delete markers belong to no live set (hidden backups); \(fate); see strata audit")
-        }
-
-        // Keep rules per series, newest first.
-        var verdicts = [KeepEvaluator.Verdict](repeating: .init(), count: sets.count)
-        var evaluator = KeepEvaluator(rules: policy.retention, zone: policy.timeZone, now: now, expectEvery: policy.expectEvery)
-        evaluator.bypassGovernance = bypassGovernance
-        var bySeries: [String: [Int]] = [:]
-        for (i, set) in sets.enumerated() { bySeries[set.series, default: []].append(i) }
-        for (_, members) in bySeries {
-            let newestFirst = members.sorted { sets[$0].epoch != sets[$1].epoch ? sets[$0].epoch > sets[$1].epoch : sets[$0].id > sets[$1].id }
-            let candidates = newestFirst.map { candidate(for: sets[$0]) }
-            for (slot, verdict) in zip(newestFirst, evaluator.evaluate(candidates)) { verdicts[slot] = verdict }
-        }
-
-        // pgBackRest: a dependency of a kept set is kept, transitively.
-        var pg = PgBackRestContext(sets: sets, documents: documents, policy: policy)
+        let grouping = group()
+        var decisions = decide(grouping)
+        var pg = PgBackRestContext(sets: grouping.sets, documents: documents, policy: policy)
         if case .pgbackrest = policy.layout {
-            pg.keepDependencies(&verdicts)
+            pg.keepDependencies(&decisions.live)
             warnings += pg.warnings
         }
+        let protected = protectedVersions(grouping, decisions)
+        var deletions = wouldDelete(grouping, decisions, pg: pg, protected: protected, warnings: &warnings)
+        let (guards, blocked) = guardFindings(grouping, decisions, deletions)
+        if blocked {
+            deletions.entries = noncurrentPlanner(protected).plan(indices: indices, deleted: [Bool](repeating: false, count: objects.count), allowDeletes: false).entries
+        }
+        warnings += notes(grouping, decisions, deletions, blocked: blocked)
 
-        // Guards.
-        var guards: [GuardFinding] = []
-        let expiring = sets.indices.filter { verdicts[$0].reasons.isEmpty }
-        var walDeletes: [ObjectIndex] = []
+        var emitter = ActionEmitter(planner: self, totals: PlanTotals(), deleted: [Bool](repeating: false, count: objects.count))
+        let planSets = emitter.emitSets(grouping.sets, decisions.live, pg: pg, blocked: blocked, into: &actions)
+        let hiddenSets = emitter.hiddenPlanSets(grouping.hidden, decisions.hidden)
+        if !blocked {
+            emitter.emitDeletes(deletions.wal.sorted(by: keyOrder), reason: "WAL outside the ranges kept sets need (\(policy.sourcePath))", into: &actions)
+            for (index, reason) in deletions.noncurrent { emitter.delete(index, reason, into: &actions) }
+        }
+        emitter.emitAborts(uploads, into: &actions)
+        warnings += pg.metadataWarnings(grouping: grouping, objects: objects)
+        let totals = tally(grouping, emitter.totals, expiring: deletions.expiring.count)
+        let cost = CostModel(pricing: pricing, now: now).cost(objects: objects, indices: indices, deleted: emitter.deleted, moved: emitter.moved)
+        return ComponentPlan(
+            component: policy.component, policyFile: policy.sourcePath, sets: planSets, guards: guards,
+            warnings: warnings.sorted(), unrecognizedKeys: grouping.unrecognized.sorted(), totals: totals, cost: cost,
+            noncurrent: deletions.entries, hiddenSets: hiddenSets)
+    }
+
+    // MARK: - Phases
+
+    private func group() -> SetGrouping {
+        switch policy.layout {
+        case .template(let template):
+            SetGrouping(template: template, zone: policy.timeZone, objects: objects, indices: indices)
+        case .pgbackrest(let stanza):
+            SetGrouping(pgbackrestStanza: stanza, prefix: policy.prefix, zone: policy.timeZone, objects: objects, indices: indices)
+        }
+    }
+
+    private func decide(_ grouping: SetGrouping) -> KeepDecisions {
+        var evaluator = KeepEvaluator(rules: policy.retention, zone: policy.timeZone, now: now, expectEvery: policy.expectEvery)
+        evaluator.bypassGovernance = bypassGovernance
+        return KeepDecisions(grouping: grouping, evaluator: evaluator, futureCutoff: futureCutoff, candidate: candidate(for:))
+    }
+
+    /// Sets dated after this are future-dated.
+    var futureCutoff: Int64 { now.saturatingAdd(policy.guards.futureTolerance.seconds) }
+
+    /// The newest data version of every key of a kept set that has no current version: the
+    /// last copy of a backup someone hid with a delete marker. Never deleted.
+    private func protectedVersions(_ grouping: SetGrouping, _ decisions: KeepDecisions) -> Set<ObjectIndex> {
+        var protected = Set<ObjectIndex>()
+        for (i, set) in grouping.sets.enumerated() where !decisions.live[i].reasons.isEmpty {
+            protected.formUnion(objects.newestHiddenData(set.current + set.versions))
+        }
+        for (i, set) in grouping.hidden.enumerated() where !decisions.hidden[i].reasons.isEmpty {
+            protected.formUnion(objects.newestHiddenData(set.versions))
+        }
+        return protected
+    }
+
+    private func noncurrentPlanner(_ protected: Set<ObjectIndex>) -> NoncurrentPlanner {
+        NoncurrentPlanner(policy: policy, objects: objects, now: now, bypassGovernance: bypassGovernance, pricing: pricing, protected: protected)
+    }
+
+    /// Expired live sets go whole; a hidden set the policy expires is left to the `noncurrent`
+    /// option like any other old version (it counts as a deleted set once all its data goes).
+    private func wouldDelete(_ grouping: SetGrouping, _ decisions: KeepDecisions, pg: PgBackRestContext,
+                             protected: Set<ObjectIndex>, warnings: inout [String]) -> Deletions {
+        let expiring = grouping.sets.indices.filter { decisions.live[$0].reasons.isEmpty }
+        var wal: [ObjectIndex] = []
         if case .pgbackrest = policy.layout {
-            let (deletable, note) = pg.deletableWAL(grouping.wal, verdicts: verdicts)
-            walDeletes = deletable
+            let (deletable, note) = pg.deletableWAL(grouping.wal, verdicts: decisions.live)
+            wal = deletable
             if let note { warnings.append(note) }
         }
-        let totalBytes = indices.reduce(Int64(0)) { $0 + objects[$1].size }
-        let deleteBytes = expiring.reduce(Int64(0)) { sum, i in sum + (sets[i].current + sets[i].versions).reduce(0) { $0 + objects[$1].size } }
-            + walDeletes.reduce(0) { $0 + objects[$1].size }
-        let setFraction = sets.isEmpty ? 0 : Double(expiring.count) / Double(sets.count)
-        let byteFraction = totalBytes == 0 ? 0 : Double(deleteBytes) / Double(totalBytes)
-        let limit = policy.guards.maxDeleteFraction
-        var blocked = false
-        if setFraction > limit || byteFraction > limit {
-            blocked = !force
-            let numbers = "would delete \(expiring.count) of \(sets.count) sets (\(Self.percent(setFraction))) and \(deleteBytes) of \(totalBytes) bytes (\(Self.percent(byteFraction))), over max_delete_fraction \(limit)"
-            guards.append(GuardFinding(kind: .deleteFractionExceeded, component: policy.component, series: "", blocking: blocked,
-                                       message: blocked ? "blocked: \(numbers); no deletes for this component unless forced"
-                                                        : "forced: \(numbers)"))
-        }
-        if let every = policy.expectEvery {
-            if sets.isEmpty {
-                guards.append(GuardFinding(kind: .stale, component: policy.component, series: "", blocking: false,
-                                           message: "no backup sets found, expected one every \(every)"))
-            }
-            for (series, members) in bySeries.sorted(by: { $0.key < $1.key }) {
-                guard let newest = members.map({ sets[$0].epoch }).max(), now - newest > 2 * every.seconds else { continue }
-                guards.append(GuardFinding(kind: .stale, component: policy.component, series: series, blocking: false,
-                    message: "stale: newest set\(series.isEmpty ? "" : " of \(series)") is from \(CivilTime.iso8601(newest)), older than 2 x expect_every (\(every))"))
-            }
-        }
-
-        // Actions and per-set results.
-        var totals = PlanTotals()
         var deleted = [Bool](repeating: false, count: objects.count)
-        var moved: [ObjectIndex: StorageClass] = [:]
-        func delete(_ index: ObjectIndex, _ reason: String) {
-            deleted[Int(index)] = true
-            actions.append(.delete(key: objects[index].key, versionID: objects[index].versionID, reason: reason))
-            // Removing a delete marker frees nothing: it is not counted as a deletion.
-            guard !objects[index].isDeleteMarker else { return }
-            totals.deletes += 1
-            totals.deleteBytes += objects[index].size
+        for i in expiring { for index in grouping.sets[i].current + grouping.sets[i].versions { deleted[Int(index)] = true } }
+        for index in wal { deleted[Int(index)] = true }
+        let noncurrent = noncurrentPlanner(protected).plan(indices: indices, deleted: deleted, allowDeletes: true)
+        let purged = Set(noncurrent.deletes.map(\.0))
+        let expiringHidden = grouping.hidden.indices.filter { i in
+            grouping.hidden[i].versions.allSatisfy { objects[$0].isDeleteMarker || purged.contains($0) }
         }
-        var planSets: [PlanSet] = []
-        planSets.reserveCapacity(sets.count)
-        let tiers = TierSelector(tiers: policy.tiers, pricing: pricing)
-        for (i, set) in sets.enumerated() {
-            let verdict = verdicts[i]
-            let keep = !verdict.reasons.isEmpty
-            var target: StorageClass? = nil
-            let ordered = set.current.sorted { objects[$0].key < objects[$1].key }
-            if keep, let tier = tiers.target(ageSeconds: now - set.epoch, now: now, expiry: verdict.expiry) {
-                target = tier.storageClass
-                let reason = "tier after \(tier.after): \(tier.storageClass) (set \(set.id) is \(Self.days(now - set.epoch)) old)"
-                for index in ordered where !pg.isManifest(objects[index].key) {
-                    let object = objects[index]
-                    guard TierSelector.shouldMove(size: object.size, from: object.storageClass, to: tier.storageClass) else { continue }
-                    actions.append(.transition(key: object.key, from: object.storageClass, to: tier.storageClass, reason: reason))
-                    moved[index] = tier.storageClass
-                    totals.transitions += 1
-                    totals.transitionBytes += object.size
-                }
-            } else if !keep && !blocked {
-                let reason = "set \(set.id) expired: kept by no rule of \(policy.sourcePath)"
-                let all = set.versions.isEmpty ? ordered : (set.current + set.versions).sorted(by: keyOrder)
-                for index in all { delete(index, reason) }
-            }
-            let expiry: Date? = keep
-                ? verdict.expiry.flatMap { $0 == KeepEvaluator.indefinite ? nil : Date(timeIntervalSince1970: TimeInterval($0)) }
-                : Date(timeIntervalSince1970: TimeInterval(now))
-            var classes: [StorageClass] = []
-            for index in set.current where !classes.contains(objects[index].storageClass) { classes.append(objects[index].storageClass) }
-            classes.sort()
-            planSets.append(PlanSet(
-                id: set.id, series: set.series, time: Date(timeIntervalSince1970: TimeInterval(set.epoch)),
-                decision: keep ? .keep : .expire, reasons: verdict.reasons,
-                cannotDelete: verdict.reasons.contains(where: \.preventsDeletion), currentClasses: classes,
-                targetClass: target.flatMap { t in classes.contains(where: { ($0.coldness ?? 99) < (t.coldness ?? 0) }) ? t : nil },
-                projectedExpiry: expiry, objectCount: set.current.count,
-                bytes: set.current.reduce(0) { $0 + objects[$1].size },
-                members: ordered.map { objects[$0].key }))
-        }
-        if !blocked {
-            let reason = "WAL outside the ranges kept sets need (\(policy.sourcePath))"
-            for index in walDeletes.sorted(by: keyOrder) { delete(index, reason) }
-            if !expiring.isEmpty, case .pgbackrest(let stanza) = policy.layout {
-                let labels = expiring.map { sets[$0].id }.sorted()
-                warnings.append("backup.info still lists \(labels.count) deleted set(s) until pgBackRest's next expire; run `tools/backup/postgresql sync-info` (pgbackrest --stanza=\(stanza) expire with retention high enough to remove nothing else) to refresh it (\(labels.prefix(3).joined(separator: ", "))\(labels.count > 3 ? ", ..." : ""))")
-            }
-        }
-        let noncurrent = NoncurrentPlanner(policy: policy, objects: objects, now: now, bypassGovernance: bypassGovernance, pricing: pricing)
-            .plan(indices: indices, deleted: deleted, allowDeletes: !blocked)
-        for (index, reason) in noncurrent.deletes { delete(index, reason) }
-        for index in grouping.metadata + sets.flatMap({ $0.current.filter { pg.isManifest(objects[$0].key) } })
-        where objects[index].storageClass != .standard {
-            warnings.append("pgBackRest reads \(objects[index].key) but it is in \(objects[index].storageClass), expected STANDARD; not moved by this plan")
-        }
-        let abortBefore = now - policy.abortIncompleteAfter.seconds
-        for upload in uploads.sorted(by: { ($0.key, $0.uploadID) < ($1.key, $1.uploadID) }) where Int64(upload.initiated.timeIntervalSince1970) < abortBefore {
-            actions.append(.abortUpload(key: upload.key, uploadID: upload.uploadID,
-                reason: "incomplete upload started \(CivilTime.iso8601(Int64(upload.initiated.timeIntervalSince1970))), older than abort_incomplete_after \(policy.abortIncompleteAfter)"))
-        }
+        return Deletions(expiring: expiring, expiringHidden: expiringHidden, wal: wal, noncurrent: noncurrent.deletes, entries: noncurrent.entries)
+    }
 
-        let cost = CostModel(pricing: pricing, now: now).cost(objects: objects, indices: indices, deleted: deleted, moved: moved)
+    /// The guard findings and whether any blocks the component's deletions.
+    private func guardFindings(_ grouping: SetGrouping, _ decisions: KeepDecisions, _ deletions: Deletions) -> ([GuardFinding], Bool) {
+        var guards: [GuardFinding] = []
+        if let fraction = deleteFraction(grouping, decisions, deletions).finding(policy: policy, force: force) { guards.append(fraction) }
+        if let incident = MarkerIncident.detect(grouping: grouping, decisions: decisions, objects: objects, since: lastSweep,
+                                                limit: policy.guards.maxDeleteFraction) {
+            guards.append(incident.finding(policy: policy, grouping: grouping, since: lastSweep))
+        }
+        guards += staleFindings(grouping, decisions)
+        if let future = futureFinding(grouping, decisions) { guards.append(future) }
+        return (guards, guards.contains(where: \.blocking))
+    }
+
+    private func deleteFraction(_ grouping: SetGrouping, _ decisions: KeepDecisions, _ deletions: Deletions) -> DeleteFractionGuard {
+        var fraction = DeleteFractionGuard()
+        fraction.sets = decisions.liveFuture.count { !$0 } + decisions.hiddenFuture.count { !$0 }
+        fraction.expiringSets = deletions.expiring.count + deletions.expiringHidden.count
+        var future = Set<ObjectIndex>()
+        for (i, set) in grouping.sets.enumerated() where decisions.liveFuture[i] { future.formUnion(set.current + set.versions) }
+        for (i, set) in grouping.hidden.enumerated() where decisions.hiddenFuture[i] { future.formUnion(set.versions) }
+        fraction.bytes = indices.lazy.filter { !future.contains($0) }.saturatingSum { objects[$0].size }
+        fraction.deleteBytes = deletions.expiring.saturatingSum { i in (grouping.sets[i].current + grouping.sets[i].versions).saturatingSum { objects[$0].size } }
+            .saturatingAdd(deletions.wal.saturatingSum { objects[$0].size })
+            .saturatingAdd(deletions.noncurrent.saturatingSum { objects[$0.0].size })
+        return fraction
+    }
+
+    /// A series whose newest set (not future-dated) is older than twice `expect_every`.
+    private func staleFindings(_ grouping: SetGrouping, _ decisions: KeepDecisions) -> [GuardFinding] {
+        guard let every = policy.expectEvery else { return [] }
+        var newestBySeries: [String: Int64] = [:]
+        for (i, set) in grouping.sets.enumerated() where !decisions.liveFuture[i] {
+            newestBySeries[set.series] = max(newestBySeries[set.series] ?? set.epoch, set.epoch)
+        }
+        var findings: [GuardFinding] = []
+        if newestBySeries.isEmpty {
+            let future = grouping.sets.isEmpty ? "" : " (only future-dated ones)"
+            findings.append(GuardFinding(kind: .stale, component: policy.component, series: "", blocking: false,
+                                         message: "no backup sets found\(future), expected one every \(every)"))
+        }
+        for (series, newest) in newestBySeries.sorted(by: { $0.key < $1.key }) where now.saturatingSubtract(newest) > every.seconds.saturatingMultiply(2) {
+            findings.append(GuardFinding(kind: .stale, component: policy.component, series: series, blocking: false,
+                message: "stale: newest set\(series.isEmpty ? "" : " of \(series)") is from \(CivilTime.iso8601(newest)), older than 2 x expect_every (\(every))"))
+        }
+        return findings
+    }
+
+    private func futureFinding(_ grouping: SetGrouping, _ decisions: KeepDecisions) -> GuardFinding? {
+        let future = grouping.sets.indices.filter { decisions.liveFuture[$0] }.map { grouping.sets[$0] }
+            + grouping.hidden.indices.filter { decisions.hiddenFuture[$0] }.map { grouping.hidden[$0] }
+        guard !future.isEmpty else { return nil }
+        let ids = future.sorted { $0.epoch > $1.epoch }.map(\.id)
+        return GuardFinding(kind: .futureDated, component: policy.component, series: "", blocking: false,
+            message: "\(future.count) set(s) dated more than future_tolerance \(policy.guards.futureTolerance) after now (\(ids.prefix(3).joined(separator: ", "))\(ids.count > 3 ? ", ..." : "")): kept, never deleted, and counted for no rule; check the backup host's clock, or who wrote the key")
+    }
+
+    private func notes(_ grouping: SetGrouping, _ decisions: KeepDecisions, _ deletions: Deletions, blocked: Bool) -> [String] {
+        var notes: [String] = []
+        if grouping.orphanVersions > 0 {
+            let fate = policy.noncurrentExpireAfter.map { "noncurrent.expire_after \($0) applies" } ?? "kept (noncurrent: keep)"
+            notes.append("\(grouping.orphanVersions) delete markers belong to no set with data left; \(fate); see strata audit")
+        }
+        let keptHidden = grouping.hidden.indices.filter { !decisions.hidden[$0].reasons.isEmpty }
+        if !keptHidden.isEmpty {
+            notes.append("\(keptHidden.count) set(s) hidden by delete markers are kept by the policy and their versions are not deleted; `strata undelete --component \(policy.component)` restores them")
+        }
+        if !blocked, !deletions.expiring.isEmpty, case .pgbackrest(let stanza) = policy.layout {
+            let labels = deletions.expiring.map { grouping.sets[$0].id }.sorted()
+            notes.append("backup.info still lists \(labels.count) deleted set(s) until pgBackRest's next expire; run `tools/backup/postgresql sync-info` (pgbackrest --stanza=\(stanza) expire with retention high enough to remove nothing else) to refresh it (\(labels.prefix(3).joined(separator: ", "))\(labels.count > 3 ? ", ..." : ""))")
+        }
+        return notes
+    }
+
+    private func tally(_ grouping: SetGrouping, _ emitted: PlanTotals, expiring: Int) -> PlanTotals {
+        var totals = emitted
         // Fixed slots for the known classes: a dictionary lookup per object costs more than the rest.
         var classObjects = [Int](repeating: 0, count: StorageClass.known.count)
         var classBytes = [Int64](repeating: 0, count: StorageClass.known.count)
@@ -163,30 +206,29 @@ struct ComponentPlanner {
         for index in indices {
             let storageClass = objects[index].storageClass, size = objects[index].size
             totals.objects += 1
-            totals.bytes += size
+            totals.bytes = totals.bytes.saturatingAdd(size)
             if let slot = storageClass.knownIndex {
                 classObjects[slot] += 1
-                classBytes[slot] += size
+                classBytes[slot] = classBytes[slot].saturatingAdd(size)
             } else {
                 otherClasses[storageClass.rawValue, default: .init(storageClass: storageClass, objects: 0, bytes: 0)].objects += 1
-                otherClasses[storageClass.rawValue, default: .init(storageClass: storageClass, objects: 0, bytes: 0)].bytes += size
+                otherClasses[storageClass.rawValue, default: .init(storageClass: storageClass, objects: 0, bytes: 0)].bytes.saturatingIncrease(by: size)
             }
         }
         totals.byClass = (StorageClass.known.indices.filter { classObjects[$0] > 0 }.map {
             PlanTotals.ClassTotal(storageClass: StorageClass.known[$0], objects: classObjects[$0], bytes: classBytes[$0])
         } + otherClasses.values).sorted { $0.storageClass < $1.storageClass }
-        totals.sets = sets.count
-        totals.expiringSets = expiring.count
+        totals.sets = grouping.sets.count
+        totals.expiringSets = expiring
         totals.unrecognized = grouping.unrecognized.count
         totals.abortedUploads = uploads.count { Int64($0.initiated.timeIntervalSince1970) < abortBefore }
-        let component = ComponentPlan(
-            component: policy.component, policyFile: policy.sourcePath, sets: planSets, guards: guards,
-            warnings: warnings.sorted(), unrecognizedKeys: grouping.unrecognized.sorted(), totals: totals, cost: cost,
-            noncurrent: noncurrent.entries)
-        return component
+        return totals
     }
 
-    private func keyOrder(_ a: ObjectIndex, _ b: ObjectIndex) -> Bool {
+    /// Incomplete uploads started before this are aborted.
+    var abortBefore: Int64 { now.saturatingSubtract(policy.abortIncompleteAfter.seconds) }
+
+    func keyOrder(_ a: ObjectIndex, _ b: ObjectIndex) -> Bool {
         let l = objects[a], r = objects[b]
         return l.key != r.key ? l.key < r.key : (l.versionID ?? "") < (r.versionID ?? "")
     }
@@ -211,9 +253,12 @@ struct ComponentPlanner {
         return candidate
     }
 
-    static func percent(_ fraction: Double) -> String { "\(Int((fraction * 100).rounded()))%" }
-
     static func days(_ seconds: Int64) -> String {
         seconds % 86_400 == 0 ? "\(seconds / 86_400)d" : String(format: "%.1fd", Double(seconds) / 86_400)
     }
+}
+
+extension Int64 {
+    /// Adds `other`, saturating.
+    mutating func saturatingIncrease(by other: Int64) { self = saturatingAdd(other) }
 }

@@ -43,14 +43,14 @@ struct KeepEvaluator {
         if let n = rules.keepLast {
             for i in 0..<min(n, sets.count) {
                 verdicts[i].reasons.append(KeepReason(.last, "last \(n)"))
-                verdicts[i].extend(expectEvery.map { newest + Int64(n - i) * $0.seconds })
+                verdicts[i].extend(expectEvery.map { newest.saturatingAdd(Int64(n - i).saturatingMultiply($0.seconds)) })
             }
         }
         if let window = rules.keepWithin {
             let anchor = rules.anchor == .now ? now : newest
-            for (i, set) in sets.enumerated() where set.epoch >= anchor - window.seconds {
+            for (i, set) in sets.enumerated() where set.epoch >= anchor.saturatingSubtract(window.seconds) {
                 verdicts[i].reasons.append(KeepReason(.within, "within \(window)"))
-                verdicts[i].extend(set.epoch + window.seconds)
+                verdicts[i].extend(set.epoch.saturatingAdd(window.seconds))
             }
         }
         for period in CalendarPeriod.allCases {

@@ -13,6 +13,9 @@ struct NoncurrentPlanner {
     let now: Int64
     let bypassGovernance: Bool
     let pricing: PricingTable
+    /// Versions never deleted: the newest data version of each hidden key of a set the policy
+    /// keeps (a backup someone hid with a delete marker is still a kept backup).
+    var protected: Set<ObjectIndex> = []
 
     /// Entries for every noncurrent version not already `deleted`, and the ones to delete (with
     /// their reason). `allowDeletes` is false when a guard withholds the component's deletions.
@@ -40,8 +43,9 @@ struct NoncurrentPlanner {
                     size: object.size, storageClass: object.storageClass, noncurrentSince: since, decision: .keep, reason: "",
                     projectedExpiry: nil,
                     monthlyCost: object.isDeleteMarker ? 0 : pricing.monthlyCost(size: object.size, in: object.storageClass))
-                let (expire, reason, expiry) = decide(object, since: since, othersGone: versions.allSatisfy { $0 == index || gone.contains($0) },
-                                                      allowDeletes: allowDeletes)
+                let (expire, reason, expiry) = protected.contains(index)
+                    ? (false, "newest version of a set the policy keeps (hidden by a delete marker; strata undelete restores it)", nil)
+                    : decide(object, since: since, othersGone: versions.allSatisfy { $0 == index || gone.contains($0) }, allowDeletes: allowDeletes)
                 entry.reason = reason
                 entry.projectedExpiry = expiry
                 if expire {

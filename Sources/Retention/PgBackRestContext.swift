@@ -97,4 +97,12 @@ struct PgBackRestContext {
         }.map(\.index)
         return (deletable, nil)
     }
+
+    /// Metadata and manifests pgBackRest reads that are not in STANDARD (the plan never moves them).
+    func metadataWarnings(grouping: SetGrouping, objects: [InventoryObject]) -> [String] {
+        let manifests = grouping.sets.flatMap { $0.current.filter { isManifest(objects[$0].key) } }
+        return (grouping.metadata + manifests).filter { objects[$0].storageClass != .standard }.map {
+            "pgBackRest reads \(objects[$0].key) but it is in \(objects[$0].storageClass), expected STANDARD; not moved by this plan"
+        }
+    }
 }

@@ -24,7 +24,7 @@ public struct Plan: Codable, Sendable, Hashable {
 
     /// Guards that block a component (deletes withheld); non-empty means a non-zero exit.
     public var blockedComponents: [GuardFinding] {
-        components.flatMap(\.guards).filter { $0.kind == .deleteFractionExceeded && $0.blocking }
+        components.flatMap(\.guards).filter(\.blocking)
     }
 
     /// Whether any guard blocks deletes (the CLI exits non-zero).

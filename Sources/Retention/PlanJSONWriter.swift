@@ -130,6 +130,7 @@ struct PlanJSONWriter {
         key("component", first: true); string(c.component)
         key("cost"); cost(c.cost)
         key("guards"); array(c.guards) { $0.guardFinding($1) }
+        key("hiddenSets"); array(c.hiddenSets) { $0.set($1) }
         key("noncurrent"); array(c.noncurrent) { $0.noncurrent($1) }
         key("policyFile"); string(c.policyFile)
         key("sets"); array(c.sets) { $0.set($1) }

@@ -65,6 +65,8 @@ public struct KeepReason: Codable, Sendable, Hashable, CustomStringConvertible {
         case legalHold
         /// pgBackRest: a kept set needs this one to restore.
         case dependency
+        /// Dated more than `guards.future_tolerance` after now: kept, and counted for no rule.
+        case future
     }
 
     /// Which rule.

@@ -42,9 +42,17 @@ public enum PlanTable {
                 out += "  " + (finding.blocking ? style.apply(text, .blocked) : style.apply(text, .warning)) + "\n"
             }
             for warning in component.warnings { out += "  " + style.apply("WARNING: \(warning)", .warning) + "\n" }
+            if !component.hiddenSets.isEmpty {
+                let kept = component.hiddenSets.filter { $0.decision == .keep }
+                out += "  " + style.apply("HIDDEN by delete markers: \(component.hiddenSets.count) sets, \(kept.count) kept by the policy (never deleted; strata undelete restores them)", .warning) + "\n"
+                for set in component.hiddenSets.suffix(10).reversed() {
+                    out += "    \(set.decision.rawValue.uppercased()) \(set.id): \(set.reasons.isEmpty ? "kept by no rule; noncurrent option applies" : set.reasons.map(\.text).joined(separator: "; "))\n"
+                }
+                if component.hiddenSets.count > 10 { out += "    ...\n" }
+            }
             if !component.noncurrent.isEmpty {
                 let expiring = component.noncurrent.filter { $0.decision == .expire }
-                let bytes = component.noncurrent.reduce(Int64(0)) { $0 + $1.size }
+                let bytes = component.noncurrent.saturatingSum(\.size)
                 out += "  NONCURRENT: \(component.noncurrent.count) versions/markers (\(formatBytes(bytes))), \(expiring.count) expire\n"
                 for version in component.noncurrent.prefix(10) {
                     out += "    \(version.decision.rawValue.uppercased()) \(version.key) \(version.isDeleteMarker ? "(delete marker)" : "(version \(version.versionID ?? "null"))"): \(version.reason)\n"

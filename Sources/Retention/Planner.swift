@@ -10,12 +10,18 @@ public struct PlanOptions: Sendable, Hashable {
     /// lock still holds them; the deletes then carry `x-amz-bypass-governance-retention`.
     /// COMPLIANCE locks and legal holds always block.
     public var bypassGovernance: Bool
+    /// When the previous sweep of the bucket ran. Delete markers placed after it are new: if they
+    /// hide the newest set of a series or more than `max_delete_fraction` of a component's sets,
+    /// that is an incident (`GuardFinding.Kind.deleteMarkerIncident`). `nil`: no sweep is known,
+    /// so every marker is new.
+    public var lastSweep: Date?
 
     /// Creates options.
-    public init(force: Bool = false, components: Set<String>? = nil, bypassGovernance: Bool = false) {
+    public init(force: Bool = false, components: Set<String>? = nil, bypassGovernance: Bool = false, lastSweep: Date? = nil) {
         self.force = force
         self.components = components
         self.bypassGovernance = bypassGovernance
+        self.lastSweep = lastSweep
     }
 }
 
@@ -105,7 +111,8 @@ public struct Planner: Sendable {
             let planner = ComponentPlanner(
                 policy: policy, objects: inventory.objects, indices: buckets[slot], uploads: uploadBuckets[slot],
                 now: nowSeconds, documents: documents, pricing: pricing, force: options.force,
-                bypassGovernance: options.bypassGovernance)
+                bypassGovernance: options.bypassGovernance,
+                lastSweep: options.lastSweep.map { Int64($0.timeIntervalSince1970.rounded(.down)) })
             let component = planner.plan(into: &actions)
             components.append(component)
             totals.add(component.totals)

@@ -100,7 +100,14 @@ public struct GuardSettings: Sendable, Hashable {
     /// A plan that would delete more than this fraction of the component's sets or bytes is
     /// blocked unless forced (default 0.5).
     public var maxDeleteFraction: Double
+    /// A set dated more than this after `now` is future-dated: clock skew on a backup host, a
+    /// mistyped `upload --time`, or a planted key. It is kept, never deleted, and counts for no
+    /// rule: not `keep_within`'s anchor, not a `keep_last` or calendar slot (default 1h).
+    public var futureTolerance: PolicyDuration
 
     /// Creates guard settings.
-    public init(maxDeleteFraction: Double = 0.5) { self.maxDeleteFraction = maxDeleteFraction }
+    public init(maxDeleteFraction: Double = 0.5, futureTolerance: PolicyDuration = .hours(1)) {
+        self.maxDeleteFraction = maxDeleteFraction
+        self.futureTolerance = futureTolerance
+    }
 }

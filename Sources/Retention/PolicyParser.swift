@@ -136,9 +136,12 @@ enum PolicyParser {
             }
         }
         var guards = GuardSettings()
-        if let node = top["guards"]?.value, let entries = reader.mapping(node, context: "guards", allowed: ["max_delete_fraction"]) {
+        if let node = top["guards"]?.value, let entries = reader.mapping(node, context: "guards", allowed: ["max_delete_fraction", "future_tolerance"]) {
             if let fraction = entries["max_delete_fraction"], let value = reader.fraction(fraction.value, "max_delete_fraction") {
                 guards.maxDeleteFraction = value
+            }
+            if let tolerance = entries["future_tolerance"], let value = reader.duration(tolerance.value, "guards.future_tolerance") {
+                guards.futureTolerance = value
             }
         }
 

@@ -6,6 +6,28 @@ typealias ObjectIndex = UInt32
 
 extension Array where Element == InventoryObject {
     subscript(index: ObjectIndex) -> InventoryObject { self[Int(index)] }
+
+    /// Whether any of `indices` is a version with data (not a delete marker).
+    func containsData(_ indices: [ObjectIndex]) -> Bool { indices.contains { !self[$0].isDeleteMarker } }
+
+    /// For each key among `indices` that has no current version, its newest version with data:
+    /// what a reader would get back by removing the delete markers above it. Ties on
+    /// Last-Modified are broken by version id, so the choice is deterministic.
+    func newestHiddenData(_ indices: [ObjectIndex]) -> [ObjectIndex] {
+        var best: [String: ObjectIndex] = [:]
+        var live = Set<String>()
+        for index in indices {
+            let object = self[index]
+            if object.isCurrent { live.insert(object.key); continue }
+            guard !object.isDeleteMarker else { continue }
+            if let other = best[object.key] {
+                let o = self[other]
+                if (o.lastModified, o.versionID ?? "") >= (object.lastModified, object.versionID ?? "") { continue }
+            }
+            best[object.key] = index
+        }
+        return best.filter { !live.contains($0.key) }.values.sorted()
+    }
 }
 
 /// A backup set under construction: the inventory indices of its versions.
@@ -24,9 +46,13 @@ struct SetRecord {
 /// The objects of one component, sorted into sets and everything else.
 struct SetGrouping {
     var sets: [SetRecord] = []
+    /// Sets with no current version but with data versions behind delete markers (versioned
+    /// buckets): a deleted key is still a backup until its versions are gone, so these are
+    /// judged by the keep rules like live sets. Same order as `sets`.
+    var hidden: [SetRecord] = []
     /// Keys under the prefix that match no layout (distinct).
     var unrecognized: Set<String> = []
-    /// Versions of sets that have no current version left: not touched.
+    /// Delete markers of sets that have nothing but delete markers left.
     var orphanVersions = 0
     /// pgBackRest metadata objects (always kept, never moved).
     var metadata: [ObjectIndex] = []
@@ -54,7 +80,7 @@ struct SetGrouping {
             }
             if object.isCurrent { records[slot].current.append(index) } else { records[slot].versions.append(index) }
         }
-        self.adopt(records)
+        self.adopt(records, objects: objects)
     }
 
     /// Groups a pgBackRest repository: one set per label, plus metadata and WAL.
@@ -104,14 +130,14 @@ struct SetGrouping {
                 if objects[index].isCurrent { records[lastSlot].current.append(index) } else { records[lastSlot].versions.append(index) }
             }
         }
-        self.adopt(records)
+        self.adopt(records, objects: objects)
     }
 
-    private mutating func adopt(_ records: [SetRecord]) {
+    private mutating func adopt(_ records: [SetRecord], objects: [InventoryObject]) {
         sets.reserveCapacity(records.count)
         for var record in records {
             guard !record.current.isEmpty else {
-                orphanVersions += record.versions.count
+                if objects.containsData(record.versions) { hidden.append(record) } else { orphanVersions += record.versions.count }
                 continue
             }
             // Appending left up to twice the needed capacity; exact copies keep a million indices small.
@@ -125,5 +151,6 @@ struct SetGrouping {
         }
         // Deterministic regardless of inventory order: series, then time, then id.
         sets.sort { ($0.series, $0.epoch, $0.id) < ($1.series, $1.epoch, $1.id) }
+        hidden.sort { ($0.series, $0.epoch, $0.id) < ($1.series, $1.epoch, $1.id) }
     }
 }

@@ -112,10 +112,27 @@ struct SweepCommand: AsyncParsableCommand {
                     throw StrataError(.failure, "\(outcome.failures.count) actions failed (see above and the journal)")
                 }
                 if !result.plan.blockedComponents.isEmpty {
-                    let names = result.plan.blockedComponents.map(\.component)
-                    throw StrataError(.blockedByGuard, "deletions blocked by max_delete_fraction for \(names.joined(separator: ", ")) (see GUARD lines above); check the plan, then rerun with --force")
+                    throw StrataError(.blockedByGuard, Self.blockedMessage(result.plan.blockedComponents))
                 }
             }
         }
+    }
+
+    /// The exit-3 line: which guard blocked which component, and what the operator does next.
+    /// `--force` lifts only `max_delete_fraction`.
+    static func blockedMessage(_ blocked: [GuardFinding]) -> String {
+        let byKind = Dictionary(grouping: blocked, by: \.kind)
+        var parts: [String] = []
+        if let fraction = byKind[.deleteFractionExceeded] {
+            parts.append("deletions blocked by max_delete_fraction for \(Set(fraction.map(\.component)).sorted().joined(separator: ", ")) (see GUARD lines above); check the plan, then rerun with --force")
+        }
+        if let incident = byKind[.deleteMarkerIncident] {
+            parts.append("delete-marker incident for \(Set(incident.map(\.component)).sorted().joined(separator: ", ")): nothing of it was deleted; see strata undelete (--force does not lift this)")
+        }
+        let others = blocked.filter { $0.kind != .deleteFractionExceeded && $0.kind != .deleteMarkerIncident }
+        if !others.isEmpty {
+            parts.append(others.map { "\($0.kind.rawValue) for \($0.component)" }.sorted().joined(separator: ", ") + " (see GUARD lines above)")
+        }
+        return parts.joined(separator: "; ")
     }
 }

@@ -34,7 +34,9 @@ public enum MetricsTextfile {
         let registry = PrometheusCollectorRegistry()
         for component in plan.components {
             let name = [("component", component.component)]
-            if let newest = component.sets.max(by: { $0.time < $1.time }) {
+            // A future-dated set (clock skew, a planted key) must not pass for a fresh backup.
+            let present = component.sets.filter { !$0.reasons.contains { $0.kind == .future } }
+            if let newest = present.max(by: { $0.time < $1.time }) {
                 gauge(registry, "backup_last_success_timestamp_seconds", labels: name,
                                    help: "Time of the newest backup set of the component.")
                     .set(newest.time.timeIntervalSince1970)
@@ -62,6 +64,7 @@ public enum MetricsTextfile {
             gauge(registry, "strata_sweep_blocked", labels: name,
                                help: "1 when a guard blocked the component's deletions.")
                 .set(component.guards.contains { $0.blocking } ? 1.0 : 0.0)
+            hostileContentGauges(registry, component, labels: name)
             gauge(registry, "strata_monthly_cost_dollars", labels: name,
                                help: "Estimated monthly storage cost at list prices.")
                 .set(component.cost.monthlyBefore)
@@ -82,6 +85,22 @@ public enum MetricsTextfile {
             }
         }
         return registry.emitToString()
+    }
+
+    /// What someone else may have written: future-dated sets, sets hidden by delete markers, and
+    /// a delete-marker incident (docs/failure-modes.md, "A hostile bucket").
+    private static func hostileContentGauges(_ registry: PrometheusCollectorRegistry, _ component: ComponentPlan, labels: [(String, String)]) {
+        gauge(registry, "strata_future_dated_sets", labels: labels,
+              help: "Sets dated more than future_tolerance after now: kept, counted for no rule.")
+            .set(Double(component.sets.count { $0.reasons.contains { $0.kind == .future } }))
+        for decision in [PlanSet.Decision.keep, .expire] {
+            gauge(registry, "strata_hidden_sets", labels: labels + [("decision", decision.rawValue)],
+                  help: "Sets hidden by delete markers (versioned buckets), by what the policy decides for them.")
+                .set(Double(component.hiddenSets.count { $0.decision == decision }))
+        }
+        gauge(registry, "strata_delete_marker_incident", labels: labels,
+              help: "1 when delete markers placed since the last sweep hide the newest set or more than max_delete_fraction of the sets.")
+            .set(component.guards.contains { $0.kind == .deleteMarkerIncident } ? 1.0 : 0.0)
     }
 
     /// A gauge named exactly `name` (no namespace or unit added).

@@ -42,6 +42,10 @@ public struct Sweep: Sendable {
 
     /// Plans, and applies when `apply` is set.
     public func run(apply: Bool) async throws -> Result {
+        var options = self.options
+        if options.lastSweep == nil {
+            options.lastSweep = try await SweepJournal(context: context, location: journal).lastSweepStart()
+        }
         let maker = {
             var maker = PlanMaker(context: context, options: options)
             maker.source = source
@@ -66,7 +70,8 @@ public struct Sweep: Sendable {
             let outcome = try await executor.apply(plan: plan, runID: runID, journal: writer) {
                 let (fresh, inventory) = try await maker.makePlan(now: now)
                 // A report is not re-read from the bucket: each deletion is checked by HEAD instead.
-                return fromReport ? try await maker.confirmingDeletions(fresh, inventory: inventory) : fresh
+                guard fromReport else { return SweepExecutor.Replanned(plan: fresh, inventory: inventory) }
+                return SweepExecutor.Replanned(plan: try await maker.confirmingDeletions(fresh, inventory: inventory), inventory: inventory)
             }
             await lock.release()
             return Result(plan: plan, outcome: outcome)

@@ -43,10 +43,31 @@ public struct SweepExecutor: Sendable {
     /// Creates an executor.
     public init(context: StrataContext) { self.context = context }
 
+    /// A fresh look at the bucket just before deleting: the plan made from it, the inventory it
+    /// was made from, and which sets are known to exist.
+    public struct Replanned: Sendable {
+        /// The fresh plan, for the same instant.
+        public var plan: Plan
+        /// The inventory the fresh plan was made from.
+        public var inventory: Inventory
+        /// Per component, the set ids confirmed to exist; `nil` when the inventory is a fresh
+        /// listing (every set in it exists). A sweep from an inventory report confirms the sets
+        /// that hold keep slots with HEAD.
+        public var confirmedSets: [String: Set<String>]?
+
+        /// Creates a fresh look.
+        public init(plan: Plan, inventory: Inventory, confirmedSets: [String: Set<String>]? = nil) {
+            self.plan = plan
+            self.inventory = inventory
+            self.confirmedSets = confirmedSets
+        }
+    }
+
     /// Applies `plan`. `replan` lists the bucket again and plans for the same instant; only the
-    /// deletions both plans contain are made.
+    /// deletions both plans contain are made, and only if they keep every series above the
+    /// ``DeletionFloor`` (checked apart from the planner, on exactly the deletions about to be made).
     public func apply(plan: Plan, runID: String, journal: SweepJournal,
-                      replan: @Sendable () async throws -> Plan) async throws -> SweepOutcome {
+                      replan: @Sendable () async throws -> Replanned) async throws -> SweepOutcome {
         var entry = SweepJournal.Entry(runID: runID, strataVersion: StrataVersion.current, planTime: plan.generatedAt,
                                        startedAt: context.now(), status: "planned", actions: plan.actions,
                                        done: .init(), failures: [])
@@ -56,12 +77,13 @@ public struct SweepExecutor: Sendable {
         entry.status = "deleting"
         try await journal.write(entry)
         let fresh = try await replan()
-        let confirmed = Set(fresh.actions.compactMap(Self.deletion))
-        var deletions: [ObjectIdentifier] = []
+        let confirmed = Set(fresh.plan.actions.compactMap(Self.deletion))
+        var agreed: [PlanAction] = []
         for action in plan.actions {
             guard let id = Self.deletion(action) else { continue }
-            if confirmed.contains(id) { deletions.append(id) } else { entry.done.skipped += 1 }
+            if confirmed.contains(id) { agreed.append(action) } else { entry.done.skipped += 1 }
         }
+        let deletions = try aboveTheFloor(agreed, fresh: fresh, entry: &entry).compactMap(Self.deletion)
         for start in stride(from: 0, to: deletions.count, by: deleteBatchSize) {
             let batch = Array(deletions[start..<min(start + deleteBatchSize, deletions.count)])
             let result = try await context.client.deleteObjects(bucket: context.bucket, objects: batch,
@@ -123,6 +145,25 @@ public struct SweepExecutor: Sendable {
         entry.finishedAt = context.now()
         try await journal.write(entry)
         return SweepOutcome(done: entry.done, failures: entry.failures, blocked: plan.blockedComponents)
+    }
+
+    /// `deletions` without those of components the ``DeletionFloor`` finds below it; each such
+    /// component is recorded as a failure (the sweep exits 1), and its deletions are skipped.
+    private func aboveTheFloor(_ deletions: [PlanAction], fresh: Replanned, entry: inout SweepJournal.Entry) throws -> [PlanAction] {
+        let floor = DeletionFloor(policies: try context.requirePolicies())
+        let violations = floor.violations(actions: deletions, inventory: fresh.inventory, now: fresh.plan.generatedAt,
+                                          confirmed: fresh.confirmedSets)
+        guard !violations.isEmpty else { return deletions }
+        let policies = try context.requirePolicies().policies
+        let withheld = Set(violations.map(\.component))
+        let prefixes = policies.filter { withheld.contains($0.component) }.map(\.prefix)
+        for violation in violations {
+            context.logger.critical("deletions withheld by the floor", metadata: ["violation": "\(violation)"])
+            entry.failures.append(violation.description)
+        }
+        let kept = deletions.filter { action in !prefixes.contains { action.key.hasPrefix($0) } }
+        entry.done.skipped += deletions.count - kept.count
+        return kept
     }
 
     /// Aborts incomplete uploads on `keys` started before `start` (a killed sweep's copies).

@@ -104,6 +104,14 @@ public struct SweepJournal: Sendable {
         return entry.status == "completed" ? nil : entry
     }
 
+    /// When the most recent sweep started, for the delete-marker incident guard
+    /// (`PlanOptions.lastSweep`); never later than now, so a journal written with a wrong clock
+    /// (or planted) cannot make new delete markers look old. `nil` when no journal can be read.
+    public func lastSweepStart() async throws -> Date? {
+        guard let entry = try await latest() else { return nil }
+        return min(entry.startedAt, context.now())
+    }
+
     /// The most recent journal entry, if any.
     public func latest() async throws -> Entry? {
         switch location {

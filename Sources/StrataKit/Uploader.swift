@@ -13,7 +13,8 @@ public struct Uploader: Sendable {
 
     /// The keys `files` would get: the policy's upload template rendered for `time`, `series`
     /// and each file's name. Checks before anything is sent: the policy has a template, the keys
-    /// are distinct, and each key matches the policy's layout (so sweeps will recognize it).
+    /// are distinct, each key matches the policy's layout (so sweeps will recognize it), and
+    /// `time` is no more than the policy's `future_tolerance` after now.
     public func keys(component: String, files: [String], time: Date, series: String?) throws -> [String] {
         let policies = try context.requirePolicies()
         guard let policy = policies.policy(named: component) else {
@@ -21,6 +22,12 @@ public struct Uploader: Sendable {
         }
         guard let template = policy.upload.key else {
             throw StrataError(.configuration, "\(policy.sourcePath): component '\(component)' has no upload.key template (pgBackRest writes its own repository)")
+        }
+        // A key dated in the future would be kept forever and counted for no rule
+        // (guards.future_tolerance): refuse it here rather than plant it.
+        let latest = context.now().addingTimeInterval(TimeInterval(policy.guards.futureTolerance.seconds))
+        if time > latest {
+            throw StrataError(.configuration, "\(policy.sourcePath): backup time \(JSONCoding.timestamp(time)) is more than future_tolerance \(policy.guards.futureTolerance) after now (\(JSONCoding.timestamp(context.now()))); check --time and this host's clock")
         }
         if template.hasSeries, (series ?? "").isEmpty {
             throw StrataError(.configuration, "\(policy.sourcePath): the upload key '\(template)' has {series}: pass --series NAME")
