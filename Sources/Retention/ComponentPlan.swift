@@ -91,4 +91,13 @@ public struct GuardFinding: Codable, Sendable, Hashable {
     public var blocking: Bool
     /// What was found, with the numbers.
     public var message: String
+
+    /// Creates a finding.
+    public init(kind: Kind, component: String, series: String, blocking: Bool, message: String) {
+        self.kind = kind
+        self.component = component
+        self.series = series
+        self.blocking = blocking
+        self.message = message
+    }
 }

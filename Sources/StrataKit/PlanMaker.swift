@@ -38,6 +38,11 @@ public struct PlanMaker: Sendable {
 
     /// A plan of the bucket as it is now, for the instant `now`.
     public func makePlan(now: Date) async throws -> (plan: Plan, inventory: Inventory) {
+        try await plan(inventory: try await readInventory(), now: now)
+    }
+
+    /// The inventory of the selected components, from a listing or the report.
+    public func readInventory() async throws -> Inventory {
         let policies = try context.requirePolicies()
         if let wanted = options.components {
             let unknown = wanted.subtracting(policies.policies.map(\.component))
@@ -46,16 +51,22 @@ public struct PlanMaker: Sendable {
             }
         }
         let selected = policies.policies.filter { options.components?.contains($0.component) ?? true }
-        var inventory: Inventory
         switch source {
         case .listing:
-            inventory = try await InventoryBuilder(context: context).build(policies: selected)
+            return try await InventoryBuilder(context: context).build(policies: selected)
         case .report(let location, let maximumAge):
             var reader = InventoryReportReader(context: context, location: location)
             reader.maximumAge = maximumAge
-            inventory = try await reader.build(policies: selected)
+            return try await reader.build(policies: selected)
         }
-        let planner = Planner(policies: policies, pricing: pricing, options: options)
+    }
+
+    /// A plan of `inventory` for the instant `now`: fetches the documents the planner needs and
+    /// the tags and lock state of what a first plan would delete, then plans again. Returns the
+    /// inventory with those details filled in.
+    public func plan(inventory: Inventory, now: Date) async throws -> (plan: Plan, inventory: Inventory) {
+        var inventory = inventory
+        let planner = Planner(policies: try context.requirePolicies(), pricing: pricing, options: options)
         let documents = try await fetchDocuments(planner.documentsNeeded(inventory: inventory))
         let versioned = inventory.objects.contains { $0.versionID != nil }
         var plan = planner.plan(inventory: inventory, now: now, documents: documents)

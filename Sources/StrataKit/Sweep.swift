@@ -69,9 +69,13 @@ public struct Sweep: Sendable {
             let fromReport = source != .listing
             let outcome = try await executor.apply(plan: plan, runID: runID, journal: writer) {
                 let (fresh, inventory) = try await maker.makePlan(now: now)
-                // A report is not re-read from the bucket: each deletion is checked by HEAD instead.
                 guard fromReport else { return SweepExecutor.Replanned(plan: fresh, inventory: inventory) }
-                return SweepExecutor.Replanned(plan: try await maker.confirmingDeletions(fresh, inventory: inventory), inventory: inventory)
+                // A report is not re-read from the bucket: the sets that justify deletions are
+                // confirmed by HEAD (replanning without rows that are not there), then each
+                // deletion is checked by HEAD.
+                let confirmed = try await maker.confirmingKeepers(fresh, inventory: inventory, now: now)
+                return SweepExecutor.Replanned(plan: try await maker.confirmingDeletions(confirmed.plan, inventory: confirmed.inventory),
+                                               inventory: confirmed.inventory, confirmedSets: confirmed.confirmedSets)
             }
             await lock.release()
             return Result(plan: plan, outcome: outcome)

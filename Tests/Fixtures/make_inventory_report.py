@@ -21,6 +21,8 @@ p.add_argument("--versions", action="store_true", help="all versions (IncludedOb
 p.add_argument("--created-hours-ago", type=float, default=0.0)
 p.add_argument("--upload", metavar="PREFIX", help="also put the report into the bucket under PREFIX")
 p.add_argument("--lock-columns", action="store_true", help="add the object-lock columns (empty)")
+p.add_argument("--phantom", action="append", default=[], metavar="KEY",
+               help="also list KEY, which the bucket does not hold (a stale or forged report); repeatable")
 a = p.parse_args()
 
 s3 = boto3.client("s3", endpoint_url=a.endpoint)
@@ -35,6 +37,9 @@ else:
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=a.bucket):
         for o in page.get("Contents", []):
             rows.append((o["Key"], None, True, False, o["Size"], o["LastModified"], o["ETag"], o.get("StorageClass", "STANDARD")))
+
+for key in a.phantom:
+    rows.append((key, None, True, False, 1000, datetime.datetime.now(datetime.timezone.utc), "0" * 32, "STANDARD"))
 
 columns = ["Bucket", "Key", "VersionId", "IsLatest", "IsDeleteMarker", "Size", "LastModifiedDate", "ETag", "StorageClass"]
 if a.lock_columns:
