@@ -128,7 +128,8 @@ let package = Package(
         ),
         .testTarget(
             name: "StrataKitTests",
-            dependencies: ["StrataKit", "S3", "Retention", "StrataTestSupport"]
+            dependencies: ["StrataKit", "S3", "Retention", "StrataTestSupport",
+                           .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         // The operations kit (tools/backup, deploy manifests, alert rules, runbook commands),
         // exercised through the scripts and the strata binary as operators run them.
