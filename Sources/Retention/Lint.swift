@@ -52,9 +52,12 @@ public struct Lint: Sendable {
     }
 
     /// Findings, sorted by file, severity (worst first), message. With an inventory, findings that
-    /// need object sizes (small objects, money figures) use the real bytes.
-    public func run(inventory: Inventory? = nil) -> [LintFinding] {
+    /// need object sizes (small objects, money figures) use the real bytes; with `now` as well,
+    /// what someone else may have written is reported: future-dated sets, sets hidden by delete
+    /// markers, and a delete-marker incident.
+    public func run(inventory: Inventory? = nil, now: Date? = nil) -> [LintFinding] {
         var findings: [LintFinding] = []
+        if let inventory, let now { findings += hostileContent(inventory: inventory, now: now) }
         let prefixes = policies.policies.map { Array($0.prefix.utf8) }
         var bytes = [Int64](repeating: 0, count: prefixes.count)
         var sets = [Set<String>](repeating: [], count: prefixes.count)
@@ -127,6 +130,24 @@ public struct Lint: Sendable {
             }
         }
         return findings.sorted { ($0.file, -$0.severity.rankValue, $0.message) < ($1.file, -$1.severity.rankValue, $1.message) }
+    }
+
+    /// The planner's findings about content someone else wrote, as lint warnings.
+    private func hostileContent(inventory: Inventory, now: Date) -> [LintFinding] {
+        let plan = Planner(policies: policies, pricing: pricing).plan(inventory: inventory, now: now)
+        var findings: [LintFinding] = []
+        for component in plan.components {
+            let file = component.policyFile
+            for finding in component.guards where finding.kind == .futureDated || finding.kind == .deleteMarkerIncident {
+                findings.append(LintFinding(severity: .warning, component: component.component, file: file, message: finding.message))
+            }
+            let kept = component.hiddenSets.filter { $0.decision == .keep }
+            if !kept.isEmpty {
+                findings.append(LintFinding(severity: .warning, component: component.component, file: file,
+                    message: "\(kept.count) set(s) the policy keeps are hidden by delete markers (newest \(kept.map(\.id).max() ?? "")); strata undelete --component \(component.component) restores them"))
+            }
+        }
+        return findings
     }
 
     static func days(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value) }

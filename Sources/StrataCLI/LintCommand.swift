@@ -16,6 +16,16 @@ struct LintCommand: AsyncParsableCommand {
     @Option(help: "A pricing YAML overriding the built-in us-east-1 list prices.")
     var pricing: String?
 
+    @Option(help: ArgumentHelp("Also check this S3 Inventory report (a manifest.json, local or s3://BUCKET/KEY) for what someone else wrote: future-dated sets, sets hidden by delete markers.",
+                               discussion: "Reads the bucket's report with the connection options; nothing in the bucket changes."))
+    var inventory: String?
+
+    @Option(name: .customLong("inventory-max-age"), help: "Refuse an inventory report older than this many hours.")
+    var inventoryMaxAge: Int = 48
+
+    @Option(help: "With --inventory: check as of this time (ISO 8601). Default: now.")
+    var now: String?
+
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
 
@@ -34,7 +44,8 @@ struct LintCommand: AsyncParsableCommand {
                     throw StrataError(.configuration, error.description)
                 }
             }
-            let findings = Lint(policies: policies, pricing: table).run()
+            let findings = Lint(policies: policies, pricing: table).run(inventory: try await reportInventory(settings: settings, policies: policies),
+                                                                       now: try now.map { try parseInstant($0, option: "--now") } ?? Date())
             if output.json {
                 emit(String(decoding: try JSONCoding.encoder.encode(findings), as: UTF8.self))
             } else {
@@ -44,6 +55,17 @@ struct LintCommand: AsyncParsableCommand {
             if findings.contains(where: { $0.severity == .error }) {
                 throw StrataError(.configuration, "lint found errors")
             }
+        }
+    }
+
+    /// The `--inventory` report's objects, or `nil` without the option.
+    private func reportInventory(settings: StrataSettings, policies: PolicySet) async throws -> Inventory? {
+        guard let inventory else { return nil }
+        return try await StrataContext.with(settings: settings, environment: ProcessInfo.processInfo.environment,
+                                            logger: output.logger()) { context in
+            var reader = InventoryReportReader(context: context, location: try InventoryReportReader.Location(inventory))
+            reader.maximumAge = TimeInterval(inventoryMaxAge) * 3600
+            return try await reader.build(policies: policies.policies)
         }
     }
 }

@@ -30,6 +30,11 @@ struct HostileBucketSweepTests {
             let dryRun = try harness.strata(["sweep", "--now", Self.now, "--all"])
             #expect(dryRun.stdoutText.contains("GUARD futureDated: 1 set(s) dated more than future_tolerance 1h after now (2027-01-04T02:00:00Z)"),
                     "\(dryRun.stdoutText)")
+            let report = try InventoryReportSweepTests.makeReport(harness)
+            let lint = try harness.strata(["lint", "--inventory", report, "--now", Self.now])
+            #expect(lint.status == 0, "\(lint.stderr)")
+            #expect(lint.stdoutText.contains("policies/vault.yaml: warning: vault: 1 set(s) dated more than future_tolerance 1h after now"), "\(lint.stdoutText)")
+
             let apply = try harness.strata(["sweep", "--apply", "--force", "--now", Self.now])
             #expect(apply.status == 0, "\(apply.stderr)")
             #expect(try harness.keys() == expected.union([planted]))
