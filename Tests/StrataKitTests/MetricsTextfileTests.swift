@@ -1,4 +1,5 @@
 import Foundation
+import Retention
 @testable import StrataKit
 import Testing
 
@@ -17,5 +18,28 @@ struct MetricsTextfileTests {
 
     @Test func anUnwritableDirectoryIsAClearError() {
         #expect(throws: StrataError.self) { try MetricsTextfile.write("x 1\n", to: "/nonexistent-dir/strata.prom") }
+    }
+
+    /// A future-dated set is counted, and never passes for the newest backup; hidden sets and an
+    /// incident are exported for their alerts.
+    @Test func hostileContentIsExportedAndAFutureSetIsNotTheNewestBackup() throws {
+        let template = try KeyTemplate(parsing: "vault/{time:%Y%m%d_%H%M%S}.snap")
+        let now = Date(timeIntervalSince1970: 1_795_000_000)
+        func object(_ offsetDays: Double, latest: Bool = true, marker: Bool = false, version: String) -> InventoryObject {
+            let time = now.addingTimeInterval(offsetDays * 86_400)
+            return InventoryObject(key: template.render(date: time), size: 10, lastModified: marker ? now : time,
+                                   versionID: version, isLatest: latest, isDeleteMarker: marker)
+        }
+        let objects = [object(-1, version: "a"), object(40, version: "future"),
+                       object(-0.5, latest: false, version: "b"), object(-0.5, marker: true, version: "m")]
+        let policies = try PolicySet(policies: [Policy(component: "vault", prefix: "vault/", layout: .template(template),
+                                                       retention: RetentionRules(keepLast: 3))])
+        let plan = Planner(policies: policies).plan(inventory: Inventory(objects: objects), now: now)
+        let text = MetricsTextfile.render(plan: plan, sweep: nil)
+        let lines = Set(text.split(separator: "\n").map(String.init))
+        #expect(lines.contains("strata_future_dated_sets{component=\"vault\"} 1.0"), "\(text)")
+        #expect(lines.contains("strata_hidden_sets{component=\"vault\",decision=\"keep\"} 1.0"), "\(text)")
+        #expect(lines.contains("strata_delete_marker_incident{component=\"vault\"} 1.0"), "\(text)")
+        #expect(lines.contains("backup_last_success_timestamp_seconds{component=\"vault\"} \(now.addingTimeInterval(-86_400).timeIntervalSince1970)"), "\(text)")
     }
 }
