@@ -89,7 +89,8 @@ struct ComponentPlanner {
     /// last copy of a backup someone hid with a delete marker. Never deleted.
     private func protectedVersions(_ grouping: SetGrouping, _ decisions: KeepDecisions) -> Set<ObjectIndex> {
         var protected = Set<ObjectIndex>()
-        for (i, set) in grouping.sets.enumerated() where !decisions.live[i].reasons.isEmpty {
+        // Only keys with older versions can be hidden: unversioned sets skip the work.
+        for (i, set) in grouping.sets.enumerated() where !set.versions.isEmpty && !decisions.live[i].reasons.isEmpty {
             protected.formUnion(objects.newestHiddenData(set.current + set.versions))
         }
         for (i, set) in grouping.hidden.enumerated() where !decisions.hidden[i].reasons.isEmpty {
@@ -144,7 +145,8 @@ struct ComponentPlanner {
         var future = Set<ObjectIndex>()
         for (i, set) in grouping.sets.enumerated() where decisions.liveFuture[i] { future.formUnion(set.current + set.versions) }
         for (i, set) in grouping.hidden.enumerated() where decisions.hiddenFuture[i] { future.formUnion(set.versions) }
-        fraction.bytes = indices.lazy.filter { !future.contains($0) }.saturatingSum { objects[$0].size }
+        fraction.bytes = future.isEmpty ? indices.saturatingSum { objects[$0].size }
+            : indices.lazy.filter { !future.contains($0) }.saturatingSum { objects[$0].size }
         fraction.deleteBytes = deletions.expiring.saturatingSum { i in (grouping.sets[i].current + grouping.sets[i].versions).saturatingSum { objects[$0].size } }
             .saturatingAdd(deletions.wal.saturatingSum { objects[$0].size })
             .saturatingAdd(deletions.noncurrent.saturatingSum { objects[$0.0].size })

@@ -27,7 +27,7 @@ struct AlertRuleTests {
     @Test func rulesAreValidAndTheirUnitTestsPass() throws {
         let check = try Self.promtool(["check", "rules", Self.rules.path])
         #expect(check.status == 0, "\(check.stdoutText)\(check.stderr)")
-        #expect(check.stdoutText.contains("SUCCESS: 12 rules found"), "\(check.stdoutText)")
+        #expect(check.stdoutText.contains("SUCCESS: 15 rules found"), "\(check.stdoutText)")
         let test = try Self.promtool(["test", "rules", Self.tests.path])
         #expect(test.status == 0, "\(test.stdoutText)\(test.stderr)")
         #expect(test.stdoutText.contains("SUCCESS"))
@@ -37,7 +37,8 @@ struct AlertRuleTests {
         let rules = Dictionary(try Self.ruleList().map { ($0.alert, $0.expr) }) { first, _ in first }
         #expect(rules["BackupFailed"]?.contains("backup_last_success_timestamp_seconds < time() - 86400") == true)
         #expect(rules["BackupSizeAnomaly"]?.contains("abs(backup_size_bytes - backup_size_bytes offset 1d)") == true)
-        for alert in ["StrataSweepFailed", "StrataSweepBlocked", "StrataComponentStale", "BackupRetrieveFailed", "PgBackRestInfoSyncFailed"] {
+        for alert in ["StrataSweepFailed", "StrataSweepBlocked", "StrataComponentStale", "BackupRetrieveFailed", "PgBackRestInfoSyncFailed",
+                      "StrataDeleteMarkerIncident", "StrataKeptBackupsHidden", "StrataFutureDatedSets"] {
             #expect(rules[alert] != nil, "\(alert)")
         }
         // Every alert has a unit test that expects it to fire.
