@@ -24,7 +24,7 @@ extension SweepLease {
         let holder = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
         for _ in 0..<maxRounds {
             let now = context.now()
-            let record = Record(holder: holder, runID: runID, acquiredAt: now, expiresAt: now.addingTimeInterval(timing.ttl))
+            let record = Record(holder: holder, runID: runID, acquiredAt: now, now: now, ttl: timing.ttl)
             switch Self.step(for: try await read(context: context), runID: runID, now: now) {
             case .refuse(let held):
                 throw heldError(context, held)

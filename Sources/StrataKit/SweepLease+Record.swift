@@ -22,6 +22,13 @@ extension SweepLease {
             self.expiresAt = expiresAt
         }
 
+        /// A record for `holder` and `runID` taken or renewed at `now` for `ttl` seconds. Times
+        /// are whole seconds, as the JSON keeps them, so a record read back equals the one written.
+        init(holder: String, runID: String, acquiredAt: Date, now: Date, ttl: TimeInterval) {
+            func whole(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
+            self.init(holder: holder, runID: runID, acquiredAt: whole(acquiredAt), expiresAt: whole(now.addingTimeInterval(ttl)))
+        }
+
         /// Whether it may be taken over at `now`.
         public func hasExpired(at now: Date) -> Bool { expiresAt <= now }
 

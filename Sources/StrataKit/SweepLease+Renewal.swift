@@ -20,8 +20,7 @@ extension SweepLease {
     /// version we last confirmed (`If-Match`), then read it back.
     func renew() async {
         let (previous, eTag) = state.withLock { ($0.record, $0.eTag) }
-        var next = previous
-        next.expiresAt = context.now().addingTimeInterval(timing.ttl)
+        let next = Record(holder: previous.holder, runID: runID, acquiredAt: previous.acquiredAt, now: context.now(), ttl: timing.ttl)
         do {
             // A conflict or a lost answer is judged by the read-back below, like a success.
             _ = try await Self.write(next, ifMatch: eTag, context: context)
