@@ -22,13 +22,30 @@ struct UnlockCommand: AsyncParsableCommand {
             try await StrataContext.with(settings: settings, environment: ProcessInfo.processInfo.environment,
                                          logger: output.logger(), loadPolicies: false) { context in
                 let location = "s3://\(context.bucket)/\(StrataPaths.lockKey)"
-                guard let removed = try await SweepLease.remove(context: context) else {
+                let removed = try await SweepLease.remove(context: context)
+                if output.json {
+                    let report = Report(removed: removed != nil, lease: removed?.record,
+                                        expired: removed?.record.map { $0.hasExpired(at: context.now()) })
+                    emit(String(decoding: try JSONCoding.encoder.encode(report), as: UTF8.self))
+                    return
+                }
+                guard let removed else {
                     emit("no sweep lease is held on \(location)")
                     return
                 }
                 emit("removed the sweep lease on \(location): \(Self.describe(removed.record, now: context.now()))")
             }
         }
+    }
+
+    /// What `--json` prints.
+    struct Report: Encodable {
+        /// Whether a lease object was there and removed.
+        var removed: Bool
+        /// Its record, when it held one Strata can read.
+        var lease: SweepLease.Record?
+        /// Whether it had expired when it was removed.
+        var expired: Bool?
     }
 
     /// Holder, run, since, expiry and whether it had expired; or why the object is not a lease.

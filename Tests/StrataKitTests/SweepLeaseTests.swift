@@ -246,6 +246,10 @@ struct SweepLeaseCommandTests {
             #expect(unlock.stdoutText.contains("sweeper-7:99, run 20261125T100000Z-abc, since 2026-11-25T10:00:00Z, expires 2026-11-25T10:03:00Z (expired"),
                     "\(unlock.stdoutText)")
             #expect(try harness.strata(["unlock"]).stdoutText.contains("no sweep lease is held"))
+            struct Report: Decodable { var removed: Bool }
+            let json = try harness.strata(["unlock", "--json"])
+            #expect(json.status == 0)
+            #expect(try JSONDecoder().decode(Report.self, from: json.stdout).removed == false)
         }
     }
 }
