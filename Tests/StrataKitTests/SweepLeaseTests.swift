@@ -148,6 +148,27 @@ struct SweepLeaseTests {
         }
     }
 
+    @Test func renewalsThatFailForAMomentAreTriedAgainAtTheNextTick() async throws {
+        try await ScratchBucket.with(.rgw, purpose: "lease-renewal-faults") { bucket in
+            try await SweepFaultTests.throughProxy(bucket) { context, proxy in
+                let timing = SweepLease.Timing(ttl: 6, settle: .milliseconds(100))
+                try await SweepLease.withLease(context: context, runID: "run-flaky", timing: timing) { lease in
+                    // The next two renewals lose their connection (a conditional PUT is not resent).
+                    proxy.inject(.reset, times: 2, when: Self.isLeaseWrite)
+                    let deadline = ContinuousClock.now + .seconds(120)
+                    while proxy.injected < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+                    let afterFaults = lease.renewals
+                    while lease.renewals < afterFaults + 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+                    #expect(proxy.injected == 2)
+                    #expect(lease.renewals >= afterFaults + 2, "renewals go on after the failed ones")
+                    #expect(lease.loss == nil)
+                    try await lease.check()
+                    #expect(try await SweepLease.current(context: context)?.runID == "run-flaky")
+                }
+            }
+        }
+    }
+
     @Test func aKilledSweepsLeaseIsTakenOverOnceExpiredButNotBefore() async throws {
         try await ScratchBucket.with(.rgw, purpose: "lease-killed") { bucket in
             let context = Self.context(bucket)
