@@ -5,7 +5,8 @@ import S3
 extension SweepLease {
     /// Renews the lease every ``Timing/renewEvery`` until cancelled or lost. A renewal that
     /// fails for a transient reason is logged and tried again at the next tick: two may fail
-    /// before the lease expires, and the fence stops the sweep if it does.
+    /// before the lease expires. Past its expiry a contender may take it over, and the fence
+    /// then stops this sweep.
     func keepRenewed() async {
         // Ticks on a fixed schedule, so the settle wait of each renewal does not add up.
         var tick = ContinuousClock.now
