@@ -99,7 +99,7 @@ let package = Package(
         .target(
             name: "StrataTestSupport",
             dependencies: [
-                "S3",
+                "S3", "SigV4",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

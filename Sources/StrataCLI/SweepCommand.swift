@@ -11,9 +11,9 @@ struct SweepCommand: AsyncParsableCommand {
         abstract: "Plan retention and tiering for the bucket; with --apply, carry the plan out.",
         discussion: """
             Without --apply nothing changes: the plan is printed (a table, or --json). With --apply \
-            the sweep takes the bucket's lock, journals the plan under .strata/journal/, moves objects \
+            the sweep takes the bucket's lease (.strata/lock, renewed while it runs), journals the plan under .strata/journal/, moves objects \
             to colder classes, re-lists and deletes only what a fresh plan still expires, and aborts \
-            stale uploads. Exit codes: 0 ok, 1 failure, 2 usage/config, 3 blocked by a guard, 4 lock held.
+            stale uploads. Exit codes: 0 ok, 1 failure, 2 usage/config, 3 blocked by a guard, 4 lease held by another sweep.
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -38,8 +38,10 @@ struct SweepCommand: AsyncParsableCommand {
     @Option(help: "Write the journal to this local directory instead of the bucket's .strata/journal/.")
     var journal: String?
 
-    @Option(name: .customLong("lock-ttl"), help: "Seconds after which a sweep lock left by a dead process may be taken over.")
-    var lockTTL: Int = 3600
+    @Option(name: .customLong("lock-ttl"),
+            help: ArgumentHelp("Lifetime in seconds of the sweep's lease (.strata/lock), renewed every third of it while the sweep runs.",
+                               discussion: "A lease left by a killed sweep may be taken over once it has expired (or removed at once with strata unlock)."))
+    var lockTTL: Int = 180
 
     @Flag(help: "List every set in the table (default: the 12 newest per component).")
     var all = false
@@ -65,6 +67,9 @@ struct SweepCommand: AsyncParsableCommand {
         try await runReportingErrors {
             let settings = try connection.settings()
             let logger = output.logger()
+            guard lockTTL >= 1 else {
+                throw StrataError(.configuration, "--lock-ttl \(lockTTL): expected at least 1 second")
+            }
             let instant = try now.map { try parseInstant($0, option: "--now") } ?? Date()
             let options = PlanOptions(force: force, components: components.isEmpty ? nil : Set(components),
                                       bypassGovernance: bypassGovernance)

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Retention
 
-/// One sweep: plan the bucket and, when applying, take the lock, journal and execute.
+/// One sweep: plan the bucket and, when applying, take the lease, journal and execute.
 /// The library entry point behind `strata sweep`.
 public struct Sweep: Sendable {
     /// Where to work.
@@ -13,8 +13,10 @@ public struct Sweep: Sendable {
     public let now: Date
     /// Where the journal goes.
     public let journal: SweepJournal.Location
-    /// Lock lifetime.
+    /// Lease lifetime (`--lock-ttl`); the lease is renewed every third of it while the sweep runs.
     public let lockTTL: TimeInterval
+    /// Wait between a lease write and its read-back (tests shorten it).
+    public var leaseSettle: Duration = .seconds(1)
     /// Executor settings (batch size, test hooks).
     public var executor: SweepExecutor
     /// Where the picture of the bucket comes from (a listing, or an S3 Inventory report).
@@ -22,7 +24,7 @@ public struct Sweep: Sendable {
 
     /// Creates a sweep.
     public init(context: StrataContext, options: PlanOptions, now: Date, journal: SweepJournal.Location = .bucket,
-                lockTTL: TimeInterval = 3600) {
+                lockTTL: TimeInterval = 180) {
         self.context = context
         self.options = options
         self.now = now
@@ -55,10 +57,12 @@ public struct Sweep: Sendable {
             return Result(plan: try await maker.makePlan(now: now).plan, outcome: nil)
         }
         let runID = SweepJournal.newRunID(now: context.now())
-        let lock = try await SweepLock.acquire(context: context, runID: runID, ttl: lockTTL)
-        do {
+        let timing = SweepLease.Timing(ttl: lockTTL, settle: leaseSettle)
+        return try await SweepLease.withLease(context: context, runID: runID, timing: timing) { lease in
             let writer = SweepJournal(context: context, location: journal)
             var executor = self.executor
+            // Fencing: the executor checks the lease is still this run's before it deletes or moves.
+            executor.fence = { try await lease.check() }
             if let previous = try await writer.lastUnfinished() {
                 context.logger.notice("previous sweep did not finish; this one converges on the same plan",
                                       metadata: ["run_id": "\(previous.runID)", "status": "\(previous.status)"])
@@ -77,11 +81,7 @@ public struct Sweep: Sendable {
                 return SweepExecutor.Replanned(plan: try await maker.confirmingDeletions(confirmed.plan, inventory: confirmed.inventory),
                                                inventory: confirmed.inventory, confirmedSets: confirmed.confirmedSets)
             }
-            await lock.release()
             return Result(plan: plan, outcome: outcome)
-        } catch {
-            await lock.release()
-            throw error
         }
     }
 }

@@ -39,6 +39,10 @@ public struct SweepExecutor: Sendable {
     /// Test hook: called after each step with its name (`transition`, `delete-batch`), so tests
     /// can stop a sweep at a chosen point.
     public var afterStep: (@Sendable (String) async -> Void)?
+    /// Fencing: called before every delete batch and before transitions start; throws when this
+    /// run no longer holds the sweep lease (``SweepLease/check()``), so a sweep that lost it to
+    /// another stops before it changes anything more. `nil`: no lease to check.
+    public var fence: (@Sendable () async throws -> Void)?
 
     /// Creates an executor.
     public init(context: StrataContext) { self.context = context }
@@ -85,6 +89,7 @@ public struct SweepExecutor: Sendable {
         }
         let deletions = try aboveTheFloor(agreed, fresh: fresh, entry: &entry).compactMap(Self.deletion)
         for start in stride(from: 0, to: deletions.count, by: deleteBatchSize) {
+            try await checkFence(&entry, journal: journal)
             let batch = Array(deletions[start..<min(start + deleteBatchSize, deletions.count)])
             let result = try await context.client.deleteObjects(bucket: context.bucket, objects: batch,
                                                                 bypassGovernanceRetention: bypassGovernance)
@@ -113,6 +118,7 @@ public struct SweepExecutor: Sendable {
             await afterStep?("delete-batch")
         }
 
+        try await checkFence(&entry, journal: journal)
         entry.status = "transitioning"
         try await journal.write(entry)
         let transitions: [(String, StorageClass)] = plan.actions.compactMap {
@@ -164,6 +170,22 @@ public struct SweepExecutor: Sendable {
         let kept = deletions.filter { action in !prefixes.contains { action.key.hasPrefix($0) } }
         entry.done.skipped += deletions.count - kept.count
         return kept
+    }
+
+    /// Runs ``fence``; when it throws, journals the run as failed with its reason and rethrows.
+    private func checkFence(_ entry: inout SweepJournal.Entry, journal: SweepJournal) async throws {
+        guard let fence else { return }
+        do {
+            try await fence()
+        } catch {
+            entry.status = "failed"
+            entry.failures.append("\(error)")
+            entry.finishedAt = context.now()
+            // The fence's error is what the operator must see; a journal that cannot be written
+            // as well must not hide it.
+            try? await journal.write(entry)
+            throw error
+        }
     }
 
     /// Aborts incomplete uploads on `keys` started before `start` (a killed sweep's copies).

@@ -73,6 +73,27 @@ struct ObjectOperationTests {
         }
     }
 
+    /// The compare-and-swap the sweep lease takes over and renews with: only the version read
+    /// is replaced (RGW takes the ETag unquoted), a changed or missing object is refused with 412.
+    @Test func putIfMatchReplacesOnlyTheVersionRead() async throws {
+        try await TestBucket.with(.rgw, purpose: "ifmatch") { bucket in
+            let first = try await bucket.client.putObject(bucket: bucket.name, key: "cas", body: Array("first".utf8))
+            let second = try await bucket.client.putObject(bucket: bucket.name, key: "cas", body: Array("second".utf8),
+                                                           options: PutOptions(ifMatch: first.eTag))
+            let stale = await #expect(throws: S3Error.self) {
+                try await bucket.client.putObject(bucket: bucket.name, key: "cas", body: Array("third".utf8),
+                                                  options: PutOptions(ifMatch: first.eTag))
+            }
+            #expect(stale?.status == 412)
+            #expect(try await bucket.client.getObject(bucket: bucket.name, key: "cas").body == Array("second".utf8))
+            let missing = await #expect(throws: S3Error.self) {
+                try await bucket.client.putObject(bucket: bucket.name, key: "absent", body: Array("x".utf8),
+                                                  options: PutOptions(ifMatch: second.eTag))
+            }
+            #expect([404, 412].contains(missing?.status ?? 0))
+        }
+    }
+
     @Test func storageClassChangeKeepsMetadataAndTags() async throws {
         try await TestBucket.with(.rgw, purpose: "transition") { bucket in
             let body = Array(repeating: UInt8(7), count: 200_000)

@@ -63,15 +63,15 @@ struct SweepEndToEndTests {
         }
     }
 
-    @Test func aSecondSweepIsStoppedByTheLock() throws {
+    @Test func aSecondSweepIsStoppedByTheLease() throws {
         try Self.withSeededBucket { harness in
             let first = try harness.start(["sweep", "--apply", "--force", "--now", Self.now])
             Thread.sleep(forTimeInterval: 0.4)
             let second = try harness.strata(["sweep", "--apply", "--force", "--now", Self.now])
             first.waitUntilExit()
-            // Either the second found the first's lock, or the first had already finished.
+            // Either the second found the first's lease, or the first had already finished.
             if second.status == 4 {
-                #expect(second.stderr.contains("another sweep holds the lock"))
+                #expect(second.stderr.contains("another sweep holds the lease"))
                 #expect(first.terminationStatus == 0)
             } else {
                 #expect(second.status == 0)

@@ -26,17 +26,20 @@ struct SweepFaultTests {
     }
 
     /// Regression: the lock PUT reached the server but its answer was lost; the retry then met
-    /// `If-None-Match` (412) and the sweep reported its own lock as held by another sweep.
-    @Test func aLockWhoseAnswerWasLostIsRecognisedAsOurs() async throws {
+    /// `If-None-Match` (412) and the sweep reported its own lock as held by another sweep. The
+    /// lease reads the record back instead.
+    @Test func aLeaseWhoseAnswerWasLostIsRecognisedAsOurs() async throws {
         try await ScratchBucket.with(.rgw, purpose: "lock-lost-answer") { bucket in
             try await Self.throughProxy(bucket) { context, proxy in
                 proxy.inject(.dropAnswer) { $0.method == .PUT && $0.uri.contains(".strata/lock") }
-                let lock = try await SweepLock.acquire(context: context, runID: "run-lost-answer", ttl: 60)
+                let lease = try await SweepLease.acquire(context: context, runID: "run-lost-answer",
+                                                         timing: SweepLease.Timing(ttl: 60, settle: .milliseconds(100)))
                 #expect(proxy.injected == 1)
-                #expect(lock.record.runID == "run-lost-answer")
-                #expect(try await SweepLock.current(context: context)?.runID == "run-lost-answer")
-                await lock.release()
-                #expect(try await SweepLock.current(context: context) == nil)
+                #expect(lease.record.runID == "run-lost-answer")
+                #expect(try await SweepLease.current(context: context)?.runID == "run-lost-answer")
+                try await lease.check()
+                await lease.release()
+                #expect(try await SweepLease.current(context: context) == nil)
             }
         }
     }

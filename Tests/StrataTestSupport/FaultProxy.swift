@@ -29,6 +29,9 @@ public final class FaultProxy: Sendable {
         /// Stop reading the request after its head for this long (a server that stalls while a
         /// body is sent: the client's writes block once the socket buffers are full), then forward.
         case stallBody(Duration)
+        /// Wait, then forward without `If-None-Match` and `If-Match`, re-signed with the test
+        /// servers' keys: a server (or proxy) that ignores conditional writes.
+        case ignoreConditions(after: Duration = .zero)
     }
 
     /// A scripted fault for the next request that matches.
@@ -179,6 +182,11 @@ public final class FaultProxy: Sendable {
                         guard await pause(wait) else { return }
                         var answer = try await forward(request, body: body)
                         answer.body.writeBytes([UInt8](repeating: UInt8(ascii: "X"), count: extra))
+                        try await respond(outbound, status: answer.status, headers: answer.headers, body: answer.body,
+                                          truncate: false)
+                    case .ignoreConditions(let wait):
+                        guard await pause(wait) else { return }
+                        let answer = try await forward(try Self.withoutConditions(request), body: body)
                         try await respond(outbound, status: answer.status, headers: answer.headers, body: answer.body,
                                           truncate: false)
                     case .forward, .truncate, .stallBody:

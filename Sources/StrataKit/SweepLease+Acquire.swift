@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import S3
+
+extension SweepLease {
+    /// What a conditional write of the lease came to.
+    enum WriteOutcome: Sendable, Hashable {
+        /// S3 stored it.
+        case written
+        /// The answer was lost: it may or may not have landed (the client does not resend a
+        /// conditional write blindly). The read-back says.
+        case unknown
+        /// The condition failed: someone wrote (or removed) the lease since we read it.
+        case conflict
+    }
+
+    /// Rounds of read, write and read-back before giving up: each further round means a
+    /// contender wrote in between or a lost answer left nothing behind.
+    static let maxRounds = 6
+
+    /// Takes the lease for `timing.ttl`, or throws ``StrataError`` (`lockHeld`) naming the
+    /// holder (or the winner of a race), having written nothing over another run's live lease.
+    public static func acquire(context: StrataContext, runID: String, timing: Timing) async throws -> SweepLease {
+        let holder = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+        for _ in 0..<maxRounds {
+            let now = context.now()
+            let record = Record(holder: holder, runID: runID, acquiredAt: now, now: now, ttl: timing.ttl)
+            switch Self.step(for: try await read(context: context), runID: runID, now: now) {
+            case .refuse(let held):
+                throw heldError(context, held)
+            case .create:
+                guard try await write(record, ifMatch: nil, context: context) != .conflict else { continue }
+            case .takeOver(let eTag):
+                context.logger.warning("taking over an expired sweep lease", metadata: ["etag": "\(eTag)", "run_id": "\(runID)"])
+                guard try await write(record, ifMatch: eTag, context: context) != .conflict else { continue }
+            case .confirm:
+                break
+            }
+            try await Task.sleep(for: timing.settle)
+            switch standing(of: try await read(context: context), runID: runID) {
+            case .held(let confirmed, let eTag):
+                context.logger.info("sweep lease taken", metadata: ["run_id": "\(runID)", "expires": "\(JSONCoding.timestamp(confirmed.expiresAt))"])
+                return SweepLease(context: context, timing: timing, record: confirmed, eTag: eTag)
+            case .lost(let winner):
+                throw heldError(context, winner)
+            case .absent:
+                // A create whose answer was lost and that never landed, or a lease removed at
+                // once: nobody holds it, so try again.
+                continue
+            }
+        }
+        throw StrataError(.lockHeld, "could not take the sweep lease on \(location(context)): it changed hands \(maxRounds) times while we tried")
+    }
+
+    /// Writes `record` as the lease: created only if absent (`ifMatch` nil), or replacing only
+    /// the version with that ETag. Throws for failures other than a lost answer or a conflict.
+    static func write(_ record: Record, ifMatch: String?, context: StrataContext) async throws -> WriteOutcome {
+        let options = PutOptions(contentType: "application/json", ifNoneMatch: ifMatch == nil, ifMatch: ifMatch)
+        do {
+            try await context.client.putObject(bucket: context.bucket, key: StrataPaths.lockKey,
+                                               body: Array(try JSONCoding.encoder.encode(record)), options: options)
+            return .written
+        } catch let error as S3TransportError {
+            context.logger.warning("no answer to a sweep lease write; reading it back", metadata: ["error": "\(error)"])
+            return .unknown
+        } catch let error as S3Error where isConflict(error, ifMatch: ifMatch) {
+            return .conflict
+        }
+    }
+
+    /// 412: the condition failed. 409: S3's answer to concurrent conditional writes. 404: the
+    /// object an `If-Match` named is gone.
+    static func isConflict(_ error: S3Error, ifMatch: String?) -> Bool {
+        error.status == 412 || error.code == "PreconditionFailed" || error.status == 409
+            || (ifMatch != nil && error.status == 404)
+    }
+}
