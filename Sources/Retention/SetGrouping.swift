@@ -41,6 +41,12 @@ struct SetRecord {
     var versions: [ObjectIndex] = []
     /// The pgBackRest label, for that layout.
     var label: PgBackRest.Label? = nil
+
+    /// The id of a template layout's set: its time, after its series if it has one.
+    static func templateID(series: String, epoch: Int64) -> String {
+        let time = CivilTime.iso8601(epoch)
+        return series.isEmpty ? time : "\(series)@\(time)"
+    }
 }
 
 /// The objects of one component, sorted into sets and everything else.
@@ -75,8 +81,7 @@ struct SetGrouping {
             if let existing = byKey[setKey] { slot = existing } else {
                 slot = records.count
                 byKey[setKey] = slot
-                let time = CivilTime.iso8601(epoch)
-                records.append(SetRecord(id: series.isEmpty ? time : "\(series)@\(time)", series: series, epoch: epoch))
+                records.append(SetRecord(id: SetRecord.templateID(series: series, epoch: epoch), series: series, epoch: epoch))
             }
             if object.isCurrent { records[slot].current.append(index) } else { records[slot].versions.append(index) }
         }

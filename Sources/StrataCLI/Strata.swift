@@ -14,7 +14,7 @@ struct Strata: AsyncParsableCommand {
             and deletions. See docs/cli.md.
             """,
         version: StrataVersion.current,
-        subcommands: [SweepCommand.self, LintCommand.self, AuditCommand.self, UploadCommand.self, MetricsCommand.self, LsCommand.self, CpCommand.self, PresignCommand.self, RetrieveCommand.self, VerifyCommand.self, LifecycleCommand.self, UnlockCommand.self]
+        subcommands: [SweepCommand.self, LintCommand.self, AuditCommand.self, UploadCommand.self, MetricsCommand.self, LsCommand.self, CpCommand.self, PresignCommand.self, RetrieveCommand.self, VerifyCommand.self, LifecycleCommand.self, UnlockCommand.self, UndeleteCommand.self]
     )
 
     /// Parses and runs the chosen subcommand. Usage errors exit 2, as docs/cli.md documents,

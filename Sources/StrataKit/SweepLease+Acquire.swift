@@ -54,8 +54,38 @@ extension SweepLease {
 
     /// Writes `record` as the lease: created only if absent (`ifMatch` nil), or replacing only
     /// the version with that ETag. Throws for failures other than a lost answer or a conflict.
+    ///
+    /// Ceph RGW 16 refuses every `If-Match` PUT in a versioned bucket, even when the ETag is
+    /// current (and ignores `If-None-Match` there). So when the condition "fails" but the lease
+    /// is still exactly the version named, nobody else wrote: the record is written without
+    /// the condition, and the read-back and the fence judge a race, as for a server that
+    /// ignores `If-None-Match`.
     static func write(_ record: Record, ifMatch: String?, context: StrataContext) async throws -> WriteOutcome {
-        let options = PutOptions(contentType: "application/json", ifNoneMatch: ifMatch == nil, ifMatch: ifMatch)
+        let outcome = try await put(record, condition: ifMatch.map(Condition.ifMatch) ?? .ifAbsent, context: context)
+        guard outcome == .conflict, let ifMatch, try await read(context: context)?.eTag == ifMatch else { return outcome }
+        context.logger.notice("the server refused a lease write conditional on the current version; writing it unconditionally and reading it back",
+                              metadata: ["etag": "\(ifMatch)"])
+        return try await put(record, condition: .none, context: context)
+    }
+
+    /// The condition a lease write carries.
+    enum Condition: Sendable, Hashable {
+        /// `If-None-Match: *`: only if there is no lease.
+        case ifAbsent
+        /// `If-Match`: only over the version with this ETag.
+        case ifMatch(String)
+        /// None: the read-back decides (servers that mishandle conditions).
+        case none
+    }
+
+    private static func put(_ record: Record, condition: Condition, context: StrataContext) async throws -> WriteOutcome {
+        var options = PutOptions(contentType: "application/json")
+        var ifMatch: String?
+        switch condition {
+        case .ifAbsent: options.ifNoneMatch = true
+        case .ifMatch(let eTag): options.ifMatch = eTag; ifMatch = eTag
+        case .none: break
+        }
         do {
             try await context.client.putObject(bucket: context.bucket, key: StrataPaths.lockKey,
                                                body: Array(try JSONCoding.encoder.encode(record)), options: options)

@@ -192,6 +192,28 @@ struct SweepLeaseTests {
         }
     }
 
+    /// Regression: Ceph RGW 16 ignores `If-None-Match` and refuses every `If-Match` PUT in a
+    /// versioned bucket. Renewals then never landed (the lease expired under a long sweep), and
+    /// an expired lease could never be taken over ("changed hands 6 times").
+    @Test func inAVersionedBucketRenewalsLandAndAnExpiredLeaseIsTakenOver() async throws {
+        try await ScratchBucket.with(.rgw, purpose: "lease-versioned") { bucket in
+            try await bucket.client.putBucketVersioning(bucket.name, enabled: true)
+            let context = Self.context(bucket)
+            let timing = SweepLease.Timing(ttl: 3, settle: .milliseconds(100))
+            try await SweepLease.withLease(context: context, runID: "run-versioned", timing: timing) { lease in
+                let deadline = ContinuousClock.now + .seconds(120)
+                while lease.renewals < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+                #expect(lease.renewals >= 2)
+                #expect(try await Self.tryAcquire(context, "run-second", timing) == nil, "the renewed lease is still live")
+                try await lease.check()
+            }
+            try await Self.plant(context, runID: "run-killed", expiresIn: -1)
+            let taken = try await SweepLease.acquire(context: context, runID: "run-retry", timing: Self.timing)
+            #expect(try await SweepLease.current(context: context)?.runID == "run-retry")
+            await taken.release()
+        }
+    }
+
     /// Who takes the lease away from a running sweep.
     enum Interloper: String, Sendable, CaseIterable {
         /// An operator runs `strata unlock`.
