@@ -13,7 +13,11 @@ struct CostModel {
         var other: [String: Int64] = [:]
 
         mutating func add(_ storageClass: StorageClass, _ value: Int64) {
-            if let slot = storageClass.knownIndex { known[slot] += value } else { other[storageClass.rawValue, default: 0] += value }
+            if let slot = storageClass.knownIndex {
+                known[slot] = known[slot].saturatingAdd(value)
+            } else {
+                other[storageClass.rawValue, default: 0] = other[storageClass.rawValue, default: 0].saturatingAdd(value)
+            }
         }
 
         var entries: [(StorageClass, Int64)] {
@@ -35,8 +39,8 @@ struct CostModel {
             if deleted[Int(index)] || target != nil {
                 // Billable KiB x hours of minimum duration left in the class being left.
                 let minimum = current.knownIndex.map { minimumHours[$0] } ?? Int64(pricing.price(current).minimumDays) * 24
-                let ageHours = (now - Int64(object.lastModified.timeIntervalSince1970)) / 3_600
-                if ageHours < minimum { early.add(current, (billable / 1_024) * (minimum - ageHours)) }
+                let ageHours = now.saturatingSubtract(Int64(object.lastModified.timeIntervalSince1970)) / 3_600
+                if ageHours < minimum { early.add(current, (billable / 1_024).saturatingMultiply(minimum.saturatingSubtract(ageHours))) }
             }
             if deleted[Int(index)] { continue }
             if let target {

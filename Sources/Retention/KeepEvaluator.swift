@@ -63,7 +63,9 @@ struct KeepEvaluator {
                 last = bucket
                 remaining -= 1
                 verdicts[i].reasons.append(KeepReason(period.kind, "\(period.kind.rawValue) \(period.label(bucket))"))
-                verdicts[i].extend(zone.epoch(fromLocal: period.start(ofBucket: bucket, plus: Int64(n))))
+                // Policy files bound counts (YAMLReader.maximumCount); a policy built in code
+                // is clamped the same way, which moves no decision, only a far projection.
+                verdicts[i].extend(zone.epoch(fromLocal: period.start(ofBucket: bucket, plus: Int64(min(n, YAMLReader.maximumCount)))))
             }
         }
         for (i, set) in sets.enumerated() {

@@ -156,7 +156,7 @@ enum PolicyParser {
     static func parseRetention(_ node: Node, reader: inout YAMLReader) -> RetentionRules? {
         guard let entries = reader.mapping(node, context: "retention", allowed: retentionKeys) else { return nil }
         var rules = RetentionRules()
-        func count(_ name: String) -> Int? { entries[name].flatMap { reader.int($0.value, name, minimum: 1) } }
+        func count(_ name: String) -> Int? { entries[name].flatMap { reader.int($0.value, name, minimum: 1, maximum: YAMLReader.maximumCount) } }
         rules.keepLast = count("keep_last")
         rules.keepHourly = count("keep_hourly")
         rules.keepDaily = count("keep_daily")

@@ -100,8 +100,8 @@ public struct PricingTable: Sendable, Hashable {
                     var price = table.classes[name] ?? ClassPrice(storagePerGBMonth: 0)
                     if let n = entries["storage_gb_month"] { price.storagePerGBMonth = number(n.value, "storage_gb_month", &reader) ?? price.storagePerGBMonth }
                     if let n = entries["transition_per_1000"] { price.transitionPer1000 = number(n.value, "transition_per_1000", &reader) ?? price.transitionPer1000 }
-                    if let n = entries["minimum_days"], let v = reader.int(n.value, "minimum_days", minimum: 0) { price.minimumDays = v }
-                    if let n = entries["minimum_billable_bytes"], let v = reader.int(n.value, "minimum_billable_bytes", minimum: 0) { price.minimumBillableBytes = Int64(v) }
+                    if let n = entries["minimum_days"], let v = reader.int(n.value, "minimum_days", minimum: 0, maximum: 36_500) { price.minimumDays = v }
+                    if let n = entries["minimum_billable_bytes"], let v = reader.int(n.value, "minimum_billable_bytes", minimum: 0, maximum: 5 << 40) { price.minimumBillableBytes = Int64(v) }
                     if let n = entries["retrieval_gb"] {
                         if let tiers = n.value.mapping {
                             for (tier, value) in tiers {

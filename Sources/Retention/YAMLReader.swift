@@ -75,7 +75,7 @@ struct YAMLReader {
         return scalar.string
     }
 
-    mutating func int(_ node: Node, _ name: String, minimum: Int) -> Int? {
+    mutating func int(_ node: Node, _ name: String, minimum: Int, maximum: Int = Int.max) -> Int? {
         guard node.scalar != nil, node.scalar?.style == .plain, let value = node.int else {
             fail(node, "\(name) is \(Self.kind(node)), expected a whole number >= \(minimum)")
             return nil
@@ -84,8 +84,18 @@ struct YAMLReader {
             fail(node, "\(name) is \(value), expected a whole number >= \(minimum)")
             return nil
         }
+        guard value <= maximum else {
+            fail(node, "\(name) is \(value), expected a whole number from \(minimum) to \(maximum)")
+            return nil
+        }
         return value
     }
+
+    /// The largest count a keep rule takes: a million hourly slots is over a century, and the
+    /// bound keeps every window the evaluator computes from it far from Int64's limits.
+    static let maximumCount = 1_000_000
+    /// The longest duration a policy takes (100 years), for the same reason.
+    static let maximumDuration = PolicyDuration.days(36_500)
 
     mutating func bool(_ node: Node, _ name: String) -> Bool? {
         guard node.scalar?.style == .plain, let value = node.bool else {
@@ -106,6 +116,10 @@ struct YAMLReader {
     mutating func duration(_ node: Node, _ name: String) -> PolicyDuration? {
         guard let text = node.scalar?.string, let value = PolicyDuration(parsing: text) else {
             fail(node, "\(name) is \(Self.kind(node)), expected a duration such as 30d, 12h or 1d12h (units s, m, h, d, w)")
+            return nil
+        }
+        guard value <= Self.maximumDuration else {
+            fail(node, "\(name) is '\(text)', expected a duration of at most \(Self.maximumDuration) (100 years)")
             return nil
         }
         return value

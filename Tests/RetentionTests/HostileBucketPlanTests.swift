@@ -218,4 +218,24 @@ import Testing
             }
         }
     }
+
+    // MARK: - Absurd numbers
+
+    /// Issue 16, rows 6 and 9: sizes near Int64.max and windows or counts past any calendar
+    /// trapped the planner (ComponentPlanner, KeepEvaluator). A plan is made; sums saturate.
+    @Test func absurdSizesWindowsAndCountsNeverTrapThePlanner() throws {
+        var policy = try Self.vaultPolicies(noncurrent: .days(1), maxDeleteFraction: 0.5).policies[0]
+        policy.retention = RetentionRules(keepLast: Int.max, keepWithin: PolicyDuration(seconds: .max), keepDaily: Int.max, keepYearly: Int.max)
+        policy.expectEvery = PolicyDuration(seconds: .max)
+        policy.tiers = [TierRule(after: .days(30), storageClass: .standardIA)]
+        let huge = Self.daily(0...4, versioned: true).map { object -> InventoryObject in
+            var object = object
+            object.size = .max - 1
+            return object
+        }
+        let old = InventoryObject(key: huge[0].key, size: .max, lastModified: Self.now.addingTimeInterval(-400 * 86_400), versionID: "old", isLatest: false)
+        let plan = Self.plan(huge + [old], policies: try PolicySet(policies: [policy]))
+        #expect(plan.components[0].sets.allSatisfy { $0.decision == .keep })
+        #expect(plan.totals.bytes == .max)
+    }
 }

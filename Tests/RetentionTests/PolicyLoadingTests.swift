@@ -88,6 +88,11 @@ import Testing
         ("unknown top key", "colour: red\n" + valid, "p.yaml:1:1: unknown key 'colour' in the policy, expected one of component"),
         ("wrong type", valid + "\n  keep_last: three", "p.yaml:6:14: keep_last is 'three', expected a whole number >= 1"),
         ("zero count", valid + "\n  keep_last: 0", "p.yaml:6:14: keep_last is 0, expected a whole number >= 1"),
+        // Issue 16: lint said valid, then sweep trapped on the window arithmetic.
+        ("a count past any calendar", valid + "\n  keep_yearly: 9223372036854775807",
+         "p.yaml:6:16: keep_yearly is 9223372036854775807, expected a whole number from 1 to 1000000"),
+        ("a window past any calendar", valid.replacingOccurrences(of: "7d", with: "9223372036854775807s"),
+         "p.yaml:5:16: keep_within is '9223372036854775807s', expected a duration of at most 36500d (100 years)"),
         ("bad duration", valid.replacingOccurrences(of: "7d", with: "7 days"),
          "p.yaml:5:16: keep_within is '7 days', expected a duration such as 30d, 12h or 1d12h"),
         ("month is no duration", valid.replacingOccurrences(of: "7d", with: "1mo"), "p.yaml:5:16: keep_within is '1mo', expected a duration"),
