@@ -82,11 +82,16 @@ public struct S3InventoryManifest: Sendable, Hashable, Decodable {
         fileSchema.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
-    /// When the scan began, if the manifest says.
+    /// When the scan began, if the manifest says: whole epoch milliseconds between 2006 (S3's
+    /// start) and the year 10000. `nan`, `1e300`, fractions and signs are not a time: `nil`.
     public var creationDate: Date? {
-        guard let creationTimestamp, let millis = Double(creationTimestamp) else { return nil }
-        return Date(timeIntervalSince1970: millis / 1000)
+        guard let creationTimestamp, creationTimestamp.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+              let millis = Int64(creationTimestamp), Self.plausibleMillis.contains(millis) else { return nil }
+        return Date(timeIntervalSince1970: Double(millis) / 1000)
     }
+
+    /// 2006-01-01 to 9999-12-31 in epoch milliseconds.
+    static let plausibleMillis: ClosedRange<Int64> = 1_136_073_600_000...253_402_300_799_000
 }
 
 /// A problem in an S3 Inventory report: the file, the line (0 when not about one line) and what

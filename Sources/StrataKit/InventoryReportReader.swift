@@ -60,6 +60,9 @@ public struct InventoryReportReader: Sendable {
     }
 
     /// Reads the report, keeps the rows under the policies' prefixes, and lists their uploads.
+    /// How far in the future a report's creation time may be (clock skew between S3 and here).
+    static let clockSkewAllowance: TimeInterval = 15 * 60
+
     public func build(policies: [Policy]) async throws -> Inventory {
         let (manifest, files, temporary) = try await fetch()
         defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
@@ -70,6 +73,10 @@ public struct InventoryReportReader: Sendable {
             throw StrataError(.configuration, "\(location): creationTimestamp is missing or not epoch milliseconds; cannot tell the report's age")
         }
         let age = context.now().timeIntervalSince(created)
+        // A report from the future passes any age check: a forged manifest, or a clock far off.
+        if age < -Self.clockSkewAllowance {
+            throw StrataError(.configuration, "\(location): creationTimestamp \(manifest.creationTimestamp ?? "") is \(String(format: "%.1f", -age / 3600)) h in the future; refusing the report (a forged manifest, or a clock far off)")
+        }
         if age > maximumAge {
             throw StrataError(.configuration, "\(location): the report was made \(String(format: "%.1f", age / 3600)) h ago, more than the \(String(format: "%.1f", maximumAge / 3600)) h allowed (--inventory-max-age); use a newer report or list the bucket")
         }

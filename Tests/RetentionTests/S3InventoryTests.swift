@@ -23,6 +23,17 @@ struct S3InventoryTests {
         #expect(manifest.creationDate == Date(timeIntervalSince1970: 1_514_944_800))
     }
 
+    /// Issue 16, row 5: `nan` and `1e300` passed the age check (and `nan` trapped a log line).
+    @Test(arguments: [("1514944800000", Date(timeIntervalSince1970: 1_514_944_800)), ("nan", nil), ("1e300", nil), ("inf", nil),
+                      ("-1", nil), ("1514944800000.5", nil), ("99999999999999999999", nil), ("1000", nil), ("", nil)] as [(String, Date?)])
+    func creationTimestampIsWholeEpochMillisOfAPlausibleYear(_ text: String, _ expected: Date?) throws {
+        let manifest = try S3InventoryManifest.parse(Self.manifest("""
+            "sourceBucket": "backups", "creationTimestamp": "\(text)", "fileFormat": "CSV", "fileSchema": "\(Self.schema)",
+            "files": [{"key": "r/backups/cfg/data/a.csv.gz", "size": 12, "MD5checksum": "f11166069f1990abeb9c97ace9cdfabc"}]
+            """), file: "manifest.json")
+        #expect(manifest.creationDate == expected, "\(text)")
+    }
+
     @Test(arguments: [
         (#""fileFormat": "CSV", "fileSchema": "Key", "files": [{"key": "a"}]"#, "missing key 'sourceBucket'"),
         (#""sourceBucket": "b", "fileFormat": "ORC", "fileSchema": "struct<>", "files": [{"key": "a"}]"#, "only CSV inventory reports are supported"),

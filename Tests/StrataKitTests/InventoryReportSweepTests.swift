@@ -76,6 +76,12 @@ struct InventoryReportSweepTests {
             #expect(output.status == 2)
             #expect(output.stderr.contains("h ago, more than the 48.0 h allowed"))
 
+            // Issue 16, row 5: a report from the future passed any age check.
+            let future = try Self.makeReport(harness, ["--created-hours-ago", "-5"])
+            output = try harness.strata(["sweep", "--apply", "--force", "--inventory", future])
+            #expect(output.status == 2)
+            #expect(output.stderr.contains("h in the future; refusing the report"), "\(output.stderr)")
+
             let damaged = try Self.makeReport(harness)
             let data = try #require(FileManager.default.enumerator(atPath: URL(fileURLWithPath: damaged).deletingLastPathComponent().deletingLastPathComponent().path)?
                 .compactMap { $0 as? String }.first { $0.hasSuffix(".csv.gz") })
