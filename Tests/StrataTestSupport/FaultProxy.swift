@@ -16,6 +16,8 @@ public final class FaultProxy: Sendable {
         case forward
         /// Answer with this status, S3 error code and extra headers, without forwarding.
         case error(status: Int, code: String, headers: [String: String] = [:])
+        /// Answer with this status and XML body, without forwarding (a server that misbehaves).
+        case answer(status: Int, body: String)
         /// Close the connection without answering.
         case reset
         /// Wait, then forward (to trip the client's read timeout).
@@ -184,6 +186,9 @@ public final class FaultProxy: Sendable {
                         answer.body.writeBytes([UInt8](repeating: UInt8(ascii: "X"), count: extra))
                         try await respond(outbound, status: answer.status, headers: answer.headers, body: answer.body,
                                           truncate: false)
+                    case .answer(let status, let body):
+                        try await respond(outbound, status: status, headers: [("content-type", "application/xml")],
+                                          body: ByteBuffer(string: body), truncate: false)
                     case .ignoreConditions(let wait):
                         guard await pause(wait) else { return }
                         let answer = try await forward(try Self.withoutConditions(request), body: body)

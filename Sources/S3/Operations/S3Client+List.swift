@@ -39,6 +39,11 @@ extension S3Client {
             let page = try await self.listObjectsPage(bucket: bucket, prefix: prefix, delimiter: delimiter,
                                                       startAfter: token == nil ? startAfter : nil,
                                                       continuationToken: token, maxKeys: pageSize)
+            // A token that does not move on would list the same page forever.
+            if let next = page.nextContinuationToken, next == token {
+                throw S3TransportError(kind: .malformedResponse, operation: "ListObjectsV2", bucket: bucket,
+                                       detail: "the next page's continuation token is the one just used")
+            }
             return (page, page.nextContinuationToken)
         }
     }
@@ -62,8 +67,15 @@ extension S3Client {
             versions.append(version)
         }
         let truncated = xml.string("IsTruncated") == "true"
+        let nextKey = xml.string("NextKeyMarker")
+        // Without a marker the listing would end early and silently: the planner would miss
+        // versions (as ListObjectsV2 without a token, this is an error).
+        if truncated, nextKey == nil || nextKey == "" {
+            throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket,
+                                   detail: "a truncated listing without NextKeyMarker")
+        }
         return ListVersionsPage(versions: versions,
-                                nextKeyMarker: truncated ? xml.string("NextKeyMarker") : nil,
+                                nextKeyMarker: truncated ? nextKey : nil,
                                 nextVersionIDMarker: truncated ? xml.string("NextVersionIdMarker") : nil)
     }
 
@@ -73,6 +85,11 @@ extension S3Client {
             let page = try await self.listObjectVersionsPage(bucket: bucket, prefix: prefix, keyMarker: marker?.key,
                                                              versionIDMarker: marker?.versionID)
             let next = page.nextKeyMarker.map { VersionMarker(key: $0, versionID: page.nextVersionIDMarker) }
+            // A marker that does not move on would list the same page forever.
+            if let next, next == marker {
+                throw S3TransportError(kind: .malformedResponse, operation: "ListObjectVersions", bucket: bucket,
+                                       detail: "the next page's marker is the one just listed (\(next.key))")
+            }
             return (page, next)
         }
     }
