@@ -22,10 +22,22 @@ public struct S3InventoryCSV: Sendable {
     private let positions: [Column: Int]
     private let columnCount: Int
     private var pending: [UInt8] = []
+    /// How much of `pending` is known to hold no newline (so a chunk never rescans it).
+    private var scanned = 0
     private var line = 0
+    /// The bucket every row must name in its Bucket column, if given.
+    private let bucket: String?
 
-    /// A reader for data file `file` with the manifest's `columns`.
-    public init(columns: [String], file: String) throws {
+    /// The longest line a data file may have: a row is a key of at most 1,024 bytes, URL-encoded
+    /// (three bytes each at worst), and a dozen short fields. A longer line is not a report row,
+    /// and holding it would let one file take unbounded memory and time.
+    public static let maximumLineLength = 64 * 1024
+
+    /// A reader for data file `file` with the manifest's `columns`. With `bucket`, a row whose
+    /// Bucket column names another bucket is refused: a report of one bucket must not plan
+    /// another's deletions.
+    public init(columns: [String], file: String, bucket: String? = nil) throws {
+        self.bucket = bucket
         var positions: [Column: Int] = [:]
         for (index, name) in columns.enumerated() {
             if let column = Column(rawValue: name) { positions[column] = index }
@@ -42,21 +54,31 @@ public struct S3InventoryCSV: Sendable {
     public mutating func consume(_ bytes: some Collection<UInt8>) throws {
         pending.append(contentsOf: bytes)
         var start = pending.startIndex
-        while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+        var from = pending.startIndex + scanned
+        while let newline = pending[from...].firstIndex(of: UInt8(ascii: "\n")) {
             try parseLine(pending[start..<newline])
             start = newline + 1
+            from = start
         }
         pending.removeSubrange(pending.startIndex..<start)
+        scanned = pending.count
+        guard pending.count <= Self.maximumLineLength else {
+            throw S3InventoryError(file: file, line: line + 1, message: "a line longer than \(Self.maximumLineLength) bytes, expected one row per line")
+        }
     }
 
     /// Reads the last line, if it had no newline.
     public mutating func finish() throws {
         if !pending.isEmpty { try parseLine(pending[...]) }
         pending = []
+        scanned = 0
     }
 
     private mutating func parseLine(_ raw: ArraySlice<UInt8>) throws {
         line += 1
+        guard raw.count <= Self.maximumLineLength else {
+            throw S3InventoryError(file: file, line: line, message: "a line longer than \(Self.maximumLineLength) bytes, expected one row per line")
+        }
         var bytes = raw
         if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
         if bytes.isEmpty { return }
@@ -67,6 +89,9 @@ public struct S3InventoryCSV: Sendable {
         func field(_ column: Column) -> String? {
             guard let index = positions[column] else { return nil }
             return fields[index].isEmpty ? nil : fields[index]
+        }
+        if let bucket, let named = field(.bucket), named != bucket {
+            throw S3InventoryError(file: file, line: line, message: "Bucket is '\(named)', expected '\(bucket)' (the bucket being planned)")
         }
         guard let encodedKey = field(.key), let key = Self.urlDecode(encodedKey) else {
             throw S3InventoryError(file: file, line: line, message: "Key is empty or not URL-encoded")

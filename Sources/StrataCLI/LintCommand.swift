@@ -23,6 +23,10 @@ struct LintCommand: AsyncParsableCommand {
     @Option(name: .customLong("inventory-max-age"), help: "Refuse an inventory report older than this many hours.")
     var inventoryMaxAge: Int = 48
 
+    @Flag(name: .customLong("allow-unverified-inventory"),
+          help: "Accept inventory data files the manifest gives no MD5checksum for (their rows cannot be checked).")
+    var allowUnverifiedInventory = false
+
     @Option(help: "With --inventory: check as of this time (ISO 8601). Default: now.")
     var now: String?
 
@@ -65,6 +69,7 @@ struct LintCommand: AsyncParsableCommand {
                                             logger: output.logger()) { context in
             var reader = InventoryReportReader(context: context, location: try InventoryReportReader.Location(inventory))
             reader.maximumAge = TimeInterval(inventoryMaxAge) * 3600
+            reader.allowsUnverifiedFiles = allowUnverifiedInventory
             return try await reader.build(policies: policies.policies)
         }
     }

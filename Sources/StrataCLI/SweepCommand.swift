@@ -53,6 +53,10 @@ struct SweepCommand: AsyncParsableCommand {
     @Option(name: .customLong("inventory-max-age"), help: "Refuse an inventory report older than this many hours.")
     var inventoryMaxAge: Int = 48
 
+    @Flag(name: .customLong("allow-unverified-inventory"),
+          help: "Accept inventory data files the manifest gives no MD5checksum for (their rows cannot be checked).")
+    var allowUnverifiedInventory = false
+
     @Option(name: .customLong("multipart-copy-threshold"),
             help: "Transitions of objects larger than this many bytes use a multipart copy (default 5 GiB, S3's CopyObject limit).")
     var multipartCopyThreshold: Int64?
@@ -93,7 +97,8 @@ struct SweepCommand: AsyncParsableCommand {
                                   lockTTL: TimeInterval(lockTTL))
                 if let inventory {
                     sweep.source = .report(try InventoryReportReader.Location(inventory),
-                                           maximumAge: TimeInterval(inventoryMaxAge) * 3600)
+                                           maximumAge: TimeInterval(inventoryMaxAge) * 3600,
+                                           allowsUnverifiedFiles: allowUnverifiedInventory)
                 }
                 let result = try await sweep.run(apply: apply)
                 if output.json {

@@ -52,6 +52,8 @@ public struct InventoryReportReader: Sendable {
     /// Reports older than this (from the manifest's creationTimestamp) are refused: planning from
     /// a stale picture of the bucket is how sets get expired on wrong information.
     public var maximumAge: TimeInterval = 48 * 3600
+    /// Accept data files the manifest gives no MD5 for (`--allow-unverified-inventory`).
+    public var allowsUnverifiedFiles = false
 
     /// Creates a reader.
     public init(context: StrataContext, location: Location) {
@@ -83,7 +85,8 @@ public struct InventoryReportReader: Sendable {
         var objects: [InventoryObject] = []
         let prefixes = policies.map(\.prefix)
         for (entry, path) in files {
-            for object in try await Self.read(path: path, named: entry.key, columns: manifest.columns, md5: entry.md5)
+            for object in try await Self.read(path: path, named: entry.key, columns: manifest.columns, md5: entry.md5,
+                                              bucket: context.bucket)
             where prefixes.contains(where: { object.key.hasPrefix($0) }) {
                 objects.append(object)
             }
@@ -99,6 +102,21 @@ public struct InventoryReportReader: Sendable {
         return Inventory(objects: objects, uploads: uploads)
     }
 
+    /// Each data file's key is a plain relative path (no `..`, `.` or empty part: it must not
+    /// lead out of the report's folder), and has an MD5 to check unless the operator accepts
+    /// files without one (``allowsUnverifiedFiles``).
+    func checkDataFiles(_ manifest: S3InventoryManifest) throws {
+        for entry in manifest.files {
+            let parts = entry.key.split(separator: "/", omittingEmptySubsequences: false)
+            if entry.key.hasPrefix("/") || parts.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) {
+                throw StrataError(.configuration, "\(location): data file key '\(entry.key)' is not a plain path (it has '..', '.', or an empty part); refusing the report")
+            }
+            if entry.md5 == nil && !allowsUnverifiedFiles {
+                throw StrataError(.configuration, "\(location): data file \(entry.key) has no MD5checksum, so its rows cannot be checked; refusing the report (--allow-unverified-inventory accepts it)")
+            }
+        }
+    }
+
     /// The manifest and a local path for each data file (downloaded to a temporary folder for S3).
     private func fetch() async throws -> (S3InventoryManifest, [(S3InventoryManifest.DataFile, String)], URL?) {
         switch location {
@@ -107,11 +125,13 @@ public struct InventoryReportReader: Sendable {
                 throw StrataError(.configuration, "\(path): cannot read the inventory manifest (missing or unreadable)")
             }
             let manifest = try Self.parseManifest(data, file: path)
+            try checkDataFiles(manifest)
             let base = URL(fileURLWithPath: path).deletingLastPathComponent()
             return (manifest, try manifest.files.map { ($0, try Self.localDataFile($0.key, near: base, manifest: path)) }, nil)
         case .s3(let bucket, let key):
             let body = try await context.client.getObject(bucket: bucket, key: key).body
             let manifest = try Self.parseManifest(Data(body), file: location.description)
+            try checkDataFiles(manifest)
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-inventory-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             var files: [(S3InventoryManifest.DataFile, String)] = []
@@ -155,7 +175,8 @@ public struct InventoryReportReader: Sendable {
     }
 
     /// Parses one data file, gzip or plain (told by its first bytes), checking its MD5 first.
-    static func read(path: String, named name: String, columns: [String], md5 expected: String?) async throws -> [InventoryObject] {
+    static func read(path: String, named name: String, columns: [String], md5 expected: String?,
+                     bucket: String? = nil) async throws -> [InventoryObject] {
         if let expected {
             var hasher = Insecure.MD5()
             try await chunks(of: path) { chunk in chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) } }
@@ -165,7 +186,7 @@ public struct InventoryReportReader: Sendable {
             }
         }
         do {
-            var csv = try S3InventoryCSV(columns: columns, file: name)
+            var csv = try S3InventoryCSV(columns: columns, file: name, bucket: bucket)
             var decompressor: ZlibDecompressor?
             var window = ByteBuffer()
             var first = true

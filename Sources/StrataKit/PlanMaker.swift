@@ -25,8 +25,9 @@ public struct PlanMaker: Sendable {
     public enum InventorySource: Sendable, Hashable {
         /// List the bucket under each policy's prefix.
         case listing
-        /// Read an S3 Inventory report; refuse one older than `maximumAge` seconds.
-        case report(InventoryReportReader.Location, maximumAge: TimeInterval)
+        /// Read an S3 Inventory report; refuse one older than `maximumAge` seconds, and one whose
+        /// data files have no MD5 unless `allowsUnverifiedFiles`.
+        case report(InventoryReportReader.Location, maximumAge: TimeInterval, allowsUnverifiedFiles: Bool = false)
     }
 
     /// Creates a plan maker.
@@ -54,9 +55,10 @@ public struct PlanMaker: Sendable {
         switch source {
         case .listing:
             return try await InventoryBuilder(context: context).build(policies: selected)
-        case .report(let location, let maximumAge):
+        case .report(let location, let maximumAge, let allowsUnverifiedFiles):
             var reader = InventoryReportReader(context: context, location: location)
             reader.maximumAge = maximumAge
+            reader.allowsUnverifiedFiles = allowsUnverifiedFiles
             return try await reader.build(policies: selected)
         }
     }

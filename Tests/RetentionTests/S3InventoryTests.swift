@@ -130,4 +130,27 @@ struct S3InventoryTests {
     func keysAreURLDecodedTheWayInventoryEncodesThem(encoded: String, decoded: String?) {
         #expect(S3InventoryCSV.urlDecode(encoded) == decoded)
     }
+
+    /// Issue 16, row 8: a row naming another bucket was accepted.
+    @Test func aRowForAnotherBucketIsRefusedWithItsLine() throws {
+        var csv = try S3InventoryCSV(columns: ["Bucket", "Key", "Size", "LastModifiedDate"], file: "data.csv", bucket: "backups")
+        let text = "\"backups\",\"ok\",\"1\",\"2025-01-02T03:04:05.000Z\"\n\"elsewhere\",\"k\",\"1\",\"2025-01-02T03:04:05.000Z\"\n"
+        let error = try #require(throws: S3InventoryError.self) { try csv.consume(Array(text.utf8)) }
+        #expect(error.line == 2)
+        #expect(error.message == "Bucket is 'elsewhere', expected 'backups' (the bucket being planned)")
+    }
+
+    /// Issue 16, row 7: one line with no newline was rescanned on every chunk (256 MiB took 42 s
+    /// and 615 MB). It is refused once past the longest possible row, however it is chunked.
+    @Test(arguments: [1, 4_096, 1 << 20])
+    func aLineLongerThanAnyRowIsRefused(chunk: Int) throws {
+        var csv = try S3InventoryCSV(columns: ["Bucket", "Key", "Size", "LastModifiedDate"], file: "data.csv")
+        let line = [UInt8](repeating: UInt8(ascii: "a"), count: S3InventoryCSV.maximumLineLength * 4)
+        let error = try #require(throws: S3InventoryError.self) {
+            for start in stride(from: 0, to: line.count, by: chunk) { try csv.consume(line[start..<min(start + chunk, line.count)]) }
+            try csv.finish()
+        }
+        #expect(error.line == 1)
+        #expect(error.message.contains("a line longer than 65536 bytes"))
+    }
 }

@@ -105,4 +105,29 @@ struct InventoryReportSweepTests {
             #expect(try harness.keys() == before)
         }
     }
+
+    /// Issue 16, row 8: a manifest entry without MD5checksum and a data-file key with `..` were
+    /// accepted. Both are refused before any file is read; `--allow-unverified-inventory`
+    /// accepts the first.
+    @Test func unverifiedOrEscapingDataFilesAreRefused() throws {
+        try SweepEndToEndTests.withSeededBucket { harness in
+            let before = try harness.keys()
+            let manifest = try Self.makeReport(harness)
+            let original = try String(contentsOfFile: manifest, encoding: .utf8)
+            let withoutMD5 = original.replacingOccurrences(of: #""MD5checksum": "[0-9a-f]+""#, with: #""note": "none""#, options: .regularExpression)
+            try withoutMD5.write(toFile: manifest, atomically: true, encoding: .utf8)
+            var output = try harness.strata(["sweep", "--apply", "--force", "--now", Self.now, "--inventory", manifest])
+            #expect(output.status == 2)
+            #expect(output.stderr.contains("has no MD5checksum, so its rows cannot be checked"), "\(output.stderr)")
+            output = try harness.strata(["sweep", "--json", "--force", "--now", Self.now, "--inventory", manifest, "--allow-unverified-inventory"])
+            #expect([0, 3].contains(output.status), "\(output.stderr)")
+
+            let escaping = original.replacingOccurrences(of: #""key": ""#, with: #""key": "../../"#)
+            try escaping.write(toFile: manifest, atomically: true, encoding: .utf8)
+            output = try harness.strata(["sweep", "--apply", "--force", "--now", Self.now, "--inventory", manifest])
+            #expect(output.status == 2)
+            #expect(output.stderr.contains("is not a plain path"), "\(output.stderr)")
+            #expect(try harness.keys() == before)
+        }
+    }
 }
