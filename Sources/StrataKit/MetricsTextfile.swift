@@ -110,17 +110,27 @@ public enum MetricsTextfile {
     }
 
     /// Writes `text` to `path` atomically (a temporary file in the same directory, then rename),
-    /// so the collector never reads a half-written file.
+    /// so the collector never reads a half-written file. The temporary file has a random name
+    /// and is created with `O_CREAT | O_EXCL | O_NOFOLLOW`: in a directory others can write, a
+    /// planted file or symlink under a guessable name cannot redirect the write.
     public static func write(_ text: String, to path: String) throws {
         let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        let directory = url.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UInt64.random(in: 0...UInt64.max)).tmp")
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw StrataError(.failure, "\(path): cannot write the metrics file: \(String(cString: strerror(errno)))")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         do {
-            try Data(text.utf8).write(to: temporary)
+            try handle.write(contentsOf: Data(text.utf8))
+            try handle.close()
         } catch {
+            try? FileManager.default.removeItem(at: temporary)
             throw StrataError(.failure, "\(path): cannot write the metrics file: \(error.localizedDescription)")
         }
-        // rename(2) replaces the target atomically; Foundation's replaceItemAt fails on Linux
-        // when the target exists.
+        // rename(2) replaces the target atomically (a symlink at the target is replaced, not
+        // followed); Foundation's replaceItemAt fails on Linux when the target exists.
         guard rename(temporary.path, url.path) == 0 else {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: temporary)

@@ -16,6 +16,25 @@ struct MetricsTextfileTests {
         #expect(leftovers.isEmpty)
     }
 
+    /// Issue 16, row 16: the temporary file had a predictable name and was written through a
+    /// symlink planted under it. Names are random now; a symlink at the target is replaced.
+    @Test func theTemporaryFileIsUnpredictableAndSymlinksAreNotFollowed() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("strata-metrics-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let victim = directory.appendingPathComponent("victim")
+        try Data("precious\n".utf8).write(to: victim)
+        let target = directory.appendingPathComponent("strata.prom")
+        // The old name, and the target itself, point at the victim.
+        try FileManager.default.createSymbolicLink(at: directory.appendingPathComponent(".strata.prom.\(ProcessInfo.processInfo.processIdentifier).tmp"),
+                                                   withDestinationURL: victim)
+        try FileManager.default.createSymbolicLink(at: target, withDestinationURL: victim)
+        try MetricsTextfile.write("metric 1\n", to: target.path)
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "precious\n")
+        #expect(try String(contentsOf: target, encoding: .utf8) == "metric 1\n")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: target.path)) == nil, "the target is a file now")
+    }
+
     @Test func anUnwritableDirectoryIsAClearError() {
         #expect(throws: StrataError.self) { try MetricsTextfile.write("x 1\n", to: "/nonexistent-dir/strata.prom") }
     }
