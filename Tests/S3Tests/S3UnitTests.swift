@@ -141,6 +141,7 @@ struct EndpointTests {
     @Test("plain http only to loopback unless allowed", arguments: [
         ("http://127.0.0.1:7480", false, true), ("http://localhost:9000", false, true),
         ("http://10.0.0.5:9000", false, false), ("http://10.0.0.5:9000", true, true), ("https://s3.example.com", false, true),
+        ("http://127.attacker.example:9000", false, false),
     ])
     func insecureHTTP(url: String, allow: Bool, accepted: Bool) throws {
         let configuration = S3Configuration(region: "us-east-1", endpoint: try S3Endpoint(url: url), allowInsecureHTTP: allow)
@@ -149,6 +150,17 @@ struct EndpointTests {
         } else {
             #expect(throws: S3ConfigurationError.self) { try configuration.validate() }
         }
+    }
+
+    /// Issue 16, row 11: `127.attacker.example` passed as loopback (a string prefix), so signed
+    /// requests and backup bytes could go out over plain http.
+    @Test(arguments: [
+        ("127.0.0.1", true), ("127.255.1.2", true), ("localhost", true), ("LOCALHOST", true), ("::1", true), ("[::1]", true),
+        ("0:0:0:0:0:0:0:1", true), ("127.attacker.example", false), ("127.0.0.1.nip.io", false), ("128.0.0.1", false),
+        ("10.0.0.5", false), ("::2", false), ("localhost.attacker.example", false), ("1270.0.0.1", false), ("", false),
+    ])
+    func loopbackIsAnAddressNotAPrefix(host: String, loopback: Bool) {
+        #expect(S3Endpoint.isLoopback(host: host) == loopback, "\(host)")
     }
 
     @Test(arguments: ["127.0.0.1:7480", "ftp://host", "http://user:pw@host", "http://host/path", ""])

@@ -42,9 +42,23 @@ public struct S3Endpoint: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
-    /// Whether the host is a loopback address (`127.0.0.0/8`, `::1`, `localhost`).
-    public var isLoopback: Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    /// Whether the host is a loopback address: `localhost`, or an IP address (parsed as one, not
+    /// matched as text) in `127.0.0.0/8` or `::1`. `127.attacker.example` is a name, not loopback.
+    public var isLoopback: Bool { Self.isLoopback(host: host) }
+
+    /// Whether `host` (a name, an IPv4 address, or an IPv6 address with or without brackets) is loopback.
+    public static func isLoopback(host: String) -> Bool {
+        var host = host.lowercased()
+        if host == "localhost" { return true }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 {
+            // In network order, the first octet is the lowest byte in memory.
+            return withUnsafeBytes(of: &v4) { $0[0] } == 127
+        }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, host, &v6) == 1 else { return false }
+        return withUnsafeBytes(of: &v6) { bytes in bytes.prefix(15).allSatisfy { $0 == 0 } && bytes[15] == 1 }
     }
 
     /// `host[:port]` as sent in the `Host` header (and signed).
