@@ -161,6 +161,10 @@ public struct Verifier: Sendable {
             return ObjectResult(key: key, state: .archived, detail: "\(head.storageClass) without a restored copy")
         }
         if let recorded = ContentChecksum(metadata: head.metadata) {
+            guard recorded.fits(objectSize: head.contentLength) else {
+                return ObjectResult(key: key, state: .corrupt,
+                                    detail: "recorded part size \(recorded.partSize) cannot describe \(head.contentLength) bytes (over 10,000 parts or 5 GiB a part): not a Strata checksum")
+            }
             for _ in 0..<2 {
                 guard let actual = try await streamedChecksum(key: key, head: head, partSize: recorded.partSize) else {
                     continue  // replaced while reading: read again

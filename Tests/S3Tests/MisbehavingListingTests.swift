@@ -39,3 +39,36 @@ struct MisbehavingListingTests {
         }
     }
 }
+
+/// Objects whose recorded checksum metadata someone else wrote.
+@Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"))
+struct PlantedChecksumMetadataTests {
+    /// (part size in the fits table, object size, fits)
+    static let fitCases: [(Int64, Int64, Bool)] = [
+        (8 << 20, 1 << 30, true), (8 << 20, 0, true), (5 << 30, 5 << 30, true), (1, 10_000, true),
+        (1, 10_001, false), (Int64.max, 1 << 20, false), ((5 << 30) + 1, 1, false), (0, 1, false), (-1, 1, false),
+    ]
+
+    @Test(arguments: fitCases)
+    func aPartSizeFitsWhenS3CouldHaveMadeIt(_ partSize: Int64, _ objectSize: Int64, _ fits: Bool) {
+        let checksum = ContentChecksum(digest: String(repeating: "0", count: 64), partSize: partSize)
+        #expect(checksum.fits(objectSize: objectSize) == fits)
+    }
+
+    /// Issue 16, rows 1 and 2: `strata-part-size` of 2^63-1 crashed `cp`, `retrieve` and
+    /// `verify --deep` (overflow), and 1 meant a ranged GET per byte. The object downloads,
+    /// checked by its MD5 ETag.
+    @Test(arguments: ["9223372036854775807", "1"])
+    func aDownloadIgnoresAnImplausiblePartSize(_ planted: String) async throws {
+        try await TestBucket.with(.rgw, purpose: "planted-part-size") { bucket in
+            let body = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            try await bucket.client.putObject(bucket: bucket.name, key: "vault/planted.snap", body: body, options: PutOptions(metadata: [
+                ContentChecksum.digestKey: String(repeating: "a", count: 64), ContentChecksum.partSizeKey: planted]))
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("strata-planted-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let result = try await bucket.client.downloadFile(bucket: bucket.name, key: "vault/planted.snap", to: path)
+            #expect(result.verification == .md5ETag)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(body))
+        }
+    }
+}

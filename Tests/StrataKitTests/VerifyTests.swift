@@ -92,4 +92,23 @@ struct VerifyTests {
             #expect(shallow.missingSets.map(\.setID) == ["2026-11-24T02:00:00Z"])
         }
     }
+
+    /// Issue 16, row 1: `strata-part-size` of 2^63-1 crashed `verify --deep`. It is reported
+    /// as corrupt (no Strata upload records it), and the run goes on.
+    @Test func anImplausibleRecordedPartSizeIsCorruptNotACrash() async throws {
+        try await ScratchBucket.with(.rgw, purpose: "verify-planted", transfer: Self.transfer) { bucket in
+            let context = try await Self.seed(bucket)
+            let victim = "snap/20261124_020000/small.bin"
+            var claim = try await bucket.client.headObject(bucket: bucket.name, key: victim).metadata
+            claim[ContentChecksum.partSizeKey] = "9223372036854775807"
+            try await bucket.client.putObject(bucket: bucket.name, key: victim, body: testBytes(count: 40_000, seed: 1),
+                                              options: PutOptions(metadata: claim))
+            var verifier = Verifier(context: context)
+            verifier.deep = true
+            let report = try await verifier.verify()
+            #expect(Self.state(report, victim) == .corrupt)
+            #expect(report.sets.flatMap(\.objects).first { $0.key == victim }?.detail.contains("cannot describe 40000 bytes") == true)
+            #expect(Self.state(report, "snap/20261124_020000/big.bin") == .ok)
+        }
+    }
 }

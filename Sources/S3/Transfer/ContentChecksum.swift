@@ -38,6 +38,21 @@ public struct ContentChecksum: Sendable, Hashable, CustomStringConvertible {
         self.crc32c = crc32c
     }
 
+    /// S3's limits, which any part size Strata records respects: at most 10,000 parts, each at
+    /// most 5 GiB. See <https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html>.
+    public static let maximumParts: Int64 = 10_000
+    /// The largest part.
+    public static let maximumPartSize: Int64 = 5 << 30
+
+    /// Whether the recorded part size can describe an object of `objectSize` bytes. Metadata is
+    /// outside input: `strata-part-size` of 2^63-1 overflowed the range arithmetic, and 1 meant
+    /// one ranged GET (and one array entry) per byte. Neither can come from a Strata upload.
+    public func fits(objectSize: Int64) -> Bool {
+        guard partSize > 0, partSize <= Self.maximumPartSize, objectSize >= 0 else { return false }
+        let parts = objectSize / partSize + (objectSize % partSize == 0 ? 0 : 1)
+        return parts <= Self.maximumParts
+    }
+
     /// Reads the checksum from user metadata, if Strata recorded one. A CRC that is not 8 hex
     /// digits is ignored (the SHA-256 still stands).
     public init?(metadata: [String: String]) {

@@ -36,7 +36,14 @@ extension S3Client {
                              progress: TransferProgressHandler? = nil) async throws -> DownloadResult {
         let head = try await headObject(bucket: bucket, key: key, versionID: versionID)
         let size = head.contentLength
-        let checksum = ContentChecksum(metadata: head.metadata)
+        var checksum = ContentChecksum(metadata: head.metadata)
+        if let recorded = checksum, !recorded.fits(objectSize: size) {
+            // Not from a Strata upload: the content is still fetched (a restore must not be
+            // blocked by a metadata value), and checked by its ETag where that is an MD5.
+            logger.warning("ignoring an implausible recorded checksum", metadata: [
+                "key": "\(key)", "part_size": "\(recorded.partSize)", "size": "\(size)"])
+            checksum = nil
+        }
         let rangeSize = checksum?.partSize ?? configuration.transfer.partSize
         let check = RangeCheck(checksum)
         let temporary = path + ".strata-partial-\(UInt32.random(in: 0...UInt32.max))"
