@@ -33,7 +33,7 @@ struct ComponentPlanner {
     /// then noncurrent versions; then aborts.
     func plan(into actions: inout [PlanAction]) -> ComponentPlan {
         var warnings: [String] = []
-        let grouping = group()
+        let grouping = SetGrouping(policy: policy, objects: objects, indices: indices)
         var decisions = decide(grouping)
         var pg = PgBackRestContext(sets: grouping.sets, documents: documents, policy: policy)
         if case .pgbackrest = policy.layout {
@@ -66,15 +66,6 @@ struct ComponentPlanner {
     }
 
     // MARK: - Phases
-
-    private func group() -> SetGrouping {
-        switch policy.layout {
-        case .template(let template):
-            SetGrouping(template: template, zone: policy.timeZone, objects: objects, indices: indices)
-        case .pgbackrest(let stanza):
-            SetGrouping(pgbackrestStanza: stanza, prefix: policy.prefix, zone: policy.timeZone, objects: objects, indices: indices)
-        }
-    }
 
     private func decide(_ grouping: SetGrouping) -> KeepDecisions {
         var evaluator = KeepEvaluator(rules: policy.retention, zone: policy.timeZone, now: now, expectEvery: policy.expectEvery)
@@ -258,9 +249,4 @@ struct ComponentPlanner {
     static func days(_ seconds: Int64) -> String {
         seconds % 86_400 == 0 ? "\(seconds / 86_400)d" : String(format: "%.1fd", Double(seconds) / 86_400)
     }
-}
-
-extension Int64 {
-    /// Adds `other`, saturating.
-    mutating func saturatingIncrease(by other: Int64) { self = saturatingAdd(other) }
 }

@@ -45,11 +45,7 @@ public struct DeletionFloor: Sendable {
         var deleted = Set<VersionKey>()
         for case .delete(let key, let versionID, _) in actions { deleted.insert(VersionKey(key: key, versionID: versionID)) }
         guard !deleted.isEmpty else { return [] }
-        let prefixes = policies.policies.map { Array($0.prefix.utf8) }
-        var owned = [[ObjectIndex]](repeating: [], count: prefixes.count)
-        for (index, object) in inventory.objects.enumerated() where index <= Int(ObjectIndex.max) {
-            if let slot = Planner.owner(of: object.key, prefixes: prefixes) { owned[slot].append(ObjectIndex(index)) }
-        }
+        let owned = Planner.partition(inventory.objects, by: policies.policies)
         let nowSeconds = Int64(now.timeIntervalSince1970.rounded(.down))
         return policies.policies.indices.flatMap { slot in
             check(policies.policies[slot], indices: owned[slot], objects: inventory.objects, deleted: deleted, now: nowSeconds,
@@ -70,12 +66,7 @@ public struct DeletionFloor: Sendable {
 
     private func check(_ policy: Policy, indices: [ObjectIndex], objects: [InventoryObject], deleted: Set<VersionKey>,
                        now: Int64, confirmed: Set<String>?) -> [Violation] {
-        let grouping: SetGrouping
-        switch policy.layout {
-        case .template(let template): grouping = SetGrouping(template: template, zone: policy.timeZone, objects: objects, indices: indices)
-        case .pgbackrest(let stanza):
-            grouping = SetGrouping(pgbackrestStanza: stanza, prefix: policy.prefix, zone: policy.timeZone, objects: objects, indices: indices)
-        }
+        let grouping = SetGrouping(policy: policy, objects: objects, indices: indices)
         let cutoff = now.saturatingAdd(policy.guards.futureTolerance.seconds)
         var bySeries: [String: [SetRecord]] = [:]
         for set in grouping.sets where set.epoch <= cutoff && (confirmed?.contains(set.id) ?? true) {

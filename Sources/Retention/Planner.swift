@@ -93,10 +93,7 @@ public struct Planner: Sendable {
             return Self.refusal(active, objectCount: inventory.objects.count, now: nowSeconds, force: options.force)
         }
         let prefixes = active.map { Array($0.prefix.utf8) }
-        var buckets = [[ObjectIndex]](repeating: [], count: active.count)
-        for (index, object) in inventory.objects.enumerated() {
-            if let slot = Self.owner(of: object.key, prefixes: prefixes) { buckets[slot].append(ObjectIndex(truncatingIfNeeded: index)) }
-        }
+        let buckets = Self.partition(inventory.objects, by: active)
         var uploadBuckets = [[MultipartUploadRecord]](repeating: [], count: active.count)
         for upload in inventory.uploads {
             if let slot = Self.owner(of: upload.key, prefixes: prefixes) { uploadBuckets[slot].append(upload) }
@@ -134,6 +131,17 @@ public struct Planner: Sendable {
         }
         return Plan(schemaVersion: Plan.currentSchemaVersion, generatedAt: Date(timeIntervalSince1970: TimeInterval(now)),
                     forced: force, components: components, actions: [], totals: PlanTotals(), cost: PlanCost())
+    }
+
+    /// The indices of `objects` under each policy's prefix, in inventory order (an object under
+    /// no prefix is in none; one past ``ObjectIndex``'s range, which `plan` refuses, too).
+    static func partition(_ objects: [InventoryObject], by policies: [Policy]) -> [[ObjectIndex]] {
+        let prefixes = policies.map { Array($0.prefix.utf8) }
+        var buckets = [[ObjectIndex]](repeating: [], count: policies.count)
+        for (index, object) in objects.enumerated() where index <= Int(ObjectIndex.max) {
+            if let slot = owner(of: object.key, prefixes: prefixes) { buckets[slot].append(ObjectIndex(truncatingIfNeeded: index)) }
+        }
+        return buckets
     }
 
     /// Index of the prefix `key` starts with (prefixes never overlap).

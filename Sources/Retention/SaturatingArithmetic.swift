@@ -10,6 +10,9 @@ extension Int64 {
         return other > 0 ? .max : .min
     }
 
+    /// Adds `other`, saturating.
+    mutating func saturatingIncrease(by other: Int64) { self = saturatingAdd(other) }
+
     /// `self - other`, clamped to `Int64.min...Int64.max`.
     func saturatingSubtract(_ other: Int64) -> Int64 {
         let (difference, overflow) = subtractingReportingOverflow(other)

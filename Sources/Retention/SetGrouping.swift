@@ -65,6 +65,16 @@ struct SetGrouping {
     /// pgBackRest WAL objects and their positions.
     var wal: [(index: ObjectIndex, position: UInt64)] = []
 
+    /// Groups the objects at `indices` by `policy`'s layout.
+    init(policy: Policy, objects: [InventoryObject], indices: [ObjectIndex]) {
+        switch policy.layout {
+        case .template(let template):
+            self.init(template: template, zone: policy.timeZone, objects: objects, indices: indices)
+        case .pgbackrest(let stanza):
+            self.init(pgbackrestStanza: stanza, prefix: policy.prefix, zone: policy.timeZone, objects: objects, indices: indices)
+        }
+    }
+
     /// Groups by template: one set per (series, time).
     init(template: KeyTemplate, zone: PolicyTimeZone, objects: [InventoryObject], indices: [ObjectIndex]) {
         struct SetKey: Hashable { let series: String; let epoch: Int64 }
