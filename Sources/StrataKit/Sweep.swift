@@ -42,32 +42,35 @@ public struct Sweep: Sendable {
         public var outcome: SweepOutcome?
     }
 
+    /// The plan maker, told when the `previous` sweep ran (unless the options already say).
+    private func maker(after previous: SweepJournal.Entry?) -> PlanMaker {
+        var options = self.options
+        if options.lastSweep == nil { options.lastSweep = previous?.start(notAfter: context.now()) }
+        var maker = PlanMaker(context: context, options: options)
+        maker.source = source
+        return maker
+    }
+
     /// Plans, and applies when `apply` is set.
     public func run(apply: Bool) async throws -> Result {
-        var options = self.options
-        if options.lastSweep == nil {
-            options.lastSweep = try await SweepJournal(context: context, location: journal).lastSweepStart()
-        }
-        let maker = {
-            var maker = PlanMaker(context: context, options: options)
-            maker.source = source
-            return maker
-        }()
+        let writer = SweepJournal(context: context, location: journal)
         guard apply else {
-            return Result(plan: try await maker.makePlan(now: now).plan, outcome: nil)
+            return Result(plan: try await maker(after: try await writer.latest()).makePlan(now: now).plan, outcome: nil)
         }
         let runID = SweepJournal.newRunID(now: context.now())
         let timing = SweepLease.Timing(ttl: lockTTL, settle: leaseSettle)
         return try await SweepLease.withLease(context: context, runID: runID, timing: timing) { lease in
-            let writer = SweepJournal(context: context, location: journal)
             var executor = self.executor
             // Fencing: the executor checks the lease is still this run's before it deletes or moves.
             executor.fence = { try await lease.check() }
-            if let previous = try await writer.lastUnfinished() {
+            // Read once, under the lease: when the last sweep ran, and whether it finished.
+            let previous = try await writer.latest()
+            if let previous, !previous.isFinished {
                 context.logger.notice("previous sweep did not finish; this one converges on the same plan",
                                       metadata: ["run_id": "\(previous.runID)", "status": "\(previous.status)"])
                 executor.abortsDeadCopies = true
             }
+            let maker = self.maker(after: previous)
             let plan = try await maker.makePlan(now: now).plan
             let now = self.now
             let fromReport = source != .listing

@@ -28,6 +28,14 @@ public struct SweepJournal: Sendable {
         public var failures: [String]
         /// When it finished, if it did.
         public var finishedAt: Date?
+
+        /// Whether the run got to the end (a killed or failed run did not).
+        public var isFinished: Bool { status == "completed" }
+
+        /// When the run started, for the delete-marker incident guard (`PlanOptions.lastSweep`),
+        /// never later than `now`: a journal written with a wrong clock (or planted) cannot make
+        /// new delete markers look old.
+        public func start(notAfter now: Date) -> Date { min(startedAt, now) }
     }
 
     /// Counts of actions carried out.
@@ -96,20 +104,6 @@ public struct SweepJournal: Sendable {
             let url = URL(fileURLWithPath: directory).appendingPathComponent(entry.runID + ".json")
             try data.write(to: url, options: .atomic)
         }
-    }
-
-    /// The most recent journal entry that did not complete, if any.
-    public func lastUnfinished() async throws -> Entry? {
-        guard let entry = try await latest() else { return nil }
-        return entry.status == "completed" ? nil : entry
-    }
-
-    /// When the most recent sweep started, for the delete-marker incident guard
-    /// (`PlanOptions.lastSweep`); never later than now, so a journal written with a wrong clock
-    /// (or planted) cannot make new delete markers look old. `nil` when no journal can be read.
-    public func lastSweepStart() async throws -> Date? {
-        guard let entry = try await latest() else { return nil }
-        return min(entry.startedAt, context.now())
     }
 
     /// The most recent journal entry, if any.
