@@ -16,16 +16,9 @@ struct LintCommand: AsyncParsableCommand {
     @Option(help: "A pricing YAML overriding the built-in us-east-1 list prices.")
     var pricing: String?
 
-    @Option(help: ArgumentHelp("Also check this S3 Inventory report (a manifest.json, local or s3://BUCKET/KEY) for what someone else wrote: future-dated sets, sets hidden by delete markers.",
-                               discussion: "Reads the bucket's report with the connection options; nothing in the bucket changes."))
-    var inventory: String?
-
-    @Option(name: .customLong("inventory-max-age"), help: "Refuse an inventory report older than this many hours.")
-    var inventoryMaxAge: Int = 48
-
-    @Flag(name: .customLong("allow-unverified-inventory"),
-          help: "Accept inventory data files the manifest gives no MD5checksum for (their rows cannot be checked).")
-    var allowUnverifiedInventory = false
+    /// With `--inventory`, what someone else wrote is checked too: future-dated sets, sets
+    /// hidden by delete markers.
+    @OptionGroup var report: InventoryReportOptions
 
     @Option(help: "With --inventory: check as of this time (ISO 8601). Default: now.")
     var now: String?
@@ -64,13 +57,15 @@ struct LintCommand: AsyncParsableCommand {
 
     /// The `--inventory` report's objects, or `nil` without the option.
     private func reportInventory(settings: StrataSettings, policies: PolicySet) async throws -> Inventory? {
-        guard let inventory else { return nil }
+        guard let source = try report.source() else { return nil }
         return try await StrataContext.with(settings: settings, environment: ProcessInfo.processInfo.environment,
-                                            logger: output.logger()) { context in
-            var reader = InventoryReportReader(context: context, location: try InventoryReportReader.Location(inventory))
-            reader.maximumAge = TimeInterval(inventoryMaxAge) * 3600
-            reader.allowsUnverifiedFiles = allowUnverifiedInventory
-            return try await reader.build(policies: policies.policies)
+                                            logger: output.logger(), loadPolicies: false) { connection in
+            // The policies lint checks (its DIR argument), not the settings' directory.
+            let context = StrataContext(client: connection.client, bucket: connection.bucket, policies: policies,
+                                        logger: connection.logger, now: connection.now)
+            var maker = PlanMaker(context: context)
+            maker.source = source
+            return try await maker.readInventory()
         }
     }
 }

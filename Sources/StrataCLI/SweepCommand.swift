@@ -46,16 +46,7 @@ struct SweepCommand: AsyncParsableCommand {
     @Flag(help: "List every set in the table (default: the 12 newest per component).")
     var all = false
 
-    @Option(help: ArgumentHelp("Plan from this S3 Inventory report instead of listing the bucket: a manifest.json, local or s3://BUCKET/KEY.",
-                               discussion: "CSV reports only (gzip or plain). Each deletion is confirmed by HEAD before it is made."))
-    var inventory: String?
-
-    @Option(name: .customLong("inventory-max-age"), help: "Refuse an inventory report older than this many hours.")
-    var inventoryMaxAge: Int = 48
-
-    @Flag(name: .customLong("allow-unverified-inventory"),
-          help: "Accept inventory data files the manifest gives no MD5checksum for (their rows cannot be checked).")
-    var allowUnverifiedInventory = false
+    @OptionGroup var report: InventoryReportOptions
 
     @Option(name: .customLong("multipart-copy-threshold"),
             help: "Transitions of objects larger than this many bytes use a multipart copy (default 5 GiB, S3's CopyObject limit).")
@@ -95,11 +86,7 @@ struct SweepCommand: AsyncParsableCommand {
                 var sweep = Sweep(context: context, options: options, now: instant,
                                   journal: journal.map { .directory($0) } ?? .bucket,
                                   lockTTL: TimeInterval(lockTTL))
-                if let inventory {
-                    sweep.source = .report(try InventoryReportReader.Location(inventory),
-                                           maximumAge: TimeInterval(inventoryMaxAge) * 3600,
-                                           allowsUnverifiedFiles: allowUnverifiedInventory)
-                }
+                if let source = try report.source() { sweep.source = source }
                 let result = try await sweep.run(apply: apply)
                 if output.json {
                     emit(String(decoding: try result.plan.jsonData(), as: UTF8.self))
