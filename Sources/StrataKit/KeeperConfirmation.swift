@@ -100,7 +100,7 @@ struct KeeperConfirmation: Sendable {
         var plan = plan
         let keepers = keeperObjects(plan, inventory: inventory)
         var confirmed: [String: Set<String>] = [:]
-        var blockedPrefixes: [String] = []
+        var blocked = Set<String>()
         for (slot, component) in plan.components.enumerated() {
             guard let sets = keepers[component.component] else { continue }
             let missing = sets.values.flatMap { $0 }.filter { results[$0.ref] != true }.map(\.ref.key).sorted()
@@ -111,12 +111,9 @@ struct KeeperConfirmation: Sendable {
             plan.components[slot].guards.append(GuardFinding(
                 kind: .keeperUnconfirmed, component: component.component, series: "", blocking: true,
                 message: "blocked: sets that hold keep slots are still not in the bucket as the inventory report says after \(rounds) replans (\(missing.prefix(3).joined(separator: ", "))\(missing.count > 3 ? ", ..." : "")); no deletes for this component; check the report, or sweep from a listing"))
-            if let prefix = policies.policy(named: component.component)?.prefix { blockedPrefixes.append(prefix) }
+            blocked.insert(component.component)
         }
-        plan.actions.removeAll { action in
-            if case .delete = action { return blockedPrefixes.contains { action.key.hasPrefix($0) } }
-            return false
-        }
+        plan.actions = plan.actions.removingDeletions(of: blocked, policies: policies)
         return Outcome(plan: plan, inventory: inventory, confirmedSets: confirmed)
     }
 }

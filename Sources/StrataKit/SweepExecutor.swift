@@ -160,14 +160,11 @@ public struct SweepExecutor: Sendable {
         let violations = floor.violations(actions: deletions, inventory: fresh.inventory, now: fresh.plan.generatedAt,
                                           confirmed: fresh.confirmedSets)
         guard !violations.isEmpty else { return deletions }
-        let policies = try context.requirePolicies().policies
-        let withheld = Set(violations.map(\.component))
-        let prefixes = policies.filter { withheld.contains($0.component) }.map(\.prefix)
         for violation in violations {
             context.logger.critical("deletions withheld by the floor", metadata: ["violation": "\(violation)"])
             entry.failures.append(violation.description)
         }
-        let kept = deletions.filter { action in !prefixes.contains { action.key.hasPrefix($0) } }
+        let kept = deletions.removingDeletions(of: Set(violations.map(\.component)), policies: floor.policies)
         entry.done.skipped += deletions.count - kept.count
         return kept
     }
