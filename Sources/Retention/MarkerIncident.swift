@@ -11,6 +11,8 @@ struct MarkerIncident {
     /// When the new markers were placed, first and last (epoch seconds).
     var firstMarker: Int64
     var lastMarker: Int64
+    /// The sets that count (live and hidden, not future-dated): what the fraction is of.
+    var present: Int
 
     /// The incident in `grouping`, if there is one. `since` is the last sweep's time (`nil`:
     /// unknown, so every marker is new); future-dated sets are left out on both sides.
@@ -32,7 +34,7 @@ struct MarkerIncident {
             newestIsRecentlyHidden(series: series, grouping: grouping, decisions: decisions, recent: Set(recent))
         }
         guard hidesNewest || Double(recent.count) / Double(max(present, 1)) > limit else { return nil }
-        return MarkerIncident(recent: recent, firstMarker: first, lastMarker: last)
+        return MarkerIncident(recent: recent, firstMarker: first, lastMarker: last, present: present)
     }
 
     private static func newestIsRecentlyHidden(series: String, grouping: SetGrouping, decisions: KeepDecisions, recent: Set<Int>) -> Bool {
@@ -43,7 +45,6 @@ struct MarkerIncident {
 
     /// The blocking finding, with what happened and what to do.
     func finding(policy: Policy, grouping: SetGrouping, since: Int64?) -> GuardFinding {
-        let present = grouping.sets.count + grouping.hidden.count
         let ids = recent.map { grouping.hidden[$0].id }.sorted()
         let newest = ids.suffix(3).reversed().joined(separator: ", ")
         let after = since.map { "after the last sweep at \(CivilTime.iso8601($0))" } ?? "(no earlier sweep is known)"
