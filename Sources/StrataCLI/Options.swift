@@ -27,11 +27,23 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(name: .customLong("allow-insecure-http"), help: "Allow plain http to an endpoint that is not loopback.")
     var allowInsecureHTTP = false
 
+    @Flag(name: .customLong("insecure-skip-tls-verify"),
+          help: "Do not verify the endpoint's TLS certificate (test servers with self-signed certificates only).")
+    var insecureSkipTLSVerify = false
+
+    /// The settings; says on standard error when they switch off TLS verification, on every run,
+    /// whatever the log level, so an unverified connection is never silent.
     func settings() throws -> StrataSettings {
-        try StrataSettings.resolve(
+        let settings = try StrataSettings.resolve(
             flags: .init(bucket: bucket, endpointURL: endpointURL, region: region, profile: profile, policies: policies,
-                         configFile: configFile, allowInsecureHTTP: allowInsecureHTTP),
+                         configFile: configFile, allowInsecureHTTP: allowInsecureHTTP,
+                         insecureSkipTLSVerify: insecureSkipTLSVerify),
             environment: ProcessInfo.processInfo.environment)
+        if settings.insecureSkipTLSVerify {
+            let source = insecureSkipTLSVerify ? "--insecure-skip-tls-verify" : "insecure_skip_tls_verify in \(configFile ?? "")"
+            printWarning("TLS certificate verification is off (\(source)): the endpoint is not authenticated")
+        }
+        return settings
     }
 }
 
@@ -87,6 +99,11 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
         try? FileHandle.standardError.write(contentsOf: Data("strata: \(errorLabel()) \(error)\n".utf8))
         throw ExitCode(1)
     }
+}
+
+/// Prints `strata: warning: <message>` on standard error, whatever the log level.
+func printWarning(_ message: String) {
+    try? FileHandle.standardError.write(contentsOf: Data("strata: warning: \(message)\n".utf8))
 }
 
 /// `error:`, in red when standard error is a terminal and `NO_COLOR` is unset.

@@ -57,21 +57,30 @@ public struct StrataContext: Sendable {
             throw StrataError(.configuration, error.description)
         }
         let http = S3Client.makeHTTPClient(configuration: configuration)
+        // Skipping verification is for the S3 endpoint the operator named; STS and the metadata
+        // endpoints that hand out credentials keep verifying, on a client of their own.
+        var verifying = configuration
+        verifying.insecureSkipTLSVerify = false
+        let credentialHTTP = configuration.insecureSkipTLSVerify ? S3Client.makeHTTPClient(configuration: verifying) : http
+        func shutdown() async throws {
+            try await http.shutdown()
+            if credentialHTTP !== http { try await credentialHTTP.shutdown() }
+        }
         do {
             let credentials: any CredentialProvider
             do {
                 credentials = try CredentialChain.resolve(explicitProfile: settings.profile, environment: environment,
-                                                          region: settings.region, httpClient: http)
+                                                          region: settings.region, httpClient: credentialHTTP)
             } catch let error as CredentialError {
                 throw StrataError(.configuration, error.description)
             }
             let client = try S3Client(configuration: configuration, credentials: credentials, httpClient: http, logger: logger)
             let context = StrataContext(client: client, bucket: bucket, policies: policies, logger: logger)
             let result = try await body(context)
-            try await http.shutdown()
+            try await shutdown()
             return result
         } catch {
-            try? await http.shutdown()
+            try? await shutdown()
             throw error
         }
     }

@@ -26,6 +26,11 @@ public struct StrataSettings: Sendable, Hashable {
     /// The keys of `strata.yaml` that take `true` or `false`.
     static let booleanKeys: Set<String> = ["allow_insecure_http", "insecure_skip_tls_verify"]
 
+    /// The settings that lower transport security. A file picked up implicitly from the working
+    /// directory may not turn them on: anyone who can write there (a shared scratch directory, a
+    /// CronJob's `/`, a checked-out repository) would otherwise switch off TLS for every run.
+    public static let explicitOnlyKeys: Set<String> = ["allow_insecure_http", "insecure_skip_tls_verify"]
+
     /// Flags as given on the command line (`nil` = not given).
     public struct Flags: Sendable, Hashable {
         /// `--bucket`.
@@ -42,9 +47,12 @@ public struct StrataSettings: Sendable, Hashable {
         public var configFile: String?
         /// `--allow-insecure-http`.
         public var allowInsecureHTTP: Bool
+        /// `--insecure-skip-tls-verify`.
+        public var insecureSkipTLSVerify: Bool
         /// Creates flags.
         public init(bucket: String? = nil, endpointURL: String? = nil, region: String? = nil, profile: String? = nil,
-                    policies: String? = nil, configFile: String? = nil, allowInsecureHTTP: Bool = false) {
+                    policies: String? = nil, configFile: String? = nil, allowInsecureHTTP: Bool = false,
+                    insecureSkipTLSVerify: Bool = false) {
             self.bucket = bucket
             self.endpointURL = endpointURL
             self.region = region
@@ -52,15 +60,20 @@ public struct StrataSettings: Sendable, Hashable {
             self.policies = policies
             self.configFile = configFile
             self.allowInsecureHTTP = allowInsecureHTTP
+            self.insecureSkipTLSVerify = insecureSkipTLSVerify
         }
     }
 
-    /// Resolves settings. `strata.yaml` is read from `flags.configFile`, else `./strata.yaml`
-    /// when it exists; an unknown key or wrong type there is a configuration error naming the line.
-    public static func resolve(flags: Flags, environment: [String: String]) throws -> StrataSettings {
+    /// Resolves settings. `strata.yaml` is read from `flags.configFile`, else from
+    /// `implicitConfigPath` (`./strata.yaml`) when it exists; an unknown key or wrong type there is
+    /// a configuration error naming the line, and so is an implicitly found file that turns on one
+    /// of ``explicitOnlyKeys``.
+    public static func resolve(flags: Flags, environment: [String: String],
+                               implicitConfigPath: String = "strata.yaml") throws -> StrataSettings {
         var file: [String: String] = [:]
-        let configPath = flags.configFile ?? (FileManager.default.fileExists(atPath: "strata.yaml") ? "strata.yaml" : nil)
-        if let configPath { file = try readFile(configPath) }
+        let configPath = flags.configFile
+            ?? (FileManager.default.fileExists(atPath: implicitConfigPath) ? implicitConfigPath : nil)
+        if let configPath { file = try readFile(configPath, named: flags.configFile != nil) }
         // A relative `policies:` means "next to this file": a CronJob's working directory is `/`.
         if let relative = file["policies"], !relative.hasPrefix("/"), let configPath {
             let directory = (configPath as NSString).deletingLastPathComponent
@@ -79,7 +92,7 @@ public struct StrataSettings: Sendable, Hashable {
             profile: pick(flags.profile, "profile", []),
             policiesDirectory: pick(flags.policies, "policies", ["STRATA_POLICIES"]) ?? "policies",
             allowInsecureHTTP: flags.allowInsecureHTTP || file["allow_insecure_http"] == "true",
-            insecureSkipTLSVerify: file["insecure_skip_tls_verify"] == "true")
+            insecureSkipTLSVerify: flags.insecureSkipTLSVerify || file["insecure_skip_tls_verify"] == "true")
     }
 
     /// The bucket, or a configuration error saying how to name one.
@@ -90,7 +103,9 @@ public struct StrataSettings: Sendable, Hashable {
         return bucket
     }
 
-    static func readFile(_ path: String) throws -> [String: String] {
+    /// Reads the settings file at `path`; `named` says whether the operator named it (`--config`),
+    /// which ``explicitOnlyKeys`` require.
+    static func readFile(_ path: String, named: Bool) throws -> [String: String] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw StrataError(.configuration, "\(path): cannot read the configuration file")
         }
@@ -120,6 +135,9 @@ public struct StrataSettings: Sendable, Hashable {
             if booleanKeys.contains(key) {
                 guard let flag = valueNode.bool else {
                     throw StrataError(.configuration, "\(where_): '\(key)' must be true or false, not '\(scalar.string)'")
+                }
+                if flag, !named, explicitOnlyKeys.contains(key) {
+                    throw StrataError(.configuration, "\(where_): '\(key): true' is honoured only from a settings file named with --config (or the flag --\(key.replacingOccurrences(of: "_", with: "-"))), not from one found in the working directory")
                 }
                 values[key] = flag ? "true" : "false"
             } else {

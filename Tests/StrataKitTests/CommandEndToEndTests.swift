@@ -119,6 +119,40 @@ struct CommandEndToEndTests {
         }
     }
 
+    /// TLS verification is switched off only by the operator (`--insecure-skip-tls-verify`, or
+    /// a settings file named with `--config`), and every such run says so on standard error. The
+    /// same setting in a `./strata.yaml` found in the working directory is refused (issue 16, row 12).
+    @Test func skippingTLSVerificationIsExplicitAndAnnounced() throws {
+        try Self.withBucket { harness in
+            let tls = try #require(ProcessInfo.processInfo.environment["STRATA_TEST_RGW_TLS_ENDPOINT"],
+                                   "tools/s3-server env sets STRATA_TEST_RGW_TLS_ENDPOINT (the RGW's self-signed port)")
+            let ls = ["ls", "s3://\(harness.bucket)/vault/", "--endpoint-url", tls]
+            let verified = try harness.strata(ls)
+            #expect(verified.status == 1, "a self-signed certificate must fail verification: \(verified.stderr)")
+            #expect(!verified.stderr.contains("verification is off"))
+
+            let flagged = try harness.strata(ls + ["--insecure-skip-tls-verify"])
+            #expect(flagged.status == 0, "\(flagged.stderr)")
+            #expect(flagged.stdoutText.contains("vault/"))
+            #expect(flagged.stderr.contains("strata: warning: TLS certificate verification is off (--insecure-skip-tls-verify)"))
+
+            let directory = try makeScratchDirectory("planted-yaml")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let planted = directory + "/strata.yaml"
+            try Data("region: \(harness.servers.region)\ninsecure_skip_tls_verify: true\n".utf8)
+                .write(to: URL(fileURLWithPath: planted))
+            let implicit = try ProcessRunner(environment: harness.environment)
+                .run(["sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", directory, CLIHarness.binary] + ls)
+            #expect(implicit.status == 2)
+            #expect(implicit.stderr.contains("strata.yaml:2:1: 'insecure_skip_tls_verify: true' is honoured only from a settings file named with --config"),
+                    "\(implicit.stderr)")
+
+            let named = try harness.strata(ls + ["--config", planted])
+            #expect(named.status == 0, "\(named.stderr)")
+            #expect(named.stderr.contains("TLS certificate verification is off (insecure_skip_tls_verify in \(planted))"))
+        }
+    }
+
     /// `strata ... | head` is how people look at long output: when the reader goes away the
     /// command finishes quietly (it used to trap in FileHandle.write with a backtrace).
     @Test func aClosedPipeIsNotACrash() throws {

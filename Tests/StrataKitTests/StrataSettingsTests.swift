@@ -78,6 +78,31 @@ struct StrataSettingsTests {
         #expect(settings.allowInsecureHTTP == insecureHTTP)
     }
 
+    /// A settings file found in the working directory may not lower transport security: anyone
+    /// who can write there would switch off TLS for every run. Named with `--config`, or given as
+    /// a flag, the same setting is honoured (issue 16, row 12).
+    @Test(arguments: ["insecure_skip_tls_verify", "allow_insecure_http"])
+    func transportSecurityIsLoweredOnlyWhenAskedExplicitly(key: String) throws {
+        let path = try Self.file("bucket: b\n\(key): true\n")
+        let error = #expect(throws: StrataError.self) {
+            _ = try StrataSettings.resolve(flags: .init(), environment: [:], implicitConfigPath: path)
+        }
+        #expect(error?.kind == .configuration)
+        #expect(error?.message.hasPrefix(path + ":2:1:") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("only from a settings file named with --config") == true)
+
+        let off = try StrataSettings.resolve(flags: .init(), environment: [:],
+                                             implicitConfigPath: try Self.file("bucket: b\n\(key): false\n"))
+        #expect(off.bucket == "b" && !off.insecureSkipTLSVerify && !off.allowInsecureHTTP)
+
+        let named = try StrataSettings.resolve(flags: .init(configFile: path), environment: [:])
+        #expect(key == "insecure_skip_tls_verify" ? named.insecureSkipTLSVerify : named.allowInsecureHTTP)
+        let flag = try StrataSettings.resolve(
+            flags: .init(allowInsecureHTTP: key == "allow_insecure_http", insecureSkipTLSVerify: key == "insecure_skip_tls_verify"),
+            environment: [:], implicitConfigPath: "/nonexistent/strata.yaml")
+        #expect(key == "insecure_skip_tls_verify" ? flag.insecureSkipTLSVerify : flag.allowInsecureHTTP)
+    }
+
     /// Each mistake is refused with `file:line:column`, the key, and what is expected.
     @Test(arguments: [
         ("bucket: b\nbuckt: c\n", ":2:1:", "unknown setting 'buckt'"),
