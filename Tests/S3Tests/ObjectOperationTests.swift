@@ -45,6 +45,25 @@ struct ObjectOperationTests {
         }
     }
 
+    /// A read into memory is capped by the caller: an object larger than the cap is refused from
+    /// its Content-Length, before its body is read, with the key, its size and the cap; it is
+    /// not retried (issue 16, row 4: a 200 MiB object planted where Strata reads a small document).
+    @Test func aReadIntoMemoryStopsAtTheCallersCap() async throws {
+        try await TestBucket.with(.rgw, purpose: "cap") { bucket in
+            let body = (0..<100_000).map { UInt8($0 % 251) }
+            try await bucket.client.putObject(bucket: bucket.name, key: "big", body: body)
+            let error = await #expect(throws: ObjectTooLargeError.self) {
+                _ = try await bucket.client.getObject(bucket: bucket.name, key: "big", maxBytes: 99_999)
+            }
+            #expect(error?.key == "big")
+            #expect(error?.size == 100_000)
+            #expect(error?.limit == 99_999)
+            #expect(error?.head.eTag.isEmpty == false)
+            #expect(error?.description == "GetObject s3://\(bucket.name)/big: 100000 bytes, more than the 99999 read into memory for it")
+            #expect(try await bucket.client.getObject(bucket: bucket.name, key: "big", maxBytes: 100_000).body == body)
+        }
+    }
+
     @Test func missingKeyIsATypedNotFound() async throws {
         try await TestBucket.with(.rgw, purpose: "missing") { bucket in
             let error = await #expect(throws: S3Error.self) {

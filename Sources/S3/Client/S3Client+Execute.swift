@@ -11,6 +11,9 @@ extension S3Client {
     /// Largest response body collected in memory (list pages and error bodies are far smaller).
     static let maxResponseBody = 64 * 1024 * 1024
 
+    /// The default cap of ``getObject(bucket:key:range:versionID:maxBytes:)``: 64 MiB.
+    public static let defaultInMemoryLimit = maxResponseBody
+
     /// Sends `request` (with retries) and collects the successful response's body.
     func execute(_ request: S3Request) async throws -> S3Response {
         try await execute(request) { response in

@@ -92,9 +92,13 @@ extension S3Client {
     }
 
     /// `GetObject` into memory, optionally a byte range (`bytes=first-last`, inclusive).
-    /// Single-part objects read whole are checked against their MD5 ETag.
+    /// Single-part objects read whole are checked against their MD5 ETag. At most `maxBytes`
+    /// are read: a larger object throws ``ObjectTooLargeError`` (from its `Content-Length`, before
+    /// the body is read), so an object someone else wrote cannot fill the memory of a reader
+    /// that expects a small document. Larger objects go to a file (``downloadFile(bucket:key:to:)``).
     public func getObject(bucket: String, key: String, range: ClosedRange<Int64>? = nil,
-                          versionID: String? = nil) async throws -> (head: ObjectHead, body: [UInt8]) {
+                          versionID: String? = nil,
+                          maxBytes: Int = S3Client.defaultInMemoryLimit) async throws -> (head: ObjectHead, body: [UInt8]) {
         var headers = HTTPHeaders()
         if let range { headers.add(name: "range", value: "bytes=\(range.lowerBound)-\(range.upperBound)") }
         var query: [(name: String, value: String)] = []
@@ -103,7 +107,19 @@ extension S3Client {
                                 headers: headers)
         return try await execute(request) { response in
             let head = ObjectHead(headers: response.headers)
-            let buffer = try await response.body.collect(upTo: Int.max)
+            func tooLarge(_ size: Int64?) -> ObjectTooLargeError {
+                ObjectTooLargeError(operation: request.operation, bucket: bucket, key: key, size: size,
+                                    limit: maxBytes, head: head)
+            }
+            if response.headers.first(name: "content-length") != nil, head.contentLength > Int64(maxBytes) {
+                throw tooLarge(head.contentLength)
+            }
+            let buffer: ByteBuffer
+            do {
+                buffer = try await response.body.collect(upTo: maxBytes)
+            } catch is NIOTooManyBytesError {
+                throw tooLarge(nil)
+            }
             let bytes = Array(buffer.readableBytesView)
             if range == nil {
                 try IntegrityCheck.verify(bytes: bytes, head: head, request: request)
