@@ -121,7 +121,8 @@ public struct InventoryReportReader: Sendable {
     private func fetch() async throws -> (S3InventoryManifest, [(S3InventoryManifest.DataFile, String)], URL?) {
         switch location {
         case .file(let path):
-            guard let data = FileManager.default.contents(atPath: path) else {
+            guard let data = try ReadLimits.contents(ofFile: path, limit: context.readLimits.inventoryManifest,
+                                                     kind: .configuration) else {
                 throw StrataError(.configuration, "\(path): cannot read the inventory manifest (missing or unreadable)")
             }
             let manifest = try Self.parseManifest(data, file: path)
@@ -129,7 +130,13 @@ public struct InventoryReportReader: Sendable {
             let base = URL(fileURLWithPath: path).deletingLastPathComponent()
             return (manifest, try manifest.files.map { ($0, try Self.localDataFile($0.key, near: base, manifest: path)) }, nil)
         case .s3(let bucket, let key):
-            let body = try await context.client.getObject(bucket: bucket, key: key).body
+            let body: [UInt8]
+            do {
+                body = try await context.client.getObject(bucket: bucket, key: key,
+                                                          maxBytes: context.readLimits.inventoryManifest).body
+            } catch let error as ObjectTooLargeError {
+                throw StrataError(.configuration, "\(error.description): not an inventory manifest")
+            }
             let manifest = try Self.parseManifest(Data(body), file: location.description)
             try checkDataFiles(manifest)
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-inventory-\(UUID().uuidString)")

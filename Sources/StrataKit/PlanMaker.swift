@@ -109,10 +109,15 @@ public struct PlanMaker: Sendable {
         var documents: [String: String] = [:]
         for key in keys {
             do {
-                let object = try await context.client.getObject(bucket: context.bucket, key: key)
+                let object = try await context.client.getObject(bucket: context.bucket, key: key,
+                                                                maxBytes: context.readLimits.pgBackRestDocument)
                 documents[key] = String(decoding: object.body, as: UTF8.self)
             } catch let error as S3Error where error.status == 404 {
                 context.logger.warning("document missing; planning conservatively", metadata: ["key": "\(key)"])
+            } catch let error as ObjectTooLargeError {
+                // Planned as if missing, which keeps more, never less; never read into memory.
+                context.logger.warning("document too large to read; planning conservatively as if missing",
+                                       metadata: ["key": "\(key)", "detail": "\(error.description)"])
             }
         }
         return documents

@@ -19,15 +19,18 @@ public struct StrataContext: Sendable {
     public let logger: Logger
     /// The clock.
     public let now: @Sendable () -> Date
+    /// How much of each document kind is read into memory.
+    public var readLimits: ReadLimits
 
     /// Creates a context from parts (tests, embedding).
     public init(client: S3Client, bucket: String, policies: PolicySet?, logger: Logger,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                now: @escaping @Sendable () -> Date = { Date() }, readLimits: ReadLimits = ReadLimits()) {
         self.client = client
         self.bucket = bucket
         self.policies = policies
         self.logger = logger
         self.now = now
+        self.readLimits = readLimits
     }
 
     /// The policies, or a configuration error when the command was set up without them.

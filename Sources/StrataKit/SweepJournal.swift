@@ -29,6 +29,20 @@ public struct SweepJournal: Sendable {
         /// When it finished, if it did.
         public var finishedAt: Date?
 
+        /// Creates an entry.
+        public init(runID: String, strataVersion: String, planTime: Date, startedAt: Date, status: String,
+                    actions: [PlanAction], done: Counts = Counts(), failures: [String] = [], finishedAt: Date? = nil) {
+            self.runID = runID
+            self.strataVersion = strataVersion
+            self.planTime = planTime
+            self.startedAt = startedAt
+            self.status = status
+            self.actions = actions
+            self.done = done
+            self.failures = failures
+            self.finishedAt = finishedAt
+        }
+
         /// Whether the run got to the end (a killed or failed run did not).
         public var isFinished: Bool { status == "completed" }
 
@@ -106,23 +120,25 @@ public struct SweepJournal: Sendable {
         }
     }
 
-    /// The most recent journal entry, if any.
-    public func latest() async throws -> Entry? {
-        switch location {
-        case .bucket:
-            var keys: [String] = []
-            for try await page in context.client.listObjects(bucket: context.bucket, prefix: StrataPaths.journalPrefix) {
-                keys += page.objects.map(\.key)
-            }
-            guard let last = keys.max() else { return nil }
-            let object = try await context.client.getObject(bucket: context.bucket, key: last)
-            return try? JSONCoding.decoder.decode(Entry.self, from: Data(object.body))
-        case .directory(let directory):
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-            guard let last = names.filter({ $0.hasSuffix(".json") }).max(),
-                  let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(last)),
-                  let entry = try? JSONCoding.decoder.decode(Entry.self, from: data) else { return nil }
-            return entry
-        }
+    /// The instant a run id made by ``newRunID(now:)`` records, `nil` for anything else
+    /// (wrong shape, impossible date): the journal is ordered by this, not by key order.
+    public static func runTime(of runID: String) -> Date? {
+        let parts = runID.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let stamp = parts.first, let random = parts.last,
+              (1...8).contains(random.count), random.allSatisfy(\.isHexDigit),
+              stamp.count == 16, stamp.utf8.enumerated().allSatisfy({ index, byte in
+                  switch index {
+                  case 8: byte == UInt8(ascii: "T")
+                  case 15: byte == UInt8(ascii: "Z")
+                  default: (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                  }
+              }) else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        formatter.isLenient = false
+        guard let date = formatter.date(from: String(stamp)), formatter.string(from: date) == stamp else { return nil }
+        return date
     }
 }

@@ -53,12 +53,18 @@ extension SweepLease {
         }
     }
 
-    /// The lease object, or `nil` when there is none.
+    /// The lease object, or `nil` when there is none. One larger than `ReadLimits.lease` is not
+    /// read: like any body that is not a record, it is a lease nobody holds (taken over by its ETag).
     public static func read(context: StrataContext) async throws -> Observed? {
         do {
-            let object = try await context.client.getObject(bucket: context.bucket, key: StrataPaths.lockKey)
+            let object = try await context.client.getObject(bucket: context.bucket, key: StrataPaths.lockKey,
+                                                            maxBytes: context.readLimits.lease)
             return Observed(record: try? JSONCoding.decoder.decode(Record.self, from: Data(object.body)),
                             eTag: object.head.eTag)
+        } catch let error as ObjectTooLargeError {
+            context.logger.warning("the sweep lease object is not a lease record (too large); treating it as expired",
+                                   metadata: ["size": "\(error.size.map(String.init) ?? "unknown")"])
+            return Observed(record: nil, eTag: error.head.eTag)
         } catch let error as S3Error where error.status == 404 {
             return nil
         }

@@ -200,7 +200,9 @@ public struct Verifier: Sendable {
             let end = min(start + partSize, size) - 1
             var hasher = RunningChecksum(.sha256)
             if end >= start {
-                let part = try await context.client.getObject(bucket: context.bucket, key: key, range: start...end)
+                // One part in memory; `fits(objectSize:)` has bounded it to S3's 5 GiB.
+                let part = try await context.client.getObject(bucket: context.bucket, key: key, range: start...end,
+                                                              maxBytes: Int(end - start + 1))
                 guard part.head.eTag == head.eTag else { return nil }
                 part.body.withUnsafeBytes { hasher.update($0) }
             }
