@@ -33,6 +33,63 @@ extension FuzzTargets {
         }
     }
 
+    /// `download-ranges`: how `cp`, `retrieve` and `verify` cut an object into ranged GETs, from
+    /// the HEAD answer someone else may have shaped.
+    ///
+    /// Input: up to four lines: the `Content-Length`, the `x-amz-meta-strata-part-size` and the
+    /// `x-amz-meta-strata-crc32c-parts` headers, and the configured range size (decimal; a
+    /// missing line is no header, or 16 MiB). The headers are read with ``ObjectHead`` and the
+    /// ranges chosen with ``DownloadRanges/choose(key:size:metadata:configuredRangeSize:)``, as
+    /// `downloadFile` does. Checked: a refusal names the key; accepted ranges start at byte 0,
+    /// follow each other without gap or overlap, are at most the range size, end at the last byte,
+    /// and are not more than S3's 10,000 parts when a recorded checksum was followed.
+    @Sendable public static func downloadRanges(_ data: [UInt8]) {
+        let lines = lines(data, limit: 4)
+        var headers = HTTPHeaders()
+        if let size = lines.first { headers.add(name: "content-length", value: size) }
+        headers.add(name: "x-amz-meta-strata-sha256-parts", value: String(repeating: "a", count: 64))
+        if lines.count > 1 { headers.add(name: "x-amz-meta-strata-part-size", value: lines[1]) }
+        if lines.count > 2 { headers.add(name: "x-amz-meta-strata-crc32c-parts", value: lines[2]) }
+        let configured = lines.count > 3 ? Int64(lines[3]) ?? 16 << 20 : 16 << 20
+        let head = ObjectHead(headers: headers)
+        let choice: DownloadRanges.Choice
+        do {
+            choice = try DownloadRanges.choose(key: "k", size: head.contentLength, metadata: head.metadata,
+                                               configuredRangeSize: configured)
+        } catch {
+            guard case .implausibleObject(let key, _) = error, key == "k" else {
+                preconditionFailure("unexpected refusal \(error)")
+            }
+            return
+        }
+        let ranges = choice.ranges
+        precondition(ranges.count >= 1)
+        if let checksum = choice.checksum {
+            precondition(ranges.rangeSize == checksum.partSize && Int64(ranges.count) <= ContentChecksum.maximumParts)
+        }
+        guard let first = ranges.range(at: 0) else {
+            precondition(ranges.objectSize == 0 && ranges.count == 1)
+            return
+        }
+        precondition(first.lowerBound == 0)
+        // Every range of a small count, else the first 64, the last 64 and their neighbours.
+        let indices = ranges.count <= 256 ? Array(0..<ranges.count)
+            : Array(0..<64) + Array((ranges.count - 64)..<ranges.count)
+        var previous: ClosedRange<Int64>?
+        for index in indices {
+            guard let range = ranges.range(at: index) else { preconditionFailure("no range \(index) of a non-empty object") }
+            let length = range.upperBound - range.lowerBound + 1
+            precondition(length >= 1 && length <= ranges.rangeSize)
+            let (start, overflow) = Int64(index).multipliedReportingOverflow(by: ranges.rangeSize)
+            precondition(!overflow && range.lowerBound == start)
+            if let previous, range.lowerBound != previous.upperBound + 1 {
+                precondition(index == ranges.count - 64, "gap or overlap before range \(index)")
+            }
+            previous = range
+        }
+        precondition(previous?.upperBound == ranges.objectSize - 1)
+    }
+
     /// `restore-header`: the `x-amz-restore` header of `HeadObject`.
     ///
     /// Input: the header value, read with ``RestoreStatus/init(header:)``, and then as the value of

@@ -36,15 +36,16 @@ extension S3Client {
                              progress: TransferProgressHandler? = nil) async throws -> DownloadResult {
         let head = try await headObject(bucket: bucket, key: key, versionID: versionID)
         let size = head.contentLength
-        var checksum = ContentChecksum(metadata: head.metadata)
-        if let recorded = checksum, !recorded.fits(objectSize: size) {
+        let choice = try DownloadRanges.choose(key: key, size: size, metadata: head.metadata,
+                                               configuredRangeSize: configuration.transfer.partSize)
+        if let ignored = choice.ignored {
             // Not from a Strata upload: the content is still fetched (a restore must not be
             // blocked by a metadata value), and checked by its ETag where that is an MD5.
             logger.warning("ignoring an implausible recorded checksum", metadata: [
-                "key": "\(key)", "part_size": "\(recorded.partSize)", "size": "\(size)"])
-            checksum = nil
+                "key": "\(key)", "part_size": "\(ignored.partSize)", "size": "\(size)"])
         }
-        let rangeSize = checksum?.partSize ?? configuration.transfer.partSize
+        let checksum = choice.checksum
+        let rangeSize = choice.ranges.rangeSize
         let check = RangeCheck(checksum)
         let temporary = path + ".strata-partial-\(UInt32.random(in: 0...UInt32.max))"
         let counter = ProgressCounter(total: size, handler: progress)
@@ -55,7 +56,7 @@ extension S3Client {
             ) { handle in
                 try await DownloadWriter.with(handle, rangeSize: rangeSize) { writer in
                     let digests = try await downloadRanges(bucket: bucket, key: key, versionID: versionID, head: head,
-                                                           rangeSize: rangeSize, check: check, into: writer, counter: counter)
+                                                           ranges: choice.ranges, check: check, into: writer, counter: counter)
                     try await writer.finish(size: size)
                     return digests
                 }
@@ -72,22 +73,20 @@ extension S3Client {
 
     /// Fetches every range through `writer`; returns each range's `check` value in order.
     private func downloadRanges(bucket: String, key: String, versionID: String?, head: ObjectHead,
-                                rangeSize: Int64, check: RangeCheck, into writer: DownloadWriter,
+                                ranges: DownloadRanges, check: RangeCheck, into writer: DownloadWriter,
                                 counter: ProgressCounter) async throws -> [[UInt8]?] {
-        let size = head.contentLength
-        let count = size == 0 ? 1 : Int((size + rangeSize - 1) / rangeSize)
+        let count = ranges.count
         let concurrency = max(1, configuration.transfer.concurrency)
         return try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
             var digests = [[UInt8]?](repeating: nil, count: count)
             var next = 0
             func addRange(_ index: Int) {
-                let start = Int64(index) * rangeSize
-                let end = min(start + rangeSize, size) - 1
+                let range = ranges.range(at: index)
                 group.addTask {
                     let digest = try await self.downloadRange(bucket: bucket, key: key, versionID: versionID,
-                                                              eTag: head.eTag, range: size == 0 ? nil : start...end,
+                                                              eTag: head.eTag, range: range,
                                                               check: check, into: writer)
-                    counter.add(end - start + 1)
+                    counter.add(range.map { $0.upperBound - $0.lowerBound + 1 } ?? 0)
                     return (index, digest)
                 }
             }

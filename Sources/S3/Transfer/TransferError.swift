@@ -12,6 +12,9 @@ public enum TransferError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file to upload could not be opened again to send a part (it was readable when the
     /// upload started).
     case unreadable(path: String, reason: String)
+    /// An object whose HEAD cannot describe a real S3 object (a size over 5 TiB or below 0), or
+    /// a range size outside S3's part limits: nothing is downloaded.
+    case implausibleObject(key: String, detail: String)
 
     /// One line naming the file or key.
     public var description: String {
@@ -21,6 +24,7 @@ public enum TransferError: Error, Sendable, Equatable, CustomStringConvertible {
         case .checksumMismatch(let key, let detail): return "\(key): downloaded content does not match: \(detail)"
         case .checkpoint(let path, let reason): return "\(path): cannot write the upload checkpoint: \(reason)"
         case .unreadable(let path, let reason): return "\(path): cannot open to send: \(reason)"
+        case .implausibleObject(let key, let detail): return "\(key): not downloaded: \(detail)"
         }
     }
 }
