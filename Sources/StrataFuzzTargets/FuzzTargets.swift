@@ -29,6 +29,7 @@ public enum FuzzTargets {
         Target(name: "key-template", module: "Retention", run: keyTemplate),
         Target(name: "inventory-manifest", module: "Retention", run: inventoryManifest),
         Target(name: "inventory-csv", module: "Retention", run: inventoryCSV),
+        Target(name: "planner", module: "Retention", run: planner),
         Target(name: "pgbackrest-label", module: "Retention", run: pgBackRestLabel),
         Target(name: "pgbackrest-manifest", module: "Retention", run: pgBackRestManifest),
         Target(name: "s3-response", module: "S3", run: s3Response),

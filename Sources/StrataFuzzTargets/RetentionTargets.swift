@@ -115,6 +115,65 @@ extension FuzzTargets {
         precondition(whole == chunked, "S3InventoryCSV reads the same bytes differently in 7-byte chunks")
     }
 
+    /// `planner`: a whole plan, as `strata sweep` makes it, from a policy, an inventory and an
+    /// instant that all come from outside.
+    ///
+    /// Input: three parts separated by NUL bytes: one policy file (YAML); an S3 Inventory CSV
+    /// whose first line names the columns (as `inventory-csv`); and `now` as decimal seconds
+    /// since 1970, cut to the years `--now` accepts (1970 to 9999), 2026-11-25 when missing.
+    /// A policy that loads and rows that read are planned, then the plan is checked: nothing
+    /// traps; every deletion names a version the inventory holds; no current object of a kept
+    /// set is deleted; the deletions of components the plan does not block keep every series at
+    /// its floor (``DeletionFloor``); sums are not negative.
+    @Sendable public static func planner(_ data: [UInt8]) {
+        let parts = data.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2 else { return }
+        let source = PolicySource(path: "policies/fuzz.yaml", contents: String(decoding: parts[0], as: UTF8.self))
+        guard let policies = try? PolicySet.load(files: [source]) else { return }
+        guard let objects = csvObjects(Array(parts[1])) else { return }
+        let seconds = parts.count > 2 ? Double(String(decoding: parts[2].prefix(32), as: UTF8.self)) : nil
+        let latest = 253_402_300_799.0  // 9999-12-31T23:59:59Z
+        let now = seconds.map { Date(timeIntervalSince1970: $0.isFinite ? min(max($0, 0), latest).rounded(.down) : 0) } ?? Self.now
+        let inventory = Inventory(objects: objects)
+        let plan = Planner(policies: policies).plan(inventory: inventory, now: now)
+        checkPlan(plan, inventory: inventory, policies: policies, now: now)
+    }
+
+    /// The rows of `data` (columns on the first line), `nil` when they do not read.
+    static func csvObjects(_ data: [UInt8]) -> [InventoryObject]? {
+        let newline = data.firstIndex(of: UInt8(ascii: "\n")) ?? data.endIndex
+        let columns = String(decoding: data[..<newline], as: UTF8.self)
+            .split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard var reader = try? S3InventoryCSV(columns: columns, file: "data.csv") else { return nil }
+        guard (try? reader.consume(data[min(newline + 1, data.endIndex)...])) != nil, (try? reader.finish()) != nil else { return nil }
+        return reader.objects
+    }
+
+    /// The planner's promises, checked on one plan.
+    static func checkPlan(_ plan: Plan, inventory: Inventory, policies: PolicySet, now: Date) {
+        struct Version: Hashable { var key: String; var versionID: String? }
+        func version(_ key: String, _ versionID: String?) -> Version {
+            Version(key: key, versionID: versionID == "null" ? nil : versionID)
+        }
+        var current = Set<Version>(), held = Set<Version>()
+        for object in inventory.objects {
+            held.insert(version(object.key, object.versionID))
+            if object.isCurrent { current.insert(version(object.key, object.versionID)) }
+        }
+        let kept = Set(plan.components.flatMap { $0.sets.filter { $0.decision == .keep }.flatMap(\.members) })
+        for case .delete(let key, let versionID, _) in plan.actions {
+            let named = version(key, versionID)
+            precondition(held.contains(named), "a deletion of a version the inventory does not hold: \(key)")
+            precondition(!(current.contains(named) && kept.contains(key)), "the current object of a kept set is deleted: \(key)")
+        }
+        let blocked = Set(plan.blockedComponents.map(\.component))
+        let made = plan.actions.removingDeletions(of: blocked, policies: policies)
+        let violations = DeletionFloor(policies: policies).violations(actions: made, inventory: inventory, now: now)
+        precondition(violations.isEmpty, "below the floor: \(violations)")
+        precondition(plan.totals.deleteBytes >= 0 && plan.totals.transitionBytes >= 0)
+        _ = plan.cost
+    }
+
     /// `pgbackrest-label`: backup labels and repository keys of a pgBackRest policy.
     ///
     /// Input: up to 64 lines; each is read as a label (`20250102-020000F_20250103-020000D`), in
