@@ -35,6 +35,9 @@ struct CpCommand: AsyncParsableCommand {
         try await runReportingErrors {
             let from = S3URL(source)
             let to = S3URL(destination)
+            guard !source.isEmpty, !destination.isEmpty else {
+                throw StrataError(.configuration, "cp copies between a local file and s3://bucket/key: an empty path names no file")
+            }
             guard (from == nil) != (to == nil) else {
                 throw StrataError(.configuration, "cp copies between a local file and s3://bucket/key: exactly one side must be s3://")
             }
@@ -65,7 +68,7 @@ struct CpCommand: AsyncParsableCommand {
                     var path = destination
                     var isDirectory: ObjCBool = false
                     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                        path = (path as NSString).appendingPathComponent((from.key as NSString).lastPathComponent)
+                        path = (path as NSString).appendingPathComponent(try Self.fileName(of: from.key))
                     }
                     let bar = ProgressBar(label: "download", total: 0, unit: .bytes, enabled: output.terminal.progress)
                     defer { bar.finish() }
@@ -76,5 +79,15 @@ struct CpCommand: AsyncParsableCommand {
                 }
             }
         }
+    }
+
+    /// The name a download into a directory takes: the key's last part, which must be a usable
+    /// file name (a key ending in `/`, `.` or `..` names none).
+    static func fileName(of key: String) throws -> String {
+        let last = String(key[(key.lastIndex(of: "/").map(key.index(after:)) ?? key.startIndex)...])
+        guard !last.isEmpty, let name = try? KeyPathMap.components(of: last, below: ""), name == [last] else {
+            throw StrataError(.configuration, "the key \(key.debugDescription) names no file to create in the directory (it ends in '/', '.' or '..'): give the file's path as the destination")
+        }
+        return last
     }
 }

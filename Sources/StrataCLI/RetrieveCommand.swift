@@ -14,9 +14,12 @@ struct RetrieveCommand: AsyncParsableCommand {
             restore its archived objects (a restore already running is not requested again) and \
             prints each object's state. With --wait it polls until every object is readable and \
             downloads them all, verified, below --to (keys keep their path below the component's \
-            prefix; no file is ever left half-written). For pgBackRest the referenced sets, info \
-            files and the set's WAL range are included. Exit codes: 0 ok, 1 failure (no such set, \
-            S3 error, checksum mismatch, --timeout reached), 2 usage/config (unknown component).
+            prefix; no file is ever left half-written). Symbolic links below --to are never \
+            followed, and a set whose keys are not one file each (x//y and x/y, a and a/b) is \
+            refused before anything is written. For pgBackRest the referenced sets, info files and \
+            the set's WAL range are included. Exit codes: 0 ok, 1 failure (no such set, S3 error, \
+            checksum mismatch, --timeout reached, a key that cannot be a file, a link below \
+            --to), 2 usage/config (unknown component, an empty --to).
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -58,6 +61,8 @@ struct RetrieveCommand: AsyncParsableCommand {
     func validate() throws {
         guard (at == nil) != (setID == nil) else { throw ValidationError("pass exactly one of --at TIME or --set ID") }
         if wait, to == nil { throw ValidationError("--wait downloads the set: pass --to DIR") }
+        // "" would be taken as the root: "" + "/" + the key's path.
+        if to?.isEmpty == true { throw ValidationError("--to is empty: name the directory to download into (. for the current one)") }
         guard pollInterval >= 1, maxPollInterval >= pollInterval else {
             throw ValidationError("--poll-interval must be at least 1 and at most --max-poll-interval")
         }

@@ -142,6 +142,11 @@ public struct Retriever: Sendable {
 
     /// Finds the set, requests restores, and, when `destination` is given, waits for them and
     /// downloads every member below `destination`, keeping the key path below the component prefix.
+    ///
+    /// With a `destination`, the members are mapped to their files (``KeyPathMap``) before any
+    /// restore is requested or byte written: a key that cannot be a file below it, or two keys
+    /// that would be one file, throw ``LocalPathError`` then; so does an empty `destination`,
+    /// and a symbolic link below it (found before the first download; see ``DownloadDirectory``).
     public func retrieve(component: String, selector: Selector, series: String? = nil,
                          destination: String?) async throws -> Report {
         guard days >= 1 else { throw StrataError(.configuration, "--days \(days): expected at least 1 day") }
@@ -158,14 +163,16 @@ public struct Retriever: Sendable {
         var keys = set.members
         if case .pgbackrest(let stanza) = policy.layout {
             let extra = try await pgBackRestKeys(set: set, sets: sets, policy: policy, stanza: stanza, inventory: inventory)
-            keys = Array(Set(keys + extra.keys)).sorted()
+            keys = Self.distinct(keys + extra.keys)
             notes += extra.notes
         }
         guard !keys.isEmpty else { throw StrataError(.failure, "set \(set.id) of \(component) has no current objects") }
+        if destination?.isEmpty == true { throw LocalPathError.emptyDestination }
+        let files = try destination.map { _ in try KeyPathMap(keys: keys, prefix: policy.prefix) }
         var members = try await check(keys)
         var report = Report(component: component, setID: set.id, series: set.series, time: set.time,
                             members: members, written: [], notes: notes)
-        guard let destination else { return report }
+        guard let destination, let files else { return report }
         var attempt = 0
         var slept: Duration = .zero
         while !members.allSatisfy({ $0.state.isReadable }) {
@@ -178,13 +185,15 @@ public struct Retriever: Sendable {
             try await sleep(delay)
             slept += delay
             attempt += 1
-            let pending = members.filter { !$0.state.isReadable }.map(\.key)
-            let rechecked = Dictionary(uniqueKeysWithValues: try await check(pending).map { ($0.key, $0) })
-            members = members.map { rechecked[$0.key] ?? $0 }
+            // By position, not by key: two keys Swift's String takes as equal (Unicode forms) are two objects.
+            let pending = members.indices.filter { !members[$0].state.isReadable }
+            for (index, status) in zip(pending, try await check(pending.map { members[$0].key })) {
+                members[index] = status
+            }
         }
         report.members = members
         progress?(.downloading(objects: members.count, bytes: members.reduce(0) { $0 + $1.size }))
-        report.written = try await download(members.map(\.key), prefix: policy.prefix, into: destination)
+        report.written = try await download(files, into: destination)
         return report
     }
 
@@ -243,48 +252,39 @@ public struct Retriever: Sendable {
         }
     }
 
-    /// Downloads `keys` into `directory`, keeping the path below `prefix`.
-    func download(_ keys: [String], prefix: String, into directory: String) async throws -> [WrittenFile] {
-        let targets = try keys.map { key in (key, try Self.localPath(key: key, prefix: prefix, directory: directory)) }
-        for (_, path) in targets {
-            let parent = (path as NSString).deletingLastPathComponent
-            do {
-                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-            } catch {
-                throw StrataError(.failure, "\(parent): cannot create the directory: \(error.localizedDescription)")
-            }
-        }
+    /// Downloads every key of `files` to its file below `directory`, having first created the
+    /// directories and checked the way to every file (a link there fails before any GET).
+    func download(_ files: KeyPathMap, into directory: String) async throws -> [WrittenFile] {
+        let target = try DownloadDirectory(path: directory)
+        try target.prepare(files)
         let client = context.client
         let bucket = context.bucket
         let progress = self.progress
-        let paths = Dictionary(uniqueKeysWithValues: targets)
-        return try await bounded(keys) { key in
-            let path = paths[key] ?? directory
+        return try await bounded(files.entries) { entry in
             let result: DownloadResult
             do {
-                result = try await client.downloadFile(bucket: bucket, key: key, to: path)
+                result = try await client.downloadFile(bucket: bucket, key: entry.key, into: target, at: entry.components)
             } catch let error as TransferError {
                 throw StrataError(.failure, error.description)
             }
-            progress?(.wrote(key: key, size: result.size))
-            return WrittenFile(key: key, path: path, size: result.size, verification: result.verification.rawValue)
+            progress?(.wrote(key: entry.key, size: result.size))
+            return WrittenFile(key: entry.key, path: target.path(of: entry.components), size: result.size,
+                               verification: result.verification.rawValue)
         }
     }
 
-    /// `directory/<key without prefix>`, refusing keys that would land outside `directory`.
-    static func localPath(key: String, prefix: String, directory: String) throws -> String {
-        let relative = key.hasPrefix(prefix) ? String(key.dropFirst(prefix.count)) : key
-        let parts = relative.split(separator: "/", omittingEmptySubsequences: true)
-        guard !parts.isEmpty, !parts.contains(where: { $0 == ".." || $0 == "." }) else {
-            throw StrataError(.failure, "\(key): refusing to write a key with an empty, '.' or '..' path part")
-        }
-        return ([directory.hasSuffix("/") ? String(directory.dropLast()) : directory] + parts.map(String.init))
-            .joined(separator: "/")
+    /// `keys` without repeats, in S3's order (by bytes). Keys are told apart by their bytes, as
+    /// S3 tells them apart: a `Set<String>` would take two keys in different Unicode forms for
+    /// one and silently keep either object.
+    static func distinct(_ keys: [String]) -> [String] {
+        var seen = Set<[UInt8]>()
+        return keys.filter { seen.insert(Array($0.utf8)).inserted }
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// Runs `work` for each item, at most `concurrency` at once; results in input order.
-    private func bounded<T: Sendable>(_ items: [String],
-                                      _ work: @escaping @Sendable (String) async throws -> T) async throws -> [T] {
+    private func bounded<Item: Sendable, T: Sendable>(_ items: [Item],
+                                                      _ work: @escaping @Sendable (Item) async throws -> T) async throws -> [T] {
         try await withThrowingTaskGroup(of: (Int, T).self) { group in
             var results = [T?](repeating: nil, count: items.count)
             var next = 0

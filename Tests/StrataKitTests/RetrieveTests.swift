@@ -140,13 +140,6 @@ struct RetrieveTests {
         #expect(fast.delay(attempt: 2) == .milliseconds(25))
     }
 
-    @Test func localPathsStayInsideTheDirectory() throws {
-        #expect(try Retriever.localPath(key: "pg/backup/db/F/pg_data/base/1", prefix: "pg/", directory: "/tmp/x/")
-            == "/tmp/x/backup/db/F/pg_data/base/1")
-        #expect(throws: StrataError.self) { try Retriever.localPath(key: "pg/../../etc/passwd", prefix: "pg/", directory: "/tmp/x") }
-        #expect(throws: StrataError.self) { try Retriever.localPath(key: "pg/", prefix: "pg/", directory: "/tmp/x") }
-    }
-
     @Test func backupInfoEntryAndWALPositions() {
         let info = """
             [backup:current]

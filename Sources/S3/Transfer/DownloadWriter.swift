@@ -43,11 +43,18 @@ final class DownloadWriter: Sendable {
     }
 
     /// Runs `body` with a writer for the file open as `handle`, written in ranges of
-    /// `rangeSize` bytes. The handle's descriptor gets `O_DIRECT` for the duration (the handle
-    /// may be a file not yet linked at its path, so it cannot be opened again by name).
+    /// `rangeSize` bytes (see ``with(descriptor:rangeSize:_:)``).
     static func with<R: Sendable>(_ handle: some WritableFileHandleProtocol, rangeSize: Int64,
                                   _ body: (DownloadWriter) async throws -> R) async throws -> R {
         let descriptor = try await handle.withUnsafeDescriptor { $0.rawValue }
+        return try await with(descriptor: descriptor, rangeSize: rangeSize, body)
+    }
+
+    /// Runs `body` with a writer for the file open as `descriptor`, written in ranges of
+    /// `rangeSize` bytes. The descriptor gets `O_DIRECT` for the duration (the file may not be
+    /// linked at any path yet, so it cannot be opened again by name).
+    static func with<R: Sendable>(descriptor: CInt, rangeSize: Int64,
+                                  _ body: (DownloadWriter) async throws -> R) async throws -> R {
         let direct = DirectIO.isAligned(rangeSize) && DirectIO.set(descriptor, true)
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
@@ -62,7 +69,6 @@ final class DownloadWriter: Sendable {
             throw error
         }
     }
-
 
     /// Whether writes still bypass the page cache (for tests and logs).
     var isDirect: Bool { directWorks.load(ordering: .relaxed) }

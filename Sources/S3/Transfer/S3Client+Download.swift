@@ -2,8 +2,9 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import SigV4
-import _NIOFileSystem
+import SystemPackage
 
 /// What a download wrote and how it was checked.
 public struct DownloadResult: Sendable, Hashable {
@@ -28,12 +29,35 @@ public struct DownloadResult: Sendable, Hashable {
 }
 
 extension S3Client {
-    /// Downloads an object to `path` with `concurrency` ranged GETs in flight, writing into a
-    /// temporary file beside `path` that is renamed into place only after the content checked
-    /// out, so `path` is never left half-written. Ranges are pinned to the object's ETag
-    /// (`If-Match`), so an object replaced mid-download fails instead of mixing versions.
+    /// Downloads an object to `path` (see ``downloadFile(bucket:key:into:at:versionID:progress:)``:
+    /// the file's directory is `path`'s, which must exist; a symbolic link at `path` itself is
+    /// refused, not followed or replaced).
     public func downloadFile(bucket: String, key: String, to path: String, versionID: String? = nil,
                              progress: TransferProgressHandler? = nil) async throws -> DownloadResult {
+        guard !path.isEmpty else { throw LocalPathError.emptyDestination }
+        let file = FilePath(path)
+        guard let name = file.lastComponent, name.kind == .regular else {
+            throw LocalPathError.notARegularFile(key: key, path: path)
+        }
+        let folder = file.removingLastComponent()
+        let directory = try DownloadDirectory(path: folder.isEmpty ? "." : folder.string, create: false)
+        return try await downloadFile(bucket: bucket, key: key, into: directory, at: [name.string],
+                                      versionID: versionID, progress: progress)
+    }
+
+    /// Downloads an object to the file at `components` below `directory` (directories on the
+    /// way are created; none is followed if it is a link: see ``DownloadDirectory``), with
+    /// `concurrency` ranged GETs in flight. The content goes into a new unnamed file (or one
+    /// under a random dot name) that gets its own name only after it checked out, so the file
+    /// is never left half-written and a regular file of that name is replaced whole. Ranges are
+    /// pinned to the object's ETag (`If-Match`), so an object replaced mid-download fails
+    /// instead of mixing versions.
+    ///
+    /// - Throws: ``LocalPathError`` when the file cannot go there, ``TransferError`` when the
+    ///   content does not check out, ``S3Error`` and the transport's errors.
+    public func downloadFile(bucket: String, key: String, into directory: DownloadDirectory, at components: [String],
+                             versionID: String? = nil, progress: TransferProgressHandler? = nil) async throws -> DownloadResult {
+        guard !components.isEmpty else { throw LocalPathError.unusableKey(key: key, problem: .nothingBelowPrefix) }
         let head = try await headObject(bucket: bucket, key: key, versionID: versionID)
         let size = head.contentLength
         let choice = try DownloadRanges.choose(key: key, size: size, metadata: head.metadata,
@@ -47,26 +71,20 @@ extension S3Client {
         let checksum = choice.checksum
         let rangeSize = choice.ranges.rangeSize
         let check = RangeCheck(checksum)
-        let temporary = path + ".strata-partial-\(UInt32.random(in: 0...UInt32.max))"
         let counter = ProgressCounter(total: size, handler: progress)
-        let digests: [[UInt8]?]
+        let file = try directory.newFile(at: components, key: key)
         do {
-            digests = try await FileSystem.shared.withFileHandle(
-                forReadingAndWritingAt: FilePath(temporary), options: .newFile(replaceExisting: true)
-            ) { handle in
-                try await DownloadWriter.with(handle, rangeSize: rangeSize) { writer in
-                    let digests = try await downloadRanges(bucket: bucket, key: key, versionID: versionID, head: head,
-                                                           ranges: choice.ranges, check: check, into: writer, counter: counter)
-                    try await writer.finish(size: size)
-                    return digests
-                }
+            let digests = try await DownloadWriter.with(descriptor: file.descriptor, rangeSize: rangeSize) { writer in
+                let digests = try await downloadRanges(bucket: bucket, key: key, versionID: versionID, head: head,
+                                                       ranges: choice.ranges, check: check, into: writer, counter: counter)
+                try await writer.finish(size: size)
+                return digests
             }
-            let verification = try await verify(head: head, checksum: checksum, rangeDigests: digests,
-                                                temporary: temporary, key: key)
-            try await FileSystem.shared.moveItem(at: FilePath(temporary), to: FilePath(path))
+            let verification = try await verify(head: head, checksum: checksum, rangeDigests: digests, file: file, key: key)
+            try file.commit()
             return DownloadResult(size: size, eTag: head.eTag, verification: verification)
         } catch {
-            _ = try? await FileSystem.shared.removeItem(at: FilePath(temporary))
+            file.discard()
             throw error
         }
     }
@@ -158,7 +176,7 @@ extension S3Client {
     }
 
     private func verify(head: ObjectHead, checksum: ContentChecksum?, rangeDigests: [[UInt8]?],
-                        temporary: String, key: String) async throws -> DownloadResult.Verification {
+                        file: PendingFile, key: String) async throws -> DownloadResult.Verification {
         if let checksum, let recorded = checksum.crc32c {
             let actual = CRC32C.combine(rangeDigests.compactMap { $0 }.map(CRC32C.value))
             guard actual == recorded else {
@@ -174,22 +192,31 @@ extension S3Client {
             return .strataChecksum
         }
         guard head.eTag.count == 32, !ETag.isMultipart(head.eTag) else { return .none }
-        var md5 = Insecure.MD5()
-        try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(temporary)) { handle in
-            let lease = BlockLease(count: 1)
-            var offset: Int64 = 0
-            while offset < head.contentLength {
-                let length = Int(min(Int64(FileBlocks.blockSize), head.contentLength - offset))
-                try await FileBlocks.read(handle, offset: offset, length: length, into: &lease.buffers[0], path: temporary)
-                lease.buffers[0].withUnsafeReadableBytes { md5.update(bufferPointer: $0) }
-                offset += Int64(length)
-            }
-        }
-        let actual = Digests.hex(md5.finalize())
+        let size = head.contentLength
+        let actual = try await NIOThreadPool.singleton.runIfActive { try Self.md5Hex(of: file, size: size) }
         guard actual == head.eTag.lowercased() else {
             throw TransferError.checksumMismatch(key: key, detail: "MD5 \(actual), ETag \(head.eTag)")
         }
         return .md5ETag
+    }
+
+    /// The MD5 of the first `size` bytes of `file`, in hex, read back through its descriptor
+    /// (it may have no name yet). Blocks: run it on a thread pool.
+    private static func md5Hex(of file: PendingFile, size: Int64) throws -> String {
+        var md5 = Insecure.MD5()
+        let block = AlignedBlock()
+        var offset: Int64 = 0
+        var direct = false
+        while offset < size {
+            let length = Int(min(Int64(AlignedBlock.size), size - offset))
+            let count = try DirectIO.read(file.descriptor, into: block.base, length: length, at: offset, direct: &direct)
+            guard count == length else {
+                throw LocalPathError.system(key: file.key, path: file.path, operation: .read, errno: .ioError)
+            }
+            md5.update(bufferPointer: UnsafeRawBufferPointer(start: block.base, count: count))
+            offset += Int64(count)
+        }
+        return Digests.hex(md5.finalize())
     }
 }
 
