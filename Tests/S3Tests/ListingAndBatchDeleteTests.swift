@@ -128,6 +128,29 @@ struct UnusualKeyListingTests {
         }
     }
 
+    /// XML 1.0 cannot carry a control character, and RGW refuses a whole `DeleteObjects` batch
+    /// (400) for one key that holds one: the other deletions of the batch did not happen either.
+    @Test(arguments: [false, true])
+    func aBatchDeleteTakesKeysXMLCannotCarry(versioned: Bool) async throws {
+        try await TestBucket.with(.rgw, purpose: "unusual-deletes") { bucket in
+            if versioned { try await bucket.client.putBucketVersioning(bucket.name, enabled: true) }
+            var targets: [ObjectIdentifier] = []
+            for key in Self.keys {
+                let put = try await bucket.client.putObject(bucket: bucket.name, key: key, body: [1])
+                targets.append(ObjectIdentifier(key: key, versionID: versioned ? put.versionID : nil))
+            }
+            let result = try await bucket.client.deleteObjects(bucket: bucket.name, objects: targets)
+            #expect(result.failures.isEmpty, "\(result.failures)")
+            #expect(Set(result.deleted.map(\.key)) == Set(Self.keys))
+            #expect(result.deleted.allSatisfy { !$0.deleteMarker })
+            for key in Self.keys {
+                await #expect(throws: S3Error.self, "\(key) is gone") {
+                    _ = try await bucket.client.headObject(bucket: bucket.name, key: key)
+                }
+            }
+        }
+    }
+
     @Test func commonPrefixesAreListedExactly() async throws {
         try await TestBucket.with(.rgw, purpose: "unusual-prefixes") { bucket in
             try await Self.put(bucket)
