@@ -177,15 +177,21 @@ extension S3Client {
         return parts
     }
 
-    /// `ListMultipartUploads` under `prefix` (all pages), keys URL-encoded on the wire
-    /// (`encoding-type=url`) and decoded here.
+    /// `ListMultipartUploads` under `prefix` (all pages).
+    ///
+    /// Unlike the object listings this one does not ask for `encoding-type=url`: Ceph RGW 16
+    /// then encodes the keys but does not answer `EncodingType`, so an encoded key could not be
+    /// told from a key that holds `%`, and an upload would be aborted under a key it does not
+    /// have. Keys come as they are; a control character, which XML 1.0 cannot carry, arrives as
+    /// a character reference that ``XMLNode`` reads. An answer that does say `EncodingType` url
+    /// is decoded.
     /// See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html>.
     public func listMultipartUploads(bucket: String, prefix: String? = nil) async throws -> [MultipartUpload] {
         var uploads: [MultipartUpload] = []
         var keyMarker: String?
         var uploadMarker: String?
         repeat {
-            var query: [(name: String, value: String)] = [("uploads", ""), ("encoding-type", "url")]
+            var query: [(name: String, value: String)] = [("uploads", "")]
             if let prefix, !prefix.isEmpty { query.append(("prefix", prefix)) }
             if let keyMarker { query.append(("key-marker", keyMarker)) }
             if let uploadMarker { query.append(("upload-id-marker", uploadMarker)) }
