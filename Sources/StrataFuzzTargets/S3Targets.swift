@@ -114,19 +114,17 @@ extension FuzzTargets {
 
 /// How the client turns each answer's XML into values.
 ///
-/// The decoding of most operations is written inline in `Sources/S3/Operations/*.swift` (inside
-/// the `async` methods that send the request); this mirrors it statement for statement, calling
-/// the same element and model initialisers (`ObjectSummary(xml:)`, `ObjectVersion(xml:isDeleteMarker:)`,
-/// `TagSet.parse`, `LifecycleConfiguration(xml:)`, `HTTPDate.parseISO8601`). Keep it in step
-/// with those files.
+/// The listings are decoded by their pages' initialisers, called here as the client calls them.
+/// The decoding of the other operations is written inline in `Sources/S3/Operations/*.swift`
+/// (inside the `async` methods that send the request); this mirrors it statement for statement,
+/// calling the same element and model initialisers (`TagSet.parse`, `LifecycleConfiguration(xml:)`,
+/// `HTTPDate.parseISO8601`). Keep it in step with those files.
 enum S3Decoding {
-    /// A malformed answer the client reports as `S3TransportError(.malformedResponse)`.
-    struct Malformed: Error {}
-
     static func decodeAll(_ xml: XMLNode) {
-        _ = try? listObjectsV2(xml)
-        _ = try? listObjectVersions(xml)
-        _ = listMultipartUploads(xml)
+        // The listings' own decoders, which the client calls (Sources/S3/Model/ListingPage+XML.swift).
+        _ = try? ListObjectsPage(xml: xml)
+        _ = try? ListVersionsPage(xml: xml)
+        _ = try? MultipartUploadsPage(xml: xml)
         _ = listParts(xml)
         _ = deleteObjects(xml)
         _ = LifecycleConfiguration(xml: xml).xml
@@ -141,44 +139,6 @@ enum S3Decoding {
         } else {
             _ = ETag.unquoted(xml.string("ETag") ?? "")
         }
-    }
-
-    /// `S3Client.listObjectsPage` (S3Client+List.swift).
-    static func listObjectsV2(_ xml: XMLNode) throws -> (objects: [ObjectSummary], prefixes: [String], token: String?) {
-        var objects: [ObjectSummary] = []
-        objects.reserveCapacity(xml.children.count)
-        for node in xml.children where node.name == "Contents" {
-            guard let object = ObjectSummary(xml: node) else { throw Malformed() }
-            objects.append(object)
-        }
-        let prefixes = xml.children("CommonPrefixes").compactMap { $0.string("Prefix") }
-        let truncated = xml.string("IsTruncated") == "true"
-        let token = xml.string("NextContinuationToken")
-        if truncated, token == nil || token == "" { throw Malformed() }
-        return (objects, prefixes, truncated ? token : nil)
-    }
-
-    /// `S3Client.listObjectVersionsPage` (S3Client+List.swift).
-    static func listObjectVersions(_ xml: XMLNode) throws -> (versions: [ObjectVersion], key: String?, version: String?) {
-        var versions: [ObjectVersion] = []
-        for node in xml.children where node.name == "Version" || node.name == "DeleteMarker" {
-            guard let version = ObjectVersion(xml: node, isDeleteMarker: node.name == "DeleteMarker") else { throw Malformed() }
-            versions.append(version)
-        }
-        let truncated = xml.string("IsTruncated") == "true"
-        return (versions, truncated ? xml.string("NextKeyMarker") : nil, truncated ? xml.string("NextVersionIdMarker") : nil)
-    }
-
-    /// One page of `S3Client.listMultipartUploads` (S3Client+Multipart.swift).
-    static func listMultipartUploads(_ xml: XMLNode) -> (uploads: [(String, String, Date, String)], key: String?, upload: String?) {
-        var uploads: [(String, String, Date, String)] = []
-        for node in xml.children("Upload") {
-            guard let key = node.string("Key"), let id = node.string("UploadId"),
-                  let initiated = node.string("Initiated").flatMap(HTTPDate.parseISO8601) else { continue }
-            uploads.append((key, id, initiated, node.string("StorageClass") ?? "STANDARD"))
-        }
-        let truncated = xml.string("IsTruncated") == "true"
-        return (uploads, truncated ? xml.string("NextKeyMarker") : nil, truncated ? xml.string("NextUploadIdMarker") : nil)
     }
 
     /// One page of `S3Client.listParts` (S3Client+Multipart.swift).

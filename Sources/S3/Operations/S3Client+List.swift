@@ -1,11 +1,14 @@
 import Foundation
 
 extension S3Client {
-    /// `ListObjectsV2`, one page. See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html>.
+    /// `ListObjectsV2`, one page. Keys come URL-encoded (`encoding-type=url`), since XML 1.0
+    /// cannot carry every character a key may hold, and are decoded here: a page's keys,
+    /// prefixes and `startAfter` are the keys themselves.
+    /// See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html>.
     public func listObjectsPage(bucket: String, prefix: String? = nil, delimiter: String? = nil,
                                 startAfter: String? = nil, continuationToken: String? = nil,
                                 maxKeys: Int? = nil) async throws -> ListObjectsPage {
-        var query: [(name: String, value: String)] = [("list-type", "2")]
+        var query: [(name: String, value: String)] = [("list-type", "2"), ("encoding-type", "url")]
         if let prefix, !prefix.isEmpty { query.append(("prefix", prefix)) }
         if let delimiter { query.append(("delimiter", delimiter)) }
         if let startAfter { query.append(("start-after", startAfter)) }
@@ -13,23 +16,11 @@ extension S3Client {
         if let maxKeys { query.append(("max-keys", String(maxKeys))) }
         let request = S3Request(operation: "ListObjectsV2", method: .GET, bucket: bucket, query: query)
         let xml = try await execute(request).xml(request)
-        var objects: [ObjectSummary] = []
-        objects.reserveCapacity(xml.children.count)
-        for node in xml.children where node.name == "Contents" {
-            guard let object = ObjectSummary(xml: node) else {
-                throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket,
-                                       detail: "a <Contents> entry lacks Key or LastModified")
-            }
-            objects.append(object)
+        do {
+            return try ListObjectsPage(xml: xml)
+        } catch {
+            throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket, detail: error.detail)
         }
-        let prefixes = xml.children("CommonPrefixes").compactMap { $0.string("Prefix") }
-        let truncated = xml.string("IsTruncated") == "true"
-        let token = xml.string("NextContinuationToken")
-        if truncated, token == nil || token == "" {
-            throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket,
-                                   detail: "a truncated listing without NextContinuationToken")
-        }
-        return ListObjectsPage(objects: objects, commonPrefixes: prefixes, nextContinuationToken: truncated ? token : nil)
     }
 
     /// Every page of `ListObjectsV2` under `prefix`, fetched as the sequence is iterated.
@@ -48,42 +39,30 @@ extension S3Client {
         }
     }
 
-    /// `ListObjectVersions`, one page. See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html>.
+    /// `ListObjectVersions`, one page, with keys URL-encoded on the wire and decoded here (see
+    /// ``listObjectsPage(bucket:prefix:delimiter:startAfter:continuationToken:maxKeys:)``).
+    /// See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html>.
     public func listObjectVersionsPage(bucket: String, prefix: String? = nil, keyMarker: String? = nil,
                                        versionIDMarker: String? = nil, maxKeys: Int? = nil) async throws -> ListVersionsPage {
-        var query: [(name: String, value: String)] = [("versions", "")]
+        var query: [(name: String, value: String)] = [("versions", ""), ("encoding-type", "url")]
         if let prefix, !prefix.isEmpty { query.append(("prefix", prefix)) }
         if let keyMarker { query.append(("key-marker", keyMarker)) }
         if let versionIDMarker { query.append(("version-id-marker", versionIDMarker)) }
         if let maxKeys { query.append(("max-keys", String(maxKeys))) }
         let request = S3Request(operation: "ListObjectVersions", method: .GET, bucket: bucket, query: query)
         let xml = try await execute(request).xml(request)
-        var versions: [ObjectVersion] = []
-        for node in xml.children where node.name == "Version" || node.name == "DeleteMarker" {
-            guard let version = ObjectVersion(xml: node, isDeleteMarker: node.name == "DeleteMarker") else {
-                throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket,
-                                       detail: "a version entry lacks Key or LastModified")
-            }
-            versions.append(version)
+        do {
+            return try ListVersionsPage(xml: xml)
+        } catch {
+            throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket, detail: error.detail)
         }
-        let truncated = xml.string("IsTruncated") == "true"
-        let nextKey = xml.string("NextKeyMarker")
-        // Without a marker the listing would end early and silently: the planner would miss
-        // versions (as ListObjectsV2 without a token, this is an error).
-        if truncated, nextKey == nil || nextKey == "" {
-            throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket,
-                                   detail: "a truncated listing without NextKeyMarker")
-        }
-        return ListVersionsPage(versions: versions,
-                                nextKeyMarker: truncated ? nextKey : nil,
-                                nextVersionIDMarker: truncated ? xml.string("NextVersionIdMarker") : nil)
     }
 
     /// Every page of `ListObjectVersions` under `prefix`.
-    public func listObjectVersions(bucket: String, prefix: String? = nil) -> S3Pages<ListVersionsPage> {
+    public func listObjectVersions(bucket: String, prefix: String? = nil, pageSize: Int? = nil) -> S3Pages<ListVersionsPage> {
         S3Pages { (marker: VersionMarker?) in
             let page = try await self.listObjectVersionsPage(bucket: bucket, prefix: prefix, keyMarker: marker?.key,
-                                                             versionIDMarker: marker?.versionID)
+                                                             versionIDMarker: marker?.versionID, maxKeys: pageSize)
             let next = page.nextKeyMarker.map { VersionMarker(key: $0, versionID: page.nextVersionIDMarker) }
             // A marker that does not move on would list the same page forever.
             if let next, next == marker {

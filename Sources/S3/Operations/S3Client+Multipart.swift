@@ -178,6 +178,14 @@ extension S3Client {
     }
 
     /// `ListMultipartUploads` under `prefix` (all pages).
+    ///
+    /// Unlike the object listings this one does not ask for `encoding-type=url`: Ceph RGW 16
+    /// then encodes the keys but does not answer `EncodingType`, so an encoded key could not be
+    /// told from a key that holds `%`, and an upload would be aborted under a key it does not
+    /// have. Keys come as they are; a control character, which XML 1.0 cannot carry, arrives as
+    /// a character reference that ``XMLNode`` reads. An answer that does say `EncodingType` url
+    /// is decoded.
+    /// See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html>.
     public func listMultipartUploads(bucket: String, prefix: String? = nil) async throws -> [MultipartUpload] {
         var uploads: [MultipartUpload] = []
         var keyMarker: String?
@@ -189,15 +197,20 @@ extension S3Client {
             if let uploadMarker { query.append(("upload-id-marker", uploadMarker)) }
             let request = S3Request(operation: "ListMultipartUploads", method: .GET, bucket: bucket, query: query)
             let xml = try await execute(request).xml(request)
-            for node in xml.children("Upload") {
-                guard let key = node.string("Key"), let id = node.string("UploadId"),
-                      let initiated = node.string("Initiated").flatMap(HTTPDate.parseISO8601) else { continue }
-                uploads.append(MultipartUpload(key: key, uploadID: id, initiated: initiated,
-                                               storageClass: node.string("StorageClass") ?? "STANDARD"))
+            let page: MultipartUploadsPage
+            do {
+                page = try MultipartUploadsPage(xml: xml)
+            } catch {
+                throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket, detail: error.detail)
             }
-            let truncated = xml.string("IsTruncated") == "true"
-            keyMarker = truncated ? xml.string("NextKeyMarker") : nil
-            uploadMarker = truncated ? xml.string("NextUploadIdMarker") : nil
+            uploads += page.uploads
+            // A marker that does not move on would list the same page forever.
+            if let next = page.nextKeyMarker, next == keyMarker, page.nextUploadIDMarker == uploadMarker {
+                throw S3TransportError(kind: .malformedResponse, operation: request.operation, bucket: bucket,
+                                       detail: "the next page's marker is the one just listed (\(next))")
+            }
+            keyMarker = page.nextKeyMarker
+            uploadMarker = page.nextUploadIDMarker
         } while keyMarker != nil
         return uploads
     }

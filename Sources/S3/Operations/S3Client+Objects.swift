@@ -141,12 +141,41 @@ extension S3Client {
 
     /// `DeleteObjects` for up to 1,000 objects; per-key refusals come back in the result (not
     /// thrown), so the caller can report each. Throws for more than 1,000 objects.
+    ///
+    /// XML 1.0 cannot carry most control characters, and a server refuses the whole batch for
+    /// one key that holds one (RGW answers 400 with no body; AWS documents the limit): such keys
+    /// are deleted one at a time with `DeleteObject`, which names the key in the path, and their
+    /// outcomes join the batch's.
     /// See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html>.
     public func deleteObjects(bucket: String, objects: [ObjectIdentifier],
                               bypassGovernanceRetention: Bool = false) async throws -> DeleteObjectsResult {
         guard objects.count <= 1000 else {
             throw S3ConfigurationError.invalidKey("\(objects.count) objects", "DeleteObjects takes at most 1000 keys per request")
         }
+        let alone = objects.filter { !XMLWriter.canCarry($0.key) }
+        let batch = alone.isEmpty ? objects : objects.filter { XMLWriter.canCarry($0.key) }
+        var result = try await deleteBatch(bucket: bucket, objects: batch, bypassGovernanceRetention: bypassGovernanceRetention)
+        for object in alone {
+            var headers = HTTPHeaders()
+            if bypassGovernanceRetention { headers.add(name: "x-amz-bypass-governance-retention", value: "true") }
+            do {
+                let response = try await execute(S3Request(
+                    operation: "DeleteObject", method: .DELETE, bucket: bucket, key: object.key,
+                    query: object.versionID.map { [("versionId", $0)] } ?? [], headers: headers))
+                result.deleted.append(.init(key: object.key, versionID: object.versionID,
+                                            deleteMarker: object.versionID == nil
+                                                && response.headers.first(name: "x-amz-delete-marker") == "true"))
+            } catch let error as S3Error {
+                // As DeleteObjects reports a key it refuses: in the result, not thrown.
+                result.failures.append(.init(key: object.key, versionID: object.versionID, code: error.code, message: error.message))
+            }
+        }
+        return result
+    }
+
+    /// One `DeleteObjects` request for keys XML can carry.
+    private func deleteBatch(bucket: String, objects: [ObjectIdentifier],
+                             bypassGovernanceRetention: Bool) async throws -> DeleteObjectsResult {
         if objects.isEmpty { return DeleteObjectsResult(deleted: [], failures: []) }
         var writer = XMLWriter()
         writer.element("Delete", namespace: true) { xml in

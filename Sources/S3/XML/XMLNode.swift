@@ -31,6 +31,8 @@ public struct XMLNode: Sendable, Equatable {
     public func string(_ name: String) -> String? { child(name)?.text }
 
     /// Parses `data` into its root element. Throws ``XMLParseError`` on malformed or truncated input.
+    /// C0 control characters, which XML 1.0 forbids, are read as the characters they are, whether
+    /// sent as bytes or as character references (see ``XMLControlCharacters``).
     public static func parse(_ data: Data) throws(XMLParseError) -> XMLNode {
         // S3 answers in UTF-8. Bytes that are not UTF-8 can reach Foundation's libxml2 callbacks
         // unconverted, and its XMLParser traps on them (a processing instruction `<?\xff?>`
@@ -44,8 +46,11 @@ public struct XMLNode: Sendable, Equatable {
         if let offset = processingInstructionOffset(data) {
             throw XMLParseError(at: offset, in: data, reason: "processing instruction at byte \(offset); S3 answers have none")
         }
-        let builder = TreeBuilder()
-        let parser = XMLParser(data: data)
+        // Control characters XML 1.0 cannot carry (a key's U+0001 as `&#x01;`, which RGW writes
+        // into the markers it does not URL-encode) are read as XML 1.1 reads them.
+        let protected = XMLControlCharacters.protect(data)
+        let builder = TreeBuilder(restoresControlCharacters: protected != nil)
+        let parser = XMLParser(data: protected ?? data)
         parser.shouldProcessNamespaces = false
         parser.shouldResolveExternalEntities = false
         parser.delegate = builder
@@ -130,6 +135,12 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
     }
     private var stack: [Open] = []
     var root: XMLNode?
+    /// Whether the document went through ``XMLControlCharacters/protect(_:)``.
+    private let restoresControlCharacters: Bool
+
+    init(restoresControlCharacters: Bool) {
+        self.restoresControlCharacters = restoresControlCharacters
+    }
 
     func parser(
         _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
@@ -153,7 +164,8 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
         _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?
     ) {
         guard let open = stack.popLast() else { return }
-        let node = XMLNode(name: open.name, text: open.text, children: open.children)
+        let text = restoresControlCharacters ? XMLControlCharacters.restore(open.text) : open.text
+        let node = XMLNode(name: open.name, text: text, children: open.children)
         if stack.isEmpty { root = node } else { stack[stack.count - 1].children.append(node) }
     }
 }

@@ -15,6 +15,15 @@ struct XMLWriter {
         output += "<\(name)>\(Self.escape(text))</\(name)>"
     }
 
+    /// Whether XML 1.0 can carry `text` at all: not with a C0 control character other than tab,
+    /// line feed and carriage return, nor U+FFFE or U+FFFF, not even as a reference
+    /// (<https://www.w3.org/TR/xml/#charsets>).
+    static func canCarry(_ text: String) -> Bool {
+        !text.unicodeScalars.contains {
+            ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || $0.value == 0xFFFE || $0.value == 0xFFFF
+        }
+    }
+
     static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
