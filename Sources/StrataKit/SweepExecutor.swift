@@ -135,7 +135,7 @@ public struct SweepExecutor: Sendable {
             entry.status = "failed"
             entry.finishedAt = context.now()
             try await journal.write(entry)
-            throw StrataError(.failure, "CopyObject s3://\(context.bucket): AccessDenied for all \(transitions.count) transitions (e.g. \(transitions[0].0)); needs s3:GetObject, s3:PutObject and s3:PutObjectTagging on the backup prefixes; nothing was moved")
+            throw StrataError(.failure, "CopyObject s3://\(context.bucket): AccessDenied for all \(transitions.count) transitions (e.g. \(transitions[0].0)); needs s3:GetObject, s3:PutObject and s3:PutObjectTagging on the backup prefixes (and kms:Decrypt, kms:GenerateDataKey on the KMS keys of SSE-KMS objects, which a transition keeps); nothing was moved")
         }
 
         for action in plan.actions {

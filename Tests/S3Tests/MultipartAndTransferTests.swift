@@ -176,21 +176,33 @@ final class ProgressLog: @unchecked Sendable {
 /// In-place storage-class transitions, small (CopyObject) and large (UploadPartCopy).
 @Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"))
 struct TransitionTests {
-    @Test("transition keeps content, metadata and tags", arguments: [false, true])
+    /// What the object is written with, and must still say after any transition.
+    static let written = PutOptions(metadata: ["strata-sha256-parts": "x"], tags: ["strata-hold": "legal"],
+                                    contentType: "application/x-tar", cacheControl: "no-cache, max-age=0",
+                                    contentEncoding: "gzip", contentDisposition: "attachment; filename=\"db.tar\"",
+                                    contentLanguage: "de-CH", expires: "Tue, 01 Jan 2030 00:00:00 GMT")
+
+    /// Issue 16, row 15: the multipart path lost Cache-Control, Content-Encoding,
+    /// Content-Disposition, Content-Language and Expires (CreateMultipartUpload starts a new
+    /// object: S3 copies none of them from the parts' source).
+    @Test("transition keeps content, metadata, content headers and tags", arguments: [false, true])
     func transition(multipart: Bool) async throws {
         // Lowering the threshold makes an 11 MiB object take the multipart-copy path in 3 parts.
         let transfer = TransferConfiguration(multipartCopyThreshold: multipart ? 5 * 1024 * 1024 : 5 << 30,
                                              copyPartSize: 5 * 1024 * 1024)
         try await TestBucket.with(.rgw, purpose: "transition-mp", transfer: transfer) { bucket in
             let data = (0..<(11 * 1024 * 1024)).map { UInt8(($0 * 7) % 256) }
-            try await bucket.client.putObject(
-                bucket: bucket.name, key: "obj", body: data,
-                options: PutOptions(metadata: ["strata-sha256-parts": "x"], tags: ["strata-hold": "legal"],
-                                    contentType: "application/octet-stream"))
+            try await bucket.client.putObject(bucket: bucket.name, key: "obj", body: data, options: Self.written)
             try await bucket.client.transition(bucket: bucket.name, key: "obj", to: "DEEP_ARCHIVE")
             let head = try await bucket.client.headObject(bucket: bucket.name, key: "obj")
             #expect(head.storageClass == "DEEP_ARCHIVE")
             #expect(head.metadata["strata-sha256-parts"] == "x")
+            #expect(head.contentType == Self.written.contentType)
+            #expect(head.cacheControl == Self.written.cacheControl)
+            #expect(head.contentEncoding == Self.written.contentEncoding)
+            #expect(head.contentDisposition == Self.written.contentDisposition)
+            #expect(head.contentLanguage == Self.written.contentLanguage)
+            #expect(head.expires == Self.written.expires)
             #expect(ETag.isMultipart(head.eTag) == multipart)
             #expect(try await bucket.client.getObjectTagging(bucket: bucket.name, key: "obj") == ["strata-hold": "legal"])
             #expect(try await bucket.client.getObject(bucket: bucket.name, key: "obj").body == data)

@@ -8,7 +8,8 @@ import Synchronization
 /// A fault-injecting HTTP proxy for tests: it sits between the client and the real RGW on
 /// 127.0.0.1, forwards requests untouched (the signature stays valid: the `Host` header is
 /// passed through), and injects the faults a test scripts: 503 `SlowDown`, 500, connection
-/// resets, delays past the client's timeout, truncated bodies.
+/// resets, delays past the client's timeout, truncated bodies. It keeps every request head it
+/// got, as the client sent it (``seen``), so a test can check what the client asked for.
 public final class FaultProxy: Sendable {
     /// What to do with one request.
     public enum Fault: Sendable, Equatable {
@@ -34,6 +35,13 @@ public final class FaultProxy: Sendable {
         /// Wait, then forward without `If-None-Match` and `If-Match`, re-signed with the test
         /// servers' keys: a server (or proxy) that ignores conditional writes.
         case ignoreConditions(after: Duration = .zero)
+        /// Forward without these request headers (lowercase names), re-signed with the test
+        /// servers' keys: a server that takes headers the real one refuses (RGW without a KMS
+        /// refuses `x-amz-server-side-encryption: aws:kms`), while ``seen`` keeps what was sent.
+        case dropRequestHeaders(Set<String>)
+        /// Forward, and answer with these headers set on the server's answer (replacing any of
+        /// the same name): an answer RGW cannot give, such as the HEAD of an SSE-KMS object.
+        case addAnswerHeaders([String: String])
     }
 
     /// A scripted fault for the next request that matches.
@@ -52,6 +60,7 @@ public final class FaultProxy: Sendable {
     /// Connections being served, and whether the proxy is stopping (then new ones are closed at once).
     private let connections = Mutex<(open: [ObjectIdentifier: any Channel], stopping: Bool)>(([:], false))
     private let counters = Mutex<(requests: Int, injected: Int)>((0, 0))
+    private let heads = Mutex<[HTTPRequestHead]>([])
 
     init(upstream: String, chooser: Chooser? = nil) {
         self.upstream = upstream
@@ -68,9 +77,13 @@ public final class FaultProxy: Sendable {
     public var requests: Int { counters.withLock { $0.requests } }
     /// Faults injected so far.
     public var injected: Int { counters.withLock { $0.injected } }
+    /// Every request head received so far, in order, as the client sent it (before any fault
+    /// changed it).
+    public var seen: [HTTPRequestHead] { heads.withLock { $0 } }
 
     private func fault(for head: HTTPRequestHead) -> Fault {
-        rules.withLock { rules in
+        heads.withLock { $0.append(head) }
+        return rules.withLock { rules in
             counters.withLock { $0.requests += 1 }
             guard let index = rules.firstIndex(where: { $0.matches(head) }) else {
                 let fault = chooser?(head) ?? .forward
@@ -191,9 +204,18 @@ public final class FaultProxy: Sendable {
                                           body: ByteBuffer(string: body), truncate: false)
                     case .ignoreConditions(let wait):
                         guard await pause(wait) else { return }
-                        let answer = try await forward(try Self.withoutConditions(request), body: body)
+                        let answer = try await forward(try Self.without(Self.conditionHeaders, in: request), body: body)
                         try await respond(outbound, status: answer.status, headers: answer.headers, body: answer.body,
                                           truncate: false)
+                    case .dropRequestHeaders(let names):
+                        let answer = try await forward(try Self.without(names, in: request), body: body)
+                        try await respond(outbound, status: answer.status, headers: answer.headers, body: answer.body,
+                                          truncate: false)
+                    case .addAnswerHeaders(let extra):
+                        let answer = try await forward(request, body: body)
+                        let kept = answer.headers.filter { extra[$0.0.lowercased()] == nil }
+                        try await respond(outbound, status: answer.status, headers: kept + extra.sorted { $0.key < $1.key },
+                                          body: answer.body, truncate: false)
                     case .forward, .truncate, .stallBody:
                         let answer = try await forward(request, body: body)
                         try await respond(outbound, status: answer.status, headers: answer.headers, body: answer.body,
@@ -215,6 +237,15 @@ public final class FaultProxy: Sendable {
         return !isStopping
     }
 
+    /// The client requests are forwarded with: `HTTPClient.shared`'s settings, but it passes
+    /// bodies on as the server sent them. The shared client decompresses gzip, so an object
+    /// stored with `Content-Encoding: gzip` came out changed, and a HEAD of it failed.
+    private static let upstreamClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.decompression = .disabled
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     private func forward(_ head: HTTPRequestHead, body: ByteBuffer) async throws
         -> (status: Int, headers: [(String, String)], body: ByteBuffer) {
         var request = HTTPClientRequest(url: upstream + head.uri)
@@ -225,7 +256,7 @@ public final class FaultProxy: Sendable {
         if body.readableBytes > 0 || ["PUT", "POST"].contains(head.method.rawValue) {
             request.body = .bytes(body)
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await Self.upstreamClient.execute(request, timeout: .seconds(60))
         let responseBody = try await response.body.collect(upTo: 256 * 1024 * 1024)
         let headers = response.headers
             .filter { !["connection", "transfer-encoding"].contains($0.name.lowercased()) }

@@ -70,6 +70,10 @@ public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
         case "AccessDenied" where operation.hasPrefix("List"):
             return "needs s3:ListBucket (s3:ListBucketVersions for versions)"
         case "InvalidObjectState": return "the object is archived: restore it first (strata retrieve)"
+        // S3 and RGW answer a bodiless 400 to a HEAD without the customer key of an SSE-C object.
+        case "BadRequest" where operation == "HeadObject":
+            return "an object encrypted with a customer-provided key (SSE-C) answers 400 to a HEAD without "
+                + "that key; Strata does not hold SSE-C keys and leaves such objects as they are"
         default: return nil
         }
     }

@@ -16,6 +16,26 @@ public struct ObjectHead: Sendable, Hashable {
     public var metadata: [String: String]
     /// `Content-Type`.
     public var contentType: String?
+    /// `Cache-Control`.
+    public var cacheControl: String?
+    /// `Content-Encoding`.
+    public var contentEncoding: String?
+    /// `Content-Disposition`.
+    public var contentDisposition: String?
+    /// `Content-Language`.
+    public var contentLanguage: String?
+    /// `Expires`, as S3 sent it: S3 stores the text it was given, which need not be a date.
+    public var expires: String?
+    /// Server-side encryption (`x-amz-server-side-encryption`: `AES256`, `aws:kms`,
+    /// `aws:kms:dsse`), as S3 sent it; ``ServerSideEncryption/init(head:key:)`` checks it.
+    public var serverSideEncryption: String?
+    /// The KMS key of an SSE-KMS object (`x-amz-server-side-encryption-aws-kms-key-id`), as S3 sent it.
+    public var kmsKeyID: String?
+    /// Whether an SSE-KMS object uses an S3 Bucket Key (`x-amz-server-side-encryption-bucket-key-enabled`).
+    public var bucketKeyEnabled: Bool
+    /// The algorithm of a customer-provided key (SSE-C, `x-amz-server-side-encryption-customer-algorithm`):
+    /// set when the object can only be read, or copied, with a key Strata does not hold.
+    public var customerKeyAlgorithm: String?
     /// Version id, in versioned buckets.
     public var versionID: String?
     /// Restore state of an archived object (`x-amz-restore`).
@@ -41,6 +61,15 @@ public struct ObjectHead: Sendable, Hashable {
         }
         self.metadata = metadata
         contentType = headers.first(name: "content-type")
+        cacheControl = headers.first(name: "cache-control")
+        contentEncoding = headers.first(name: "content-encoding")
+        contentDisposition = headers.first(name: "content-disposition")
+        contentLanguage = headers.first(name: "content-language")
+        expires = headers.first(name: "expires")
+        serverSideEncryption = headers.first(name: "x-amz-server-side-encryption")
+        kmsKeyID = headers.first(name: "x-amz-server-side-encryption-aws-kms-key-id")
+        bucketKeyEnabled = headers.first(name: "x-amz-server-side-encryption-bucket-key-enabled")?.lowercased() == "true"
+        customerKeyAlgorithm = headers.first(name: "x-amz-server-side-encryption-customer-algorithm")
         versionID = headers.first(name: "x-amz-version-id")
         restore = headers.first(name: "x-amz-restore").flatMap(RestoreStatus.init(header:))
         objectLockMode = headers.first(name: "x-amz-object-lock-mode")

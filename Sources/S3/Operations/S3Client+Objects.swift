@@ -14,6 +14,18 @@ public struct PutOptions: Sendable {
     public var tags: [String: String]
     /// `Content-Type`.
     public var contentType: String?
+    /// `Cache-Control`.
+    public var cacheControl: String?
+    /// `Content-Encoding`.
+    public var contentEncoding: String?
+    /// `Content-Disposition`.
+    public var contentDisposition: String?
+    /// `Content-Language`.
+    public var contentLanguage: String?
+    /// `Expires`, sent as given (S3 stores the text).
+    public var expires: String?
+    /// Server-side encryption; `nil` takes the bucket's default.
+    public var serverSideEncryption: ServerSideEncryption?
     /// Refuse to overwrite an existing key (`If-None-Match: *`): S3 answers 412
     /// `PreconditionFailed` when the key exists.
     public var ifNoneMatch: Bool
@@ -23,13 +35,22 @@ public struct PutOptions: Sendable {
 
     /// Options; all empty by default.
     public init(storageClass: String? = nil, metadata: [String: String] = [:], tags: [String: String] = [:],
-                contentType: String? = nil, ifNoneMatch: Bool = false, ifMatch: String? = nil) {
+                contentType: String? = nil, ifNoneMatch: Bool = false, ifMatch: String? = nil,
+                cacheControl: String? = nil, contentEncoding: String? = nil, contentDisposition: String? = nil,
+                contentLanguage: String? = nil, expires: String? = nil,
+                serverSideEncryption: ServerSideEncryption? = nil) {
         self.storageClass = storageClass
         self.metadata = metadata
         self.tags = tags
         self.contentType = contentType
         self.ifNoneMatch = ifNoneMatch
         self.ifMatch = ifMatch
+        self.cacheControl = cacheControl
+        self.contentEncoding = contentEncoding
+        self.contentDisposition = contentDisposition
+        self.contentLanguage = contentLanguage
+        self.expires = expires
+        self.serverSideEncryption = serverSideEncryption
     }
 
     /// Whether the write is conditional, and so must not be resent blindly after a lost answer.
@@ -41,6 +62,12 @@ public struct PutOptions: Sendable {
         for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { headers.add(name: "x-amz-meta-\(name)", value: value) }
         if !tags.isEmpty { headers.add(name: "x-amz-tagging", value: TagSet.queryString(tags)) }
         if let contentType { headers.add(name: "content-type", value: contentType) }
+        if let cacheControl { headers.add(name: "cache-control", value: cacheControl) }
+        if let contentEncoding { headers.add(name: "content-encoding", value: contentEncoding) }
+        if let contentDisposition { headers.add(name: "content-disposition", value: contentDisposition) }
+        if let contentLanguage { headers.add(name: "content-language", value: contentLanguage) }
+        if let expires { headers.add(name: "expires", value: expires) }
+        if let serverSideEncryption { headers.add(contentsOf: serverSideEncryption.headers) }
         if ifNoneMatch { headers.add(name: "if-none-match", value: "*") }
         // Unquoted: Ceph RGW (16.2) compares the header byte for byte with its stored, unquoted
         // ETag and refuses the quoted form with 412.
@@ -204,8 +231,9 @@ extension S3Client {
     }
 
     /// `CopyObject` of an object onto itself with a new storage class, keeping its metadata and
-    /// tags (S3's `COPY` directives). Objects above 5 GiB need ``copyObjectMultipart(bucket:key:size:storageClass:)``.
-    /// See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html>.
+    /// tags (S3's `COPY` directives) but not its encryption: S3 encrypts the copy with the
+    /// bucket's default. ``transition(bucket:key:to:head:)`` keeps the encryption too, and
+    /// copies objects above 5 GiB. See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html>.
     @discardableResult
     public func changeStorageClass(bucket: String, key: String, to storageClass: String,
                                    versionID: String? = nil) async throws -> PutResult {
@@ -213,11 +241,15 @@ extension S3Client {
                              bucket: bucket, key: key, storageClass: storageClass)
     }
 
-    /// `CopyObject` from one key to another (or onto itself), keeping metadata and tags.
+    /// `CopyObject` from one key to another (or onto itself), keeping metadata and tags (and
+    /// with them the content headers and S3's checksum). The copy is encrypted as
+    /// `serverSideEncryption` says, or with the bucket's default when it is `nil`, whatever
+    /// the source's encryption. See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html>.
     @discardableResult
     public func copyObject(sourceBucket: String, sourceKey: String, sourceVersionID: String? = nil,
                            bucket: String, key: String, storageClass: String? = nil,
-                           ifMatchETag: String? = nil) async throws -> PutResult {
+                           ifMatchETag: String? = nil,
+                           serverSideEncryption: ServerSideEncryption? = nil) async throws -> PutResult {
         var headers = HTTPHeaders()
         headers.add(name: "x-amz-copy-source", value: Self.copySource(bucket: sourceBucket, key: sourceKey,
                                                                      versionID: sourceVersionID))
@@ -225,6 +257,7 @@ extension S3Client {
         headers.add(name: "x-amz-tagging-directive", value: "COPY")
         if let storageClass { headers.add(name: "x-amz-storage-class", value: storageClass) }
         if let ifMatchETag { headers.add(name: "x-amz-copy-source-if-match", value: "\"\(ifMatchETag)\"") }
+        if let serverSideEncryption { headers.add(contentsOf: serverSideEncryption.headers) }
         let request = S3Request(operation: "CopyObject", method: .PUT, bucket: bucket, key: key, headers: headers)
         let response = try await execute(request)
         // S3 may answer 200 with an <Error> body when a copy fails midway.

@@ -1,13 +1,21 @@
 import Foundation
 
 extension S3Client {
-    /// Moves an object to another storage class in place, keeping its content, metadata, tags
-    /// and content type: `CopyObject` up to the multipart-copy threshold (5 GiB, S3's limit),
-    /// `UploadPartCopy` in parallel above it.
+    /// Moves an object to another storage class in place, keeping its content, user metadata,
+    /// tags, content headers (`Content-Type`, `Cache-Control`, `Content-Encoding`,
+    /// `Content-Disposition`, `Content-Language`, `Expires`) and server-side encryption (SSE-S3,
+    /// SSE-KMS with its key and Bucket Key setting, DSSE-KMS): `CopyObject` up to the
+    /// multipart-copy threshold (5 GiB, S3's limit), `UploadPartCopy` in parallel above it.
+    /// See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html> and
+    /// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html>.
     ///
     /// Either way the object is replaced atomically when the copy completes: until then the old
     /// object is untouched, and a failed multipart copy is aborted. Every part is pinned to the
     /// source's ETag, so an object rewritten meanwhile fails the copy instead of mixing versions.
+    ///
+    /// Throws ``CopyRefusal``, before writing anything, for an object the copy could not keep as
+    /// it is: one encrypted with a customer-provided key (SSE-C), or whose HEAD reports a value to
+    /// send again that cannot be sent (see ``ObjectHead/copyOptions(key:)``).
     @discardableResult
     public func transition(bucket: String, key: String, to storageClass: String,
                            head knownHead: ObjectHead? = nil) async throws -> PutResult {
@@ -15,9 +23,13 @@ extension S3Client {
         if let knownHead { head = knownHead } else { head = try await headObject(bucket: bucket, key: key) }
         let transfer = configuration.transfer
         guard head.contentLength > transfer.multipartCopyThreshold else {
+            // The COPY directives keep metadata and content headers, but S3 encrypts a copy with
+            // the bucket's default unless the request names the object's own encryption.
+            let encryption = try ServerSideEncryption(head: head, key: key)
             do {
                 return try await copyObject(sourceBucket: bucket, sourceKey: key, bucket: bucket, key: key,
-                                            storageClass: storageClass, ifMatchETag: head.eTag.isEmpty ? nil : head.eTag)
+                                            storageClass: storageClass, ifMatchETag: head.eTag.isEmpty ? nil : head.eTag,
+                                            serverSideEncryption: encryption)
             } catch let error as S3Error where error.code == "InvalidRequest" {
                 // S3 refuses a copy onto itself that changes nothing: a retry whose first
                 // attempt, answer lost, already moved the object.
@@ -28,9 +40,10 @@ extension S3Client {
                 throw error
             }
         }
+        var options = try head.copyOptions(key: key)
         let tags = try await getObjectTagging(bucket: bucket, key: key)
-        let options = PutOptions(storageClass: storageClass, metadata: head.metadata, tags: tags,
-                                 contentType: head.contentType)
+        options.storageClass = storageClass
+        options.tags = tags
         let uploadID = try await createMultipartUpload(bucket: bucket, key: key, options: options)
         do {
             let parts = try await copyParts(bucket: bucket, key: key, uploadID: uploadID, head: head,
