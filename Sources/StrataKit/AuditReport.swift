@@ -152,9 +152,11 @@ public struct AuditReport: Codable, Sendable {
     }
 }
 
-/// Left-aligned columns separated by two spaces.
+/// Left-aligned columns separated by two spaces, cells shown escaped (``TerminalText/escaped(_:)``:
+/// keys, set ids and reasons come from the bucket) and measured as shown.
 enum TextGrid {
     static func render(_ rows: [[String]]) -> String {
+        let rows = rows.map { $0.map { TerminalText.escaped($0) } }
         guard let columns = rows.map(\.count).max() else { return "" }
         var widths = [Int](repeating: 0, count: columns)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
