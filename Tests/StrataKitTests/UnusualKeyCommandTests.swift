@@ -40,6 +40,8 @@ struct UnusualKeyCommandTests {
 
             let json = try harness.strata(["sweep", "--json", "--force", "--now", Self.now])
             #expect(json.status == 0, "\(json.stderr)")
+            // JSON escapes C0 control characters itself and keeps the rest exact.
+            #expect(!json.stdoutText.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
             struct Plan: Decodable {
                 struct Component: Decodable { var unrecognizedKeys: [String] }
                 var components: [Component]
