@@ -1,6 +1,8 @@
 import Foundation
 
-/// Renders a plan for people: aligned columns, no colours, nothing but ASCII padding.
+/// Renders a plan for people: aligned columns, no colours, nothing but ASCII padding. Text from
+/// the bucket (keys, set ids, series, version ids, reasons naming them) is shown with
+/// ``TerminalText/escaped(_:)``: a key cannot move the cursor or recolour the table.
 public enum PlanTable {
     /// The whole plan: per component a set table, then guards, warnings, unrecognized keys,
     /// then action and cost totals. `maxSetsPerComponent` trims long set lists (newest kept);
@@ -9,7 +11,7 @@ public enum PlanTable {
         var out = "Retention plan for \(CivilTime.iso8601(Int64(plan.generatedAt.timeIntervalSince1970)))"
         out += plan.forced ? " (forced)\n" : "\n"
         for component in plan.components {
-            out += "\n" + style.apply("== \(component.component) (\(component.policyFile)): \(component.totals.sets) sets, \(component.totals.expiringSets) expiring", .heading) + "\n"
+            out += "\n" + style.apply("== \(shown: component.component) (\(shown: component.policyFile)): \(component.totals.sets) sets, \(component.totals.expiringSets) expiring", .heading) + "\n"
             var rows = [["SERIES", "SET", "TIME", "DECISION", "CLASS", "TARGET", "EXPIRES", "OBJECTS", "SIZE", "REASONS"]]
             var sets = component.sets
             var skipped = 0
@@ -38,15 +40,15 @@ public enum PlanTable {
             }
             if skipped > 0 { out += "  ... \(skipped) older sets not shown\n" }
             for finding in component.guards {
-                let text = "GUARD \(finding.kind.rawValue)\(finding.blocking ? " (blocking)" : ""): \(finding.message)"
+                let text = "GUARD \(finding.kind.rawValue)\(finding.blocking ? " (blocking)" : ""): \(shown: finding.message)"
                 out += "  " + (finding.blocking ? style.apply(text, .blocked) : style.apply(text, .warning)) + "\n"
             }
-            for warning in component.warnings { out += "  " + style.apply("WARNING: \(warning)", .warning) + "\n" }
+            for warning in component.warnings { out += "  " + style.apply("WARNING: \(shown: warning)", .warning) + "\n" }
             if !component.hiddenSets.isEmpty {
                 let kept = component.hiddenSets.filter { $0.decision == .keep }
                 out += "  " + style.apply("HIDDEN by delete markers: \(component.hiddenSets.count) sets, \(kept.count) kept by the policy (never deleted; strata undelete restores them)", .warning) + "\n"
                 for set in component.hiddenSets.suffix(10).reversed() {
-                    out += "    \(set.decision.rawValue.uppercased()) \(set.id): \(set.reasons.isEmpty ? "kept by no rule; noncurrent option applies" : set.reasons.map(\.text).joined(separator: "; "))\n"
+                    out += "    \(set.decision.rawValue.uppercased()) \(shown: set.id): \(shown: set.reasons.isEmpty ? "kept by no rule; noncurrent option applies" : set.reasons.map(\.text).joined(separator: "; "))\n"
                 }
                 if component.hiddenSets.count > 10 { out += "    ...\n" }
             }
@@ -55,13 +57,13 @@ public enum PlanTable {
                 let bytes = component.noncurrent.saturatingSum(\.size)
                 out += "  NONCURRENT: \(component.noncurrent.count) versions/markers (\(formatBytes(bytes))), \(expiring.count) expire\n"
                 for version in component.noncurrent.prefix(10) {
-                    out += "    \(version.decision.rawValue.uppercased()) \(version.key) \(version.isDeleteMarker ? "(delete marker)" : "(version \(version.versionID ?? "null"))"): \(version.reason)\n"
+                    out += "    \(version.decision.rawValue.uppercased()) \(shown: version.key) \(version.isDeleteMarker ? "(delete marker)" : "(version \(shown: version.versionID ?? "null"))"): \(shown: version.reason)\n"
                 }
                 if component.noncurrent.count > 10 { out += "    ...\n" }
             }
             if !component.unrecognizedKeys.isEmpty {
                 out += "  " + style.apply("UNRECOGNIZED (never touched): \(component.unrecognizedKeys.count) keys", .warning) + "\n"
-                for key in component.unrecognizedKeys.prefix(10) { out += "    \(key)\n" }
+                for key in component.unrecognizedKeys.prefix(10) { out += "    \(shown: key)\n" }
                 if component.unrecognizedKeys.count > 10 { out += "    ...\n" }
             }
         }
@@ -78,14 +80,16 @@ public enum PlanTable {
         let c = plan.cost
         out += "Cost (USD): monthly \(money(c.monthlyBefore)) -> \(money(c.monthlyAfter)); one-off: transitions \(money(c.transitionRequests)), early removal \(money(c.earlyDeletion))\n"
         if plan.isBlocked {
-            out += style.apply("BLOCKED: \(plan.blockedComponents.map(\.component).joined(separator: ", ")) (rerun with force to override)", .blocked) + "\n"
+            out += style.apply("BLOCKED: \(shown: plan.blockedComponents.map(\.component).joined(separator: ", ")) (rerun with force to override)", .blocked) + "\n"
         }
         return out
     }
 
     /// Left-aligned columns separated by two spaces, each row indented by two. `markup` sees each
     /// padded cell with its row and column (row 0 is the header) after alignment is decided.
+    /// Cells are shown escaped (``TerminalText/escaped(_:)``), and measured as shown.
     static func table(_ rows: [[String]], markup: (_ row: Int, _ column: Int, _ cell: String) -> String = { $2 }) -> String {
+        let rows = rows.map { $0.map { TerminalText.escaped($0) } }
         guard let width = rows.first?.count else { return "" }
         var widths = [Int](repeating: 0, count: width)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retention
 import S3
 import StrataKit
 
@@ -63,7 +64,7 @@ struct CpCommand: AsyncParsableCommand {
                                                                      progress: { done, total in bar.update(done: done, total: total) })
                     bar.finish()
                     let resumed = result.resumedParts > 0 ? ", \(result.resumedParts) already in S3" : ""
-                    emit("upload: \(source) to s3://\(to.bucket)/\(key) (\(result.size) bytes, \(result.parts) parts\(resumed))")
+                    emit("upload: \(shown: source) to s3://\(shown: to.bucket)/\(shown: key) (\(result.size) bytes, \(result.parts) parts\(resumed))")
                 } else if let from {
                     var path = destination
                     var isDirectory: ObjCBool = false
@@ -75,7 +76,7 @@ struct CpCommand: AsyncParsableCommand {
                     let result = try await context.client.downloadFile(bucket: from.bucket, key: from.key, to: path,
                                                                        progress: { done, total in bar.update(done: done, total: total) })
                     bar.finish()
-                    emit("download: s3://\(from.bucket)/\(from.key) to \(path) (\(result.size) bytes, verified: \(result.verification.rawValue))")
+                    emit("download: s3://\(shown: from.bucket)/\(shown: from.key) to \(shown: path) (\(result.size) bytes, verified: \(result.verification.rawValue))")
                 }
             }
         }

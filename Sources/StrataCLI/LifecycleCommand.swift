@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retention
 import S3
 import StrataKit
 
@@ -66,9 +67,9 @@ struct LifecycleCommand: AsyncParsableCommand {
                             emit("replacing: no lifecycle configuration on \(context.bucket)")
                             return
                         }
-                        emit("replacing \(previous.rules.count) rules on \(context.bucket): \(previous.rules.map(\.id).joined(separator: ", "))")
+                        emit("replacing \(previous.rules.count) rules on \(context.bucket): \(shown: previous.rules.map(\.id).joined(separator: ", "))")
                         for rule in previous.rules where !rule.id.hasPrefix("strata-") {
-                            emit("  note: \(rule.id) is not Strata's and will be removed")
+                            emit("  note: \(shown: rule.id) is not Strata's and will be removed")
                         }
                     }
                     for note in applied.notes { emit("\(note.ruleID): \(note.text)") }

@@ -47,7 +47,7 @@ struct LintCommand: AsyncParsableCommand {
                 emit(String(decoding: try JSONCoding.encoder.encode(findings), as: UTF8.self))
             } else {
                 emit("\(policies.policies.count) policies valid: \(policies.policies.map(\.component).joined(separator: ", "))")
-                for finding in findings { emit(finding.description) }
+                for finding in findings { emit(TerminalText.escaped(finding.description)) }
             }
             if findings.contains(where: { $0.severity == .error }) {
                 throw StrataError(.configuration, "lint found errors")

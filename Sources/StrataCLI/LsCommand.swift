@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retention
 import S3
 import StrataKit
 
@@ -29,10 +30,10 @@ struct LsCommand: AsyncParsableCommand {
                 for try await page in context.client.listObjects(bucket: target.bucket, prefix: target.key,
                                                                  delimiter: recursive ? nil : "/") {
                     var lines = ""
-                    for prefix in page.commonPrefixes { lines += "                           PRE \(prefix)\n" }
+                    for prefix in page.commonPrefixes { lines += "                           PRE \(shown: prefix)\n" }
                     for object in page.objects {
                         count += 1
-                        lines += "\(formatter.string(from: object.lastModified))  \(String(object.size).leftPad(12))  \(object.storageClass.padding(toLength: 12, withPad: " ", startingAt: 0))  \(object.key)\n"
+                        lines += "\(formatter.string(from: object.lastModified))  \(String(object.size).leftPad(12))  \(TerminalText.escaped(object.storageClass).padding(toLength: 12, withPad: " ", startingAt: 0))  \(shown: object.key)\n"
                     }
                     if !lines.isEmpty { emitRaw(lines) }
                 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Retention
 import StrataKit
 
 /// Where to connect: shared by every command that talks to S3. Each flag falls back to
@@ -73,7 +74,7 @@ struct OutputOptions: ParsableArguments {
     func logger() -> Logger {
         var logger: Logger
         switch logFormat {
-        case .text: logger = Logger(label: "strata", factory: { StreamLogHandler.standardError(label: $0) })
+        case .text: logger = Logger(label: "strata", factory: { StreamLogHandler(label: $0, stream: TerminalLogStream()) })
         case .json: logger = Logger(label: "strata", factory: { JSONLogHandler(label: $0) })
         }
         logger.logLevel = logLevel
@@ -89,14 +90,15 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as StrataError {
-        try? FileHandle.standardError.write(contentsOf: Data("strata: \(errorLabel()) \(error.message)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("strata: \(errorLabel()) \(TerminalText.escapedLines(error.message))\n".utf8))
         throw ExitCode(error.exitCode)
     } catch let error as ExitCode {
         throw error
     } catch let error as CleanExit {
         throw error
     } catch {
-        try? FileHandle.standardError.write(contentsOf: Data("strata: \(errorLabel()) \(error)\n".utf8))
+        // S3's errors name keys and carry the server's message: shown escaped.
+        try? FileHandle.standardError.write(contentsOf: Data("strata: \(errorLabel()) \(TerminalText.escapedLines(String(describing: error)))\n".utf8))
         throw ExitCode(1)
     }
 }

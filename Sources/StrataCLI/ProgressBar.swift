@@ -1,4 +1,5 @@
 import Foundation
+import Retention
 import Synchronization
 
 /// A one-line progress bar on standard error, redrawn in place (`\r`, erase line) at most ten
@@ -31,7 +32,8 @@ final class ProgressBar: Sendable {
     /// A bar for `total` units; `write` receives each redraw (standard error by default).
     init(label: String, total: Int64, unit: Unit, enabled: Bool, width: Int = 30, clock: ContinuousClock = ContinuousClock(),
          write: @escaping @Sendable (String) -> Void = { try? FileHandle.standardError.write(contentsOf: Data($0.utf8)) }) {
-        self.label = label
+        // A label may name a local file, whose name may hold anything.
+        self.label = TerminalText.escaped(label)
         self.unit = unit
         self.enabled = enabled
         self.width = width

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retention
 import S3
 import StrataKit
 import Synchronization
@@ -105,7 +106,7 @@ struct RetrieveCommand: AsyncParsableCommand {
                         if terminal.progress {
                             downloading.withLock { $0?.advance(by: size) }
                         } else {
-                            try? FileHandle.standardError.write(contentsOf: Data("wrote \(key) (\(size) bytes)\n".utf8))
+                            try? FileHandle.standardError.write(contentsOf: Data("wrote \(shown: key) (\(size) bytes)\n".utf8))
                         }
                     }
                 }
@@ -117,13 +118,13 @@ struct RetrieveCommand: AsyncParsableCommand {
                     emit(String(decoding: try JSONCoding.encoder.encode(report), as: UTF8.self))
                     return
                 }
-                emit("set \(report.setID) of \(report.component) (\(JSONCoding.timestamp(report.time))): \(report.members.count) objects")
+                emit("set \(shown: report.setID) of \(shown: report.component) (\(JSONCoding.timestamp(report.time))): \(report.members.count) objects")
                 for member in report.members {
-                    emit("  \(member.state.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(member.storageClass.padding(toLength: 12, withPad: " ", startingAt: 0)) \(member.size)\t\(member.key)")
+                    emit("  \(member.state.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(TerminalText.escaped(member.storageClass).padding(toLength: 12, withPad: " ", startingAt: 0)) \(member.size)\t\(shown: member.key)")
                 }
-                for note in report.notes { emit("note: \(note)") }
+                for note in report.notes { emit("note: \(shown: note)") }
                 if wait {
-                    for file in report.written { emit("wrote \(file.path) \(file.size) bytes, verified: \(file.verification)") }
+                    for file in report.written { emit("wrote \(shown: file.path) \(file.size) bytes, verified: \(file.verification)") }
                 } else if report.allReadable {
                     emit("all objects readable: rerun with --wait --to DIR to download")
                 } else {

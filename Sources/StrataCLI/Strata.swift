@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retention
 import StrataKit
 
 /// The `strata` command: storage tiering and retention for backups kept in S3.
@@ -31,7 +32,8 @@ struct Strata: AsyncParsableCommand {
         } catch {
             let code = exitCode(for: error)
             guard code == .validationFailure else { exit(withError: error) }
-            try? FileHandle.standardError.write(contentsOf: Data((fullMessage(for: error) + "\n").utf8))
+            // The message quotes the command line, which may hold anything.
+            try? FileHandle.standardError.write(contentsOf: Data((TerminalText.escapedLines(fullMessage(for: error)) + "\n").utf8))
             Foundation.exit(2)
         }
     }

@@ -94,7 +94,7 @@ struct SweepCommand: AsyncParsableCommand {
                     emit(PlanTable.render(result.plan, maxSetsPerComponent: all ? nil : 12, style: output.terminal.planStyle))
                     if let outcome = result.outcome {
                         emit("applied: \(outcome.done.transitions) transitions, \(outcome.done.deletes) deletions, \(outcome.done.aborts) aborted uploads, \(outcome.done.markersRemoved) delete markers removed, \(outcome.done.skipped) deletions skipped (no longer planned)")
-                        for failure in outcome.failures { emit("failed: \(failure)") }
+                        for failure in outcome.failures { emit("failed: \(shown: failure)") }
                     } else {
                         emit("dry run: nothing changed (use --apply to carry out \(result.plan.actions.count) actions)")
                     }

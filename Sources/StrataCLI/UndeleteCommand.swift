@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retention
 import StrataKit
 
 /// `strata undelete`: list (and with `--apply`, remove) the delete markers hiding sets the policy keeps.
@@ -64,9 +65,9 @@ struct UndeleteCommand: AsyncParsableCommand {
         var lines: [String] = []
         let byID = Dictionary(grouping: report.toRemove, by: { $0.setID ?? "" })
         for set in report.sets {
-            lines.append("set \(set.id) (\(set.extent == .whole ? "hidden" : "partly hidden"); kept: \(set.reasons.joined(separator: ", ")))")
+            lines.append("set \(shown: set.id) (\(set.extent == .whole ? "hidden" : "partly hidden"); kept: \(shown: set.reasons.joined(separator: ", ")))")
             for marker in byID[set.id] ?? [] {
-                lines.append("  \(marker.key)  marker \(marker.versionID)  placed \(JSONCoding.timestamp(marker.placedAt))")
+                lines.append("  \(shown: marker.key)  marker \(shown: marker.versionID)  placed \(JSONCoding.timestamp(marker.placedAt))")
             }
         }
         lines += leftLines(report)
@@ -96,10 +97,10 @@ struct UndeleteCommand: AsyncParsableCommand {
             let head = "\(markers) delete markers hide \(report.sets.count) kept sets"
             return markers == 0 ? "\(head); nothing to do" : "\(head); dry run: nothing changed (use --apply)"
         }
-        var lines = outcome.skipped.map { "skipped \($0.marker.key) version \($0.marker.versionID): \($0.reason == .gone ? "no longer listed" : "not a delete marker (never deleted)")" }
-        lines += outcome.failures.map { "failed: \($0)" }
+        var lines = outcome.skipped.map { "skipped \(shown: $0.marker.key) version \(shown: $0.marker.versionID): \($0.reason == .gone ? "no longer listed" : "not a delete marker (never deleted)")" }
+        lines += outcome.failures.map { "failed: \(shown: $0)" }
         let sets = outcome.restoredSets
-        lines.append("restored \(sets.count) sets: \(sets.isEmpty ? "none" : sets.joined(separator: ", ")) (\(outcome.removed.count) delete markers removed)")
+        lines.append("restored \(sets.count) sets: \(shown: sets.isEmpty ? "none" : sets.joined(separator: ", ")) (\(outcome.removed.count) delete markers removed)")
         return lines.joined(separator: "\n")
     }
 }

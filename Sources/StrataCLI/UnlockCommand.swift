@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retention
 import StrataKit
 
 /// `strata unlock`: shows who holds the sweep lease and removes it, for an operator releasing
@@ -54,6 +55,7 @@ struct UnlockCommand: AsyncParsableCommand {
         let state = record.hasExpired(at: now)
             ? "expired: its sweep had stopped renewing it"
             : "live: a sweep running under it stops at its next check"
-        return "held by \(record.summary) (\(state))"
+        // The record is read from the bucket: anyone who can write there can write it.
+        return "held by \(shown: record.summary) (\(state))"
     }
 }

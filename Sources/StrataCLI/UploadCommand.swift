@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retention
 import S3
 import StrataKit
 
@@ -47,7 +48,7 @@ struct UploadCommand: AsyncParsableCommand {
                     emit(String(decoding: try JSONCoding.encoder.encode(rows), as: UTF8.self))
                 } else {
                     for result in results {
-                        emit("uploaded s3://\(context.bucket)/\(result.key) (\(result.size) bytes, \(result.parts) part\(result.parts == 1 ? "" : "s"), \(result.checksum))")
+                        emit("uploaded s3://\(shown: context.bucket)/\(shown: result.key) (\(result.size) bytes, \(result.parts) part\(result.parts == 1 ? "" : "s"), \(result.checksum))")
                     }
                 }
             }

@@ -66,10 +66,10 @@ struct VerifyCommand: AsyncParsableCommand {
                 } else {
                     for set in report.sets {
                         for object in set.objects where object.state != .ok {
-                            emit("\(terminal.paint(object.state.rawValue.uppercased(), .red))\t\(set.component) \(set.setID)\t\(object.key): \(object.detail)")
+                            emit("\(terminal.paint(object.state.rawValue.uppercased(), .red))\t\(shown: set.component) \(shown: set.setID)\t\(shown: object.key): \(shown: object.detail)")
                         }
                     }
-                    for skipped in report.skippedExpired { emit("skipped (expired since the plan)\t\(skipped)") }
+                    for skipped in report.skippedExpired { emit("skipped (expired since the plan)\t\(shown: skipped)") }
                     let objects = report.sets.reduce(0) { $0 + $1.objects.count }
                     emit("\(report.sets.count) kept sets, \(objects) objects checked\(deep ? " (deep)" : ""): \(report.missingSets.count) sets missing objects, \(report.corruptSets.count) sets corrupt")
                 }

@@ -115,18 +115,21 @@ public struct AuditReport: Codable, Sendable {
         self.totals = totals.values.sorted { ($0.component, $0.storageClass) < ($1.component, $1.storageClass) }
     }
 
-    /// CSV with a header line; fields quoted where needed (RFC 4180).
+    /// CSV with a header line (RFC 4180). Text fields are written by ``CSVField/text(_:)``: a
+    /// field that a spreadsheet would run as a formula is prefixed with `'`, control characters
+    /// are shown escaped; numbers and times are Strata's own and written as they are.
     public var csv: String {
-        func field(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-                ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
         var lines = ["component,set,series,key,version_id,size,storage_class,target_class,age_days,restore,lock,reasons,projected_expiry,monthly_cost_usd"]
         for row in rows {
-            lines.append([row.component, row.set, row.series, row.key, row.versionID ?? "", String(row.size),
-                          row.storageClass, row.targetClass ?? "", String(row.ageDays), row.restore, row.lock ?? "",
-                          row.reasons.joined(separator: "; "), row.projectedExpiry.map(JSONCoding.timestamp) ?? "",
-                          String(format: "%.6f", row.monthlyCost)].map(field).joined(separator: ","))
+            let expiry = row.projectedExpiry.map(JSONCoding.timestamp) ?? ""
+            let fields: [String] = [
+                CSVField.text(row.component), CSVField.text(row.set), CSVField.text(row.series), CSVField.text(row.key),
+                CSVField.text(row.versionID ?? ""), CSVField.formatted(String(row.size)), CSVField.text(row.storageClass),
+                CSVField.text(row.targetClass ?? ""), CSVField.formatted(String(row.ageDays)), CSVField.text(row.restore),
+                CSVField.text(row.lock ?? ""), CSVField.text(row.reasons.joined(separator: "; ")), CSVField.formatted(expiry),
+                CSVField.formatted(String(format: "%.6f", row.monthlyCost)),
+            ]
+            lines.append(fields.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -152,9 +155,11 @@ public struct AuditReport: Codable, Sendable {
     }
 }
 
-/// Left-aligned columns separated by two spaces.
+/// Left-aligned columns separated by two spaces, cells shown escaped (``TerminalText/escaped(_:)``:
+/// keys, set ids and reasons come from the bucket) and measured as shown.
 enum TextGrid {
     static func render(_ rows: [[String]]) -> String {
+        let rows = rows.map { $0.map { TerminalText.escaped($0) } }
         guard let columns = rows.map(\.count).max() else { return "" }
         var widths = [Int](repeating: 0, count: columns)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }

@@ -66,7 +66,12 @@ struct CLIHarness {
         import boto3, sys
         s3 = boto3.resource("s3", endpoint_url=sys.argv[1])
         b = s3.Bucket(sys.argv[2])
-        b.object_versions.delete()
+        try:
+            b.object_versions.delete()
+        except Exception:
+            # A key XML 1.0 cannot carry (a control character) fails the whole batch: one by one.
+            for v in b.object_versions.all():
+                s3.meta.client.delete_object(Bucket=b.name, Key=v.object_key, VersionId=v.id)
         for u in b.multipart_uploads.all(): u.abort()
         b.delete()
         """
