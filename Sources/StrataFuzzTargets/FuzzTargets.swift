@@ -36,6 +36,7 @@ public enum FuzzTargets {
         Target(name: "s3-error", module: "S3", run: s3Error),
         Target(name: "restore-header", module: "S3", run: restoreHeader),
         Target(name: "download-ranges", module: "S3", run: downloadRanges),
+        Target(name: "retrieve-path", module: "S3", run: retrievePath),
     ]
 
     /// The target called `name`, if there is one.
