@@ -24,8 +24,9 @@ enum XMLControlCharacters {
     /// has none (then there is nothing to restore). Character references inside CDATA sections
     /// and comments are text, not references, and are left as they are.
     static func protect(_ data: Data) -> Data? {
+        // Most answers have none: they are scanned in place, not copied.
+        guard data.withUnsafeBytes({ needsProtection($0.bindMemory(to: UInt8.self)) }) else { return nil }
         let bytes = [UInt8](data)
-        guard needsProtection(bytes) else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 64)
         var index = 0
@@ -87,7 +88,7 @@ enum XMLControlCharacters {
 
     /// Whether `bytes` holds a raw control character, a lead, or something that may be a
     /// reference to one (`&#`): the common document has none and is parsed as it is.
-    private static func needsProtection(_ bytes: [UInt8]) -> Bool {
+    private static func needsProtection(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var previous: UInt8 = 0
         for (index, byte) in bytes.enumerated() {
             if isForbiddenControl(UInt32(byte)) { return true }
