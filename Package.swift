@@ -59,7 +59,8 @@ let package = Package(
         ),
         .target(
             name: "Retention",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            // SigV4 for its pure URI codec (S3 Inventory keys are URL-encoded as listings are).
+            dependencies: ["SigV4", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "StrataKit",

@@ -1,4 +1,5 @@
 import Foundation
+import SigV4
 
 /// Reads the CSV data files of an S3 Inventory report into ``InventoryObject``s, a chunk at a
 /// time, so a report of millions of rows never has to be held as text.
@@ -167,28 +168,7 @@ public struct S3InventoryCSV: Sendable {
     /// Decodes S3 Inventory's URL encoding (`+` is a space); `nil` for a malformed escape or bytes
     /// that are not UTF-8.
     static func urlDecode(_ text: String) -> String? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            switch byte {
-            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
-            case UInt8(ascii: "%"):
-                guard let high = iterator.next().flatMap(Self.hexValue), let low = iterator.next().flatMap(Self.hexValue) else { return nil }
-                bytes.append(high << 4 | low)
-            default: bytes.append(byte)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        URIEncoding.formDecoded(text)
     }
 
     /// `YYYY-MM-DDTHH:MM:SS[.fff]Z`, as the report writes times.

@@ -76,6 +76,27 @@ public enum URIEncoding {
         }
     }
 
+    /// Decodes the URL encoding S3 uses for listing keys (`encoding-type=url`) and S3 Inventory
+    /// reports: `%XX` escapes, and `+` as a space (application/x-www-form-urlencoded; a literal
+    /// `+` comes as `%2B`). `nil` when an escape is not two hex digits or the bytes are not UTF-8:
+    /// unlike ``decode(_:)``, an answer that does not decode is an error, not a literal.
+    public static func formDecoded(_ text: some StringProtocol) -> String? {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(text) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+                bytes.append(high << 4 | low)
+            default: bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
     static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")

@@ -1,3 +1,5 @@
+import SigV4
+
 /// How a listing answer spells keys. Strata asks for `encoding-type=url`, since a key may hold
 /// characters XML 1.0 cannot carry; S3 then percent-encodes the keys (and the prefixes, markers
 /// and delimiter that echo them) and says so with `<EncodingType>url</EncodingType>`. A server
@@ -21,7 +23,7 @@ package struct ListingKeyEncoding: Sendable, Equatable {
     /// `text` from `field` as the key it names.
     package func decode(_ text: String, field: String) throws(MalformedListing) -> String {
         guard isURL else { return text }
-        guard let key = Self.percentDecoded(text) else {
+        guard let key = URIEncoding.formDecoded(text) else {
             throw MalformedListing("\(field) '\(text)' is not URL-encoded although the answer says EncodingType url")
         }
         return key
@@ -34,34 +36,5 @@ package struct ListingKeyEncoding: Sendable, Equatable {
     package func marker(_ text: String, field: String, lastKey: String?) throws(MalformedListing) -> String {
         if isURL, let lastKey, text == lastKey { return text }
         return try decode(text, field: field)
-    }
-
-    /// `text` with `%XX` escapes replaced by their bytes and `+` by a space (as S3 and the AWS
-    /// SDKs encode: application/x-www-form-urlencoded, with `+` itself sent as `%2B`), or `nil`
-    /// when an escape is not two hex digits or the bytes are not UTF-8.
-    static func percentDecoded(_ text: String) -> String? {
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return text }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            switch byte {
-            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
-            case UInt8(ascii: "%"):
-                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
-                bytes.append(high << 4 | low)
-            default: bytes.append(byte)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }
