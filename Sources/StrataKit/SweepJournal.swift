@@ -99,11 +99,17 @@ public struct SweepJournal: Sendable {
 
     /// A new sortable run id: `20261125T100000Z-1a2b3c4d`.
     public static func newRunID(now: Date) -> String {
+        "\(runStampFormatter().string(from: now))-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+    }
+
+    /// The formatter of a run id's time part (`20261125T100000Z`), strict when parsing.
+    private static func runStampFormatter() -> DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return "\(formatter.string(from: now))-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        formatter.isLenient = false
+        return formatter
     }
 
     /// Writes `entry` (replacing the previous state of the same run), atomically in either location.
@@ -125,19 +131,10 @@ public struct SweepJournal: Sendable {
     public static func runTime(of runID: String) -> Date? {
         let parts = runID.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, let stamp = parts.first, let random = parts.last,
-              (1...8).contains(random.count), random.allSatisfy(\.isHexDigit),
-              stamp.count == 16, stamp.utf8.enumerated().allSatisfy({ index, byte in
-                  switch index {
-                  case 8: byte == UInt8(ascii: "T")
-                  case 15: byte == UInt8(ascii: "Z")
-                  default: (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                  }
-              }) else { return nil }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        formatter.isLenient = false
+              (1...8).contains(random.count), random.allSatisfy(\.isHexDigit) else { return nil }
+        // Printing the parsed time back must give the stamp exactly: that alone checks its shape
+        // (digits, `T`, `Z`, widths) and refuses dates the formatter would roll over.
+        let formatter = runStampFormatter()
         guard let date = formatter.date(from: String(stamp)), formatter.string(from: date) == stamp else { return nil }
         return date
     }

@@ -161,12 +161,14 @@ public struct Verifier: Sendable {
             return ObjectResult(key: key, state: .archived, detail: "\(head.storageClass) without a restored copy")
         }
         if let recorded = ContentChecksum(metadata: head.metadata) {
-            guard recorded.fits(objectSize: head.contentLength) else {
+            // The download's own cut of the object into parts, bounded by S3's limits.
+            guard recorded.fits(objectSize: head.contentLength),
+                  let ranges = DownloadRanges(objectSize: head.contentLength, rangeSize: recorded.partSize) else {
                 return ObjectResult(key: key, state: .corrupt,
-                                    detail: "recorded part size \(recorded.partSize) cannot describe \(head.contentLength) bytes (over 10,000 parts or 5 GiB a part): not a Strata checksum")
+                                    detail: "recorded part size \(recorded.partSize) cannot describe \(head.contentLength) bytes (over 10,000 parts, 5 GiB a part or an object over 5 TiB): not a Strata checksum")
             }
             for _ in 0..<2 {
-                guard let actual = try await streamedChecksum(key: key, head: head, partSize: recorded.partSize) else {
+                guard let actual = try await streamedChecksum(key: key, head: head, ranges: ranges) else {
                     continue  // replaced while reading: read again
                 }
                 if actual.digest == recorded.digest {
@@ -192,17 +194,14 @@ public struct Verifier: Sendable {
 
     /// The ``ContentChecksum`` of the object's current content, read one part at a time, or
     /// `nil` when the object changed (its ETag) while being read.
-    func streamedChecksum(key: String, head: ObjectHead, partSize: Int64) async throws -> ContentChecksum? {
-        let size = head.contentLength
+    func streamedChecksum(key: String, head: ObjectHead, ranges: DownloadRanges) async throws -> ContentChecksum? {
         var digests: [[UInt8]] = []
-        var start: Int64 = 0
-        repeat {
-            let end = min(start + partSize, size) - 1
+        for index in 0..<ranges.count {
             var hasher = RunningChecksum(.sha256)
-            if end >= start {
-                // One part in memory; `fits(objectSize:)` has bounded it to S3's 5 GiB.
-                let part = try await context.client.getObject(bucket: context.bucket, key: key, range: start...end,
-                                                              maxBytes: Int(end - start + 1))
+            if let range = ranges.range(at: index) {
+                // One part in memory, at most 5 GiB.
+                let part = try await context.client.getObject(bucket: context.bucket, key: key, range: range,
+                                                              maxBytes: range.count)
                 guard part.head.eTag == head.eTag else { return nil }
                 part.body.withUnsafeBytes { hasher.update($0) }
             }
@@ -210,8 +209,7 @@ public struct Verifier: Sendable {
                 throw StrataError(.failure, "\(key): could not decode a SHA-256 digest")
             }
             digests.append(Array(digest))
-            start = end + 1
-        } while start < size
-        return ContentChecksum.combine(partDigests: digests, partSize: partSize)
+        }
+        return ContentChecksum.combine(partDigests: digests, partSize: ranges.rangeSize)
     }
 }
