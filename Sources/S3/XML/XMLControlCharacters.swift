@@ -93,7 +93,7 @@ enum XMLControlCharacters {
         for (index, byte) in bytes.enumerated() {
             if isForbiddenControl(UInt32(byte)) { return true }
             if previous == UInt8(ascii: "&"), byte == UInt8(ascii: "#") { return true }
-            if byte == 0xEF, index + 2 < bytes.count, bytes[index + 1] == 0xB7, bytes[index + 2] == 0x90 { return true }
+            if startsLead(bytes, at: index) { return true }
             previous = byte
         }
         return false
@@ -107,13 +107,19 @@ enum XMLControlCharacters {
             appendPair(for: UInt32(byte), to: &out)
             return index + 1
         }
-        if byte == 0xEF, index + 2 < bytes.count, bytes[index + 1] == 0xB7, bytes[index + 2] == 0x90 {
+        if startsLead(bytes, at: index) {
             appendScalar(lead, to: &out)
             appendScalar(lead, to: &out)
             return index + 3
         }
         out.append(byte)
         return index + 1
+    }
+
+    /// Whether ``lead``'s UTF-8 (EF B7 90) starts at `index`.
+    private static func startsLead<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, at index: Int) -> Bool
+    where Bytes.Index == Int {
+        index + 2 < bytes.endIndex && bytes[index] == 0xEF && bytes[index + 1] == 0xB7 && bytes[index + 2] == 0x90
     }
 
     /// The end (exclusive) of a CDATA section or comment starting at `index`, or `nil`. An
