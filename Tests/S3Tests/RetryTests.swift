@@ -13,7 +13,8 @@ struct RetryTests {
     static func throughProxy(
         readTimeout: Duration = .seconds(60), maxAttempts: Int = 4,
         seed: (S3Client, String) async throws -> Void = { _, _ in },
-        _ body: (S3Client, String, FaultProxy) async throws -> Void
+        _ body: (S3Client, String, FaultProxy) async throws -> Void,
+        readBack: (S3Client, String) async throws -> Void = { _, _ in }
     ) async throws {
         let servers = try TestServers.require()
         try await TestBucket.with(.rgw, purpose: "retry") { bucket in
@@ -28,6 +29,9 @@ struct RetryTests {
                     try await body(client, bucket.name, proxy)
                 }
             }
+            // What the server then holds, read directly with normal timeouts: a large read-back
+            // through the short-timeout client can time out on a loaded machine (CI flake).
+            try await readBack(bucket.client, bucket.name)
         }
     }
 
@@ -88,14 +92,16 @@ struct RetryTests {
         // No wall-clock bound: a loaded CI run can hold this test's tasks for a minute and more.
         // Without the watchdog there is no retry at all (the attempt waits out the stall); on a
         // loaded machine a slow attempt may be retried once more, hence the spare attempts.
-        try await Self.throughProxy(readTimeout: .seconds(2), maxAttempts: 8) { client, bucket, proxy in
+        try await Self.throughProxy(readTimeout: .seconds(2), maxAttempts: 8, { client, bucket, proxy in
             proxy.inject(.stallBody(.seconds(30))) { $0.method == .PUT && $0.uri.contains("partNumber=1&") }
             let result = try await client.uploadFile(bucket: bucket, key: "stalled", path: path)
             #expect(result.parts == 2)
             #expect(client.statistics.retries >= 1)
             #expect(proxy.injected == 1)
-            #expect(try await client.getObject(bucket: bucket, key: "stalled").body == data)
-        }
+        }, readBack: { (direct: S3Client, bucket: String) async throws in
+            let held = try await direct.getObject(bucket: bucket, key: "stalled").body
+            #expect(held == data)
+        })
     }
 
     /// A file that shrinks while its parts go out with sendfile(2) fails the upload as a changed
