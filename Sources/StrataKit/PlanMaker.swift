@@ -69,7 +69,7 @@ public struct PlanMaker: Sendable {
     public func plan(inventory: Inventory, now: Date) async throws -> (plan: Plan, inventory: Inventory) {
         var inventory = inventory
         let planner = Planner(policies: try context.requirePolicies(), pricing: pricing, options: options)
-        let documents = try await fetchDocuments(planner.documentsNeeded(inventory: inventory))
+        let documents = try await documents(for: inventory)
         let versioned = inventory.objects.contains { $0.versionID != nil }
         var plan = planner.plan(inventory: inventory, now: now, documents: documents)
         var enriched = Set<ObjectRef>()
@@ -94,6 +94,16 @@ public struct PlanMaker: Sendable {
         return (plan, inventory)
     }
 
+    /// The documents the planner needs to plan `inventory` (pgBackRest's `backup.info` or
+    /// manifests), decrypted where the repository is encrypted and its passphrase is available.
+    /// - Throws: `StrataError(.configuration)` when a configured passphrase does not decrypt
+    ///   `backup.info` (nor its copy).
+    public func documents(for inventory: Inventory) async throws -> [String: String] {
+        let planner = Planner(policies: try context.requirePolicies(), pricing: pricing, options: options)
+        return try await PgBackRestDocuments(context: context)
+            .fetch(planner.documentsNeeded(inventory: inventory), policies: try context.requirePolicies().policies).documents
+    }
+
     /// Identifies one object version.
     struct ObjectRef: Hashable, Sendable {
         var key: String
@@ -103,24 +113,6 @@ public struct PlanMaker: Sendable {
     struct Detail: Sendable {
         var tags: [String: String]
         var lock: ObjectLockState?
-    }
-
-    private func fetchDocuments(_ keys: [String]) async throws -> [String: String] {
-        var documents: [String: String] = [:]
-        for key in keys {
-            do {
-                let object = try await context.client.getObject(bucket: context.bucket, key: key,
-                                                                maxBytes: context.readLimits.pgBackRestDocument)
-                documents[key] = String(decoding: object.body, as: UTF8.self)
-            } catch let error as S3Error where error.status == 404 {
-                context.logger.warning("document missing; planning conservatively", metadata: ["key": "\(key)"])
-            } catch let error as ObjectTooLargeError {
-                // Planned as if missing, which keeps more, never less; never read into memory.
-                context.logger.warning("document too large to read; planning conservatively as if missing",
-                                       metadata: ["key": "\(key)", "detail": "\(error.description)"])
-            }
-        }
-        return documents
     }
 
     private func fetchDetails(_ refs: [ObjectRef], versioned: Bool) async throws -> [ObjectRef: Detail] {
