@@ -20,6 +20,17 @@ public struct PlanMaker: Sendable {
     public var concurrency = 16
     /// Where the inventory comes from: a listing of the bucket (the default) or an S3 Inventory report.
     public var source: InventorySource = .listing
+    /// What a pgBackRest document that cannot be decrypted does to the plan.
+    public var documentFailure: DocumentFailure = .stop
+
+    /// What a pgBackRest document that cannot be decrypted (a wrong passphrase) does.
+    public enum DocumentFailure: Sendable, Hashable {
+        /// The command stops: a sweep must not run on a passphrase the operator got wrong.
+        case stop
+        /// The plan goes on without the document, which keeps more, never less: a restore is
+        /// never blocked by it. The failure is logged as a warning.
+        case planWithout
+    }
 
     /// Where a plan's picture of the bucket comes from.
     public enum InventorySource: Sendable, Hashable {
@@ -69,7 +80,13 @@ public struct PlanMaker: Sendable {
     public func plan(inventory: Inventory, now: Date) async throws -> (plan: Plan, inventory: Inventory) {
         var inventory = inventory
         let planner = Planner(policies: try context.requirePolicies(), pricing: pricing, options: options)
-        let documents = try await documents(for: inventory)
+        let documents: [String: String]
+        do {
+            documents = try await self.documents(for: inventory)
+        } catch let error as StrataError where documentFailure == .planWithout {
+            context.logger.warning("planning without pgBackRest's documents", metadata: ["detail": "\(error.message)"])
+            documents = [:]
+        }
         let versioned = inventory.objects.contains { $0.versionID != nil }
         var plan = planner.plan(inventory: inventory, now: now, documents: documents)
         var enriched = Set<ObjectRef>()

@@ -154,7 +154,8 @@ public struct Retriever: Sendable {
         guard let policy = policies.policy(named: component) else {
             throw StrataError(.configuration, "unknown component '\(component)'; expected one of \(policies.policies.map(\.component).joined(separator: ", "))")
         }
-        let maker = PlanMaker(context: context, options: PlanOptions(components: [component]))
+        var maker = PlanMaker(context: context, options: PlanOptions(components: [component]))
+        maker.documentFailure = .planWithout
         let (plan, inventory) = try await maker.makePlan(now: context.now())
         let sets = plan.components.first { $0.component == component }?.sets ?? []
         let set = try Self.choose(sets, selector: selector, series: series, component: component)
