@@ -211,4 +211,36 @@ import Testing
             #expect(json == (try Plan.jsonEncoder(pretty: false).encode(plan)), "the fast writer and JSONEncoder agree")
         }
     }
+
+    /// After a point-in-time recovery the cluster continues on timeline 2: segment names carry
+    /// the timeline, positions go on. WAL is judged by position on every timeline alike: each
+    /// kept set's range (timeline 1's yearly set) and everything from the oldest continuous set
+    /// onward (on timeline 2) stays, on both timelines; the timeline history file is metadata.
+    @Test func walAcrossTimelinesIsJudgedByPosition() throws {
+        let yearly = "20250101-020000F", recent = "20261120-020000F"
+        func segment(_ timeline: UInt32, _ s: UInt64) -> String {
+            String(format: "\"%08X%08X%08X\"", timeline, UInt32(s >> 32), UInt32(s & 0xFFFF_FFFF))
+        }
+        func infoLine(_ label: String, _ start: String, _ stop: String) -> String {
+            "\(label)={\"backup-archive-start\":\(start),\"backup-archive-stop\":\(stop),\"backup-type\":\"full\",\"db-id\":1}"
+        }
+        let info = "[backup:current]\n" + infoLine(yearly, segment(1, 0x10), segment(1, 0x11)) + "\n"
+            + infoLine(recent, segment(2, 0x30), segment(2, 0x31)) + "\n"
+        func wal(_ timeline: UInt32, _ s: UInt64) -> InventoryObject {
+            let name = String(format: "%08X%08X%08X", timeline, UInt32(s >> 32), UInt32(s & 0xFFFF_FFFF))
+            return Fixtures.object("postgresql/archive/mind/15-1/" + String(name.prefix(16)) + "/" + name + "-0123456789abcdef0123456789abcdef01234567.gz", size: 16_777_216)
+        }
+        let timeline1: [UInt64] = [0x0F, 0x10, 0x11, 0x12, 0x29, 0x2A]
+        let timeline2: [UInt64] = [0x2A, 0x2F, 0x30, 0x31, 0x40]
+        let objects = Self.setObjects(yearly) + Self.setObjects(recent) + Self.metadata
+            + timeline1.map { wal(1, $0) } + timeline2.map { wal(2, $0) }
+            + [Fixtures.object("postgresql/archive/mind/15-1/00000002.history", size: 40)]
+        let plan = Planner(policies: try Self.policies(RetentionRules(keepLast: 1, keepYearly: 2)))
+            .plan(inventory: Inventory(objects: objects), now: Self.now, documents: [Self.base + "backup.info": info])
+        #expect(Fixtures.kept(plan) == [yearly, recent])
+        let deleted = plan.actions.filter { $0.key.hasPrefix("postgresql/archive/") }.map { String($0.key.split(separator: "/").last!.prefix(24)) }
+        #expect(deleted == ["00000001000000000000000F", "000000010000000000000012", "000000010000000000000029",
+                            "00000001000000000000002A", "00000002000000000000002A", "00000002000000000000002F"])
+        #expect(plan.components[0].uncheckedWAL == nil)
+    }
 }
