@@ -30,7 +30,10 @@ struct AuditCommand: AsyncParsableCommand {
             try await StrataContext.with(settings: try connection.settings(), environment: ProcessInfo.processInfo.environment,
                                          logger: output.logger()) { context in
                 let options = PlanOptions(components: components.isEmpty ? nil : Set(components))
-                let (plan, inventory) = try await PlanMaker(context: context, options: options).makePlan(now: instant)
+                var maker = PlanMaker(context: context, options: options)
+                // An audit explains; a wrong passphrase must not hide the rest of the bucket from it.
+                maker.documentFailure = .planWithout
+                let (plan, inventory) = try await maker.makePlan(now: instant)
                 var restoreStates: [String: RestoreStatus?] = [:]
                 for object in inventory.objects where object.isCurrent && object.storageClass.needsRestore {
                     restoreStates[object.key] = try await context.client.headObject(bucket: context.bucket, key: object.key).restore

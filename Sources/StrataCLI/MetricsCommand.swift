@@ -19,7 +19,11 @@ struct MetricsCommand: AsyncParsableCommand {
         try await runReportingErrors {
             try await StrataContext.with(settings: try connection.settings(), environment: ProcessInfo.processInfo.environment,
                                          logger: output.logger()) { context in
-                let plan = try await PlanMaker(context: context).makePlan(now: context.now()).plan
+                var maker = PlanMaker(context: context)
+                // Every component's freshness must still reach the alerts; the component whose
+                // backup.info does not decrypt reports its WAL as unchecked.
+                maker.documentFailure = .planWithout
+                let plan = try await maker.makePlan(now: context.now()).plan
                 let last = try await SweepJournal(context: context, location: .bucket).latest()
                 let text = MetricsTextfile.render(plan: plan, sweep: last.map(MetricsTextfile.SweepSummary.init))
                 if let textfile { try MetricsTextfile.write(text, to: textfile) } else { emit(text) }

@@ -14,6 +14,8 @@ import S3
 /// `backup.info` (nor its copy) is an error: the operator gave the wrong one.
 struct PgBackRestDocuments: Sendable {
     let context: StrataContext
+    /// What a `backup.info` the passphrase cannot decrypt (nor its copy) does.
+    var onUndecryptable: PlanMaker.DocumentFailure = .stop
 
     /// What reading one document gave.
     enum Read {
@@ -34,7 +36,7 @@ struct PgBackRestDocuments: Sendable {
 
     /// Reads `keys` (from `Planner.documentsNeeded`) of the pgBackRest repositories of `policies`.
     /// - Throws: `StrataError(.configuration)` when the passphrase decrypts neither `backup.info`
-    ///   nor its copy; S3 errors other than 404.
+    ///   nor its copy (unless `onUndecryptable` is `.planWithout`); S3 errors other than 404.
     func fetch(_ keys: [String], policies: [Policy]) async throws -> Result {
         var result = Result()
         var subPassphrases: [String: CipherPassphrase] = [:]   // by policy prefix
@@ -43,7 +45,15 @@ struct PgBackRestDocuments: Sendable {
             guard let policy = policies.first(where: { key.hasPrefix($0.prefix) }) else { continue }
             let read: (key: String, Read)
             if Self.isBackupInfo(key) {
-                read = try await backupInfo(key, policy: policy)
+                do {
+                    read = try await backupInfo(key, policy: policy)
+                } catch let error as StrataError where onUndecryptable == .planWithout {
+                    context.logger.warning("planning without backup.info", metadata: ["detail": "\(error.message)"])
+                    result.notes.append(error.message)
+                    // All the planner needs to know: the document is there, encrypted, unreadable.
+                    result.documents[key] = PgBackRest.encryptedMagic
+                    continue
+                }
             } else {
                 read = (key, try await document(key, passphrase: subPassphrases[policy.prefix]))
             }

@@ -27,8 +27,9 @@ public struct PlanMaker: Sendable {
     public enum DocumentFailure: Sendable, Hashable {
         /// The command stops: a sweep must not run on a passphrase the operator got wrong.
         case stop
-        /// The plan goes on without the document, which keeps more, never less: a restore is
-        /// never blocked by it. The failure is logged as a warning.
+        /// The plan goes on without the document, as for an encrypted repository without its
+        /// passphrase, which keeps more, never less: a restore, an audit or the metrics are never
+        /// blocked by it. The failure is logged as a warning.
         case planWithout
     }
 
@@ -80,13 +81,7 @@ public struct PlanMaker: Sendable {
     public func plan(inventory: Inventory, now: Date) async throws -> (plan: Plan, inventory: Inventory) {
         var inventory = inventory
         let planner = Planner(policies: try context.requirePolicies(), pricing: pricing, options: options)
-        let documents: [String: String]
-        do {
-            documents = try await self.documents(for: inventory)
-        } catch let error as StrataError where documentFailure == .planWithout {
-            context.logger.warning("planning without pgBackRest's documents", metadata: ["detail": "\(error.message)"])
-            documents = [:]
-        }
+        let documents = try await documents(for: inventory)
         let versioned = inventory.objects.contains { $0.versionID != nil }
         var plan = planner.plan(inventory: inventory, now: now, documents: documents)
         var enriched = Set<ObjectRef>()
@@ -114,10 +109,10 @@ public struct PlanMaker: Sendable {
     /// The documents the planner needs to plan `inventory` (pgBackRest's `backup.info` or
     /// manifests), decrypted where the repository is encrypted and its passphrase is available.
     /// - Throws: `StrataError(.configuration)` when a configured passphrase does not decrypt
-    ///   `backup.info` (nor its copy).
+    ///   `backup.info` (nor its copy) and `documentFailure` is `.stop`.
     public func documents(for inventory: Inventory) async throws -> [String: String] {
         let planner = Planner(policies: try context.requirePolicies(), pricing: pricing, options: options)
-        return try await PgBackRestDocuments(context: context)
+        return try await PgBackRestDocuments(context: context, onUndecryptable: documentFailure)
             .fetch(planner.documentsNeeded(inventory: inventory), policies: try context.requirePolicies().policies).documents
     }
 

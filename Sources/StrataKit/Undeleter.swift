@@ -37,7 +37,9 @@ public struct Undeleter: Sendable {
         guard try await InventoryBuilder.isVersioned(client: context.client, bucket: context.bucket) else {
             return UndeleteReport(component: component, versioned: false, evaluatedAt: now, since: since, sets: [], markers: [])
         }
-        let maker = PlanMaker(context: context, options: PlanOptions(components: [component]))
+        var maker = PlanMaker(context: context, options: PlanOptions(components: [component]))
+        // Undeleting keeps more; planning without an undecryptable backup.info keeps more too.
+        maker.documentFailure = .planWithout
         let (plan, inventory) = try await maker.makePlan(now: now)
         guard let planned = plan.components.first(where: { $0.component == component }) else {
             throw StrataError(.failure, "the plan has no component \(component)")

@@ -89,7 +89,8 @@ public struct Verifier: Sendable {
 
     /// Plans the bucket now (only `components`, when given) and verifies the kept sets.
     public func verify(components: Set<String>? = nil) async throws -> Report {
-        let maker = PlanMaker(context: context, options: PlanOptions(components: components))
+        var maker = PlanMaker(context: context, options: PlanOptions(components: components))
+        maker.documentFailure = .planWithout
         return try await verify(plan: try await maker.makePlan(now: context.now()).plan, components: components)
     }
 

@@ -88,6 +88,16 @@ struct EncryptedPgBackRestTests {
         #expect(output.stderr.contains("file \(repo.passphraseFile), named by cipher_pass in \(repo.policies)/postgresql.yaml"))
         #expect(!output.stderr.contains("not-the-repository-passphrase"))
         #expect(try repo.harness.keys() == Self.everyKey)
+
+        // The metrics go on (every component's freshness must reach the alerts), reporting this
+        // component's WAL as unchecked; so does an audit.
+        let metrics = repo.scratch + "/metrics.prom"
+        let exported = try repo.strata(["metrics", "--textfile", metrics])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stderr.contains("the cipher passphrase does not decrypt \(Repo.base)backup.info"))
+        #expect(Self.gauge("strata_pgbackrest_wal_unchecked_objects", try String(contentsOfFile: metrics, encoding: .utf8)) == 9)
+        let audit = try repo.strata(["audit", "--now", Repo.now])
+        #expect(audit.status == 0, "\(audit.stderr)")
     }
 
     /// Someone overwrote backup.info with something that looks encrypted: pgBackRest reads the
