@@ -120,6 +120,26 @@ struct PgBackRestInfoSet: Equatable {
         #expect(Array(decrypted) == plain)
     }
 
+    /// Whatever follows the header (someone else wrote the object), decryption ends in plaintext
+    /// or a typed error: never a crash, never anything but those two.
+    @Test func arbitraryBytesAfterTheHeaderNeverCrash() {
+        var generator = SystemRandomNumberGenerator()
+        var outcomes: [String: Int] = [:]
+        for _ in 0..<2_000 {
+            let length = Int.random(in: 0...80, using: &generator)
+            let body = Array("Salted__".utf8) + (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            do {
+                _ = try PgBackRestCipher(passphrase: Self.passphrase).decrypt(body, key: "k")
+                outcomes["decrypted", default: 0] += 1
+            } catch {
+                outcomes["\(error.kind)", default: 0] += 1
+            }
+        }
+        #expect(outcomes["truncated", default: 0] > 0)
+        #expect(outcomes["wrongPassphrase", default: 0] > 0)
+        #expect(outcomes["notEncrypted"] == nil)
+    }
+
     @Test func aPassphrasePrintsAsRedactedInEveryForm() {
         let passphrase = CipherPassphrase(Array("hunter2-hunter2".utf8))
         var dumped = ""
