@@ -152,23 +152,7 @@ public struct PlanMaker: Sendable {
     static func boundedMap<Item: Hashable & Sendable, Value: Sendable>(
         _ items: [Item], limit: Int, _ body: @escaping @Sendable (Item) async throws -> Value
     ) async throws -> [Item: Value] {
-        try await withThrowingTaskGroup(of: (Item, Value).self) { group in
-            var results: [Item: Value] = [:]
-            var next = 0
-            while next < min(max(limit, 1), items.count) {
-                let item = items[next]
-                group.addTask { (item, try await body(item)) }
-                next += 1
-            }
-            while let (item, value) = try await group.next() {
-                results[item] = value
-                if next < items.count {
-                    let item = items[next]
-                    group.addTask { (item, try await body(item)) }
-                    next += 1
-                }
-            }
-            return results
-        }
+        let values = try await items.concurrentMap(maxConcurrentTasks: limit, body)
+        return Dictionary(zip(items, values)) { _, last in last }
     }
 }

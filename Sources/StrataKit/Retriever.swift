@@ -286,25 +286,7 @@ public struct Retriever: Sendable {
     /// Runs `work` for each item, at most `concurrency` at once; results in input order.
     private func bounded<Item: Sendable, T: Sendable>(_ items: [Item],
                                                       _ work: @escaping @Sendable (Item) async throws -> T) async throws -> [T] {
-        try await withThrowingTaskGroup(of: (Int, T).self) { group in
-            var results = [T?](repeating: nil, count: items.count)
-            var next = 0
-            let width = max(1, concurrency)
-            while next < min(width, items.count) {
-                let index = next
-                group.addTask { (index, try await work(items[index])) }
-                next += 1
-            }
-            while let (index, value) = try await group.next() {
-                results[index] = value
-                if next < items.count {
-                    let index = next
-                    group.addTask { (index, try await work(items[index])) }
-                    next += 1
-                }
-            }
-            return results.compactMap { $0 }
-        }
+        try await items.concurrentMap(maxConcurrentTasks: concurrency, work)
     }
 }
 

@@ -213,37 +213,28 @@ public struct SweepExecutor: Sendable {
         let client = context.client
         let bucket = context.bucket
         let hook = afterStep
-        return await withTaskGroup(of: (String, Bool)?.self) { group in
-            var next = 0
-            var moved = 0
-            var denied = 0
-            var failures: [String] = []
-            func add(_ item: (String, StorageClass)) {
-                group.addTask {
-                    do {
-                        guard let head = try await client.headObjectIfExists(bucket: bucket, key: item.0) else { return nil }
-                        // Already there (a re-run after a crash): nothing to do.
-                        if StorageClass(rawValue: head.storageClass) == item.1 { return nil }
-                        try await client.transition(bucket: bucket, key: item.0, to: item.1.rawValue, head: head)
-                        await hook?("transition")
-                        return nil
-                    } catch {
-                        let isDenied = (error as? S3Error)?.code == "AccessDenied"
-                        return ("transition \(item.0) to \(item.1): \(error)", isDenied)
-                    }
-                }
+        let work = items.map { TransitionItem(key: $0.0, target: $0.1) }
+        // nil: moved (or already there, or gone); otherwise the failure and whether it was denied.
+        let outcomes = await work.concurrentMap(maxConcurrentTasks: transitionConcurrency) { item -> (String, Bool)? in
+            do {
+                guard let head = try await client.headObjectIfExists(bucket: bucket, key: item.key) else { return nil }
+                // Already there (a re-run after a crash): nothing to do.
+                if StorageClass(rawValue: head.storageClass) == item.target { return nil }
+                try await client.transition(bucket: bucket, key: item.key, to: item.target.rawValue, head: head)
+                await hook?("transition")
+                return nil
+            } catch {
+                let isDenied = (error as? S3Error)?.code == "AccessDenied"
+                return ("transition \(item.key) to \(item.target): \(error)", isDenied)
             }
-            while next < min(transitionConcurrency, items.count) { add(items[next]); next += 1 }
-            while let result = await group.next() {
-                if let (failure, isDenied) = result {
-                    failures.append(failure)
-                    if isDenied { denied += 1 }
-                } else {
-                    moved += 1
-                }
-                if next < items.count { add(items[next]); next += 1 }
-            }
-            return (moved, failures, denied)
         }
+        let failed = outcomes.compactMap { $0 }
+        return (outcomes.count - failed.count, failed.map(\.0), failed.count { $0.1 })
+    }
+
+    /// One object to move, as a `Sendable` value for the concurrent map.
+    private struct TransitionItem: Sendable {
+        var key: String
+        var target: StorageClass
     }
 }

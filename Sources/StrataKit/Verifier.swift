@@ -132,23 +132,10 @@ public struct Verifier: Sendable {
 
     /// Checks every key, at most `concurrency` at once; results in input order.
     private func checkAll(_ keys: [String], now: Date, scratch: String) async throws -> [ObjectResult] {
-        try await withThrowingTaskGroup(of: (Int, ObjectResult).self) { group in
-            var results = [ObjectResult?](repeating: nil, count: keys.count)
-            var next = 0
-            let width = max(1, concurrency)
-            func add(_ index: Int) {
-                group.addTask {
-                    let result = try await self.check(keys[index], now: now, scratch: scratch)
-                    self.progress?(result.key, result.state, keys.count)
-                    return (index, result)
-                }
-            }
-            while next < min(width, keys.count) { add(next); next += 1 }
-            while let (index, result) = try await group.next() {
-                results[index] = result
-                if next < keys.count { add(next); next += 1 }
-            }
-            return results.compactMap { $0 }
+        try await keys.concurrentMap(maxConcurrentTasks: concurrency) { key in
+            let result = try await self.check(key, now: now, scratch: scratch)
+            self.progress?(result.key, result.state, keys.count)
+            return result
         }
     }
 
