@@ -93,7 +93,7 @@ public struct SweepExecutor: Sendable {
             let batch = Array(deletions[start..<min(start + deleteBatchSize, deletions.count)])
             let result = try await context.client.deleteObjects(bucket: context.bucket, objects: batch,
                                                                 bypassGovernanceRetention: bypassGovernance)
-            if result.deleted.isEmpty, !result.failures.isEmpty, result.failures.allSatisfy({ $0.code == "AccessDenied" }) {
+            if result.deleted.isEmpty, !result.failures.isEmpty, result.failures.allSatisfy({ $0.code == .accessDenied }) {
                 entry.status = "failed"
                 entry.failures.append("DeleteObjects refused every key of a batch with AccessDenied")
                 entry.finishedAt = context.now()
@@ -224,7 +224,7 @@ public struct SweepExecutor: Sendable {
                 await hook?("transition")
                 return nil
             } catch {
-                let isDenied = (error as? S3Error)?.code == "AccessDenied"
+                let isDenied = (error as? S3Error)?.code == .accessDenied
                 return ("transition \(item.key) to \(item.target): \(error)", isDenied)
             }
         }

@@ -101,7 +101,7 @@ extension SweepLease {
     /// 412: the condition failed. 409: S3's answer to concurrent conditional writes. 404: the
     /// object an `If-Match` named is gone.
     static func isConflict(_ error: S3Error, ifMatch: String?) -> Bool {
-        error.status == 412 || error.code == "PreconditionFailed" || error.status == 409
+        error.status == 412 || error.code == .preconditionFailed || error.status == 409
             || (ifMatch != nil && error.status == 404)
     }
 }

@@ -18,7 +18,7 @@ struct ArchiveAndLockTests {
             let error = await #expect(throws: S3Error.self) {
                 _ = try await bucket.client.getObject(bucket: bucket.name, key: "cold")
             }
-            #expect(error?.code == "InvalidObjectState")
+            #expect(error?.code == .invalidObjectState)
 
             let outcome = try await bucket.client.restoreObject(bucket: bucket.name, key: "cold", days: 2, tier: .bulk)
             #expect(outcome == .started)
@@ -47,11 +47,11 @@ struct ArchiveAndLockTests {
             let error = await #expect(throws: S3Error.self) {
                 try await bucket.client.deleteObject(bucket: bucket.name, key: "locked", versionID: version)
             }
-            #expect(error?.code == "AccessDenied")
+            #expect(error?.code == .accessDenied)
             #expect(error?.status == 403)
             let batch = try await bucket.client.deleteObjects(
                 bucket: bucket.name, objects: [ObjectIdentifier(key: "locked", versionID: version)])
-            #expect(batch.failures.map(\.code) == ["AccessDenied"])
+            #expect(batch.failures.map(\.code) == [.accessDenied])
             #expect(batch.deleted.isEmpty)
             #expect(try await bucket.client.headObject(bucket: bucket.name, key: "locked", versionID: version).contentLength == 7)
 

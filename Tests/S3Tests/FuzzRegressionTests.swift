@@ -19,7 +19,7 @@ struct FuzzRegressionTests {
         #expect(throws: XMLParseError.self) { _ = try XMLNode.parse(Data(body)) }
         let request = S3Request(operation: "GetObject", method: .GET, bucket: "b", key: "k")
         let error = S3ErrorParser.error(request: request, status: 503, headers: HTTPHeaders(), body: Data(body))
-        #expect(error.code == "ServiceUnavailable", "the code comes from the status when the body cannot be read")
+        #expect(error.code == .serviceUnavailable, "the code comes from the status when the body cannot be read")
     }
 
     /// s3-response, crash-addaa0e: any processing instruction without data (`<?x?>`) made
@@ -40,7 +40,7 @@ struct FuzzRegressionTests {
         #expect(throws: XMLParseError.self) { _ = try XMLNode.parse(Data(body.utf8)) }
         let request = S3Request(operation: "GetObject", method: .GET, bucket: "b", key: "k")
         let error = S3ErrorParser.error(request: request, status: 500, headers: HTTPHeaders(), body: Data(body.utf8))
-        #expect(error.code == "InternalError")
+        #expect(error.code == .internalError)
     }
 
     @Test("the XML declaration at the start still parses", arguments: [

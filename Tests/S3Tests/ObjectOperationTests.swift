@@ -69,7 +69,7 @@ struct ObjectOperationTests {
             let error = await #expect(throws: S3Error.self) {
                 _ = try await bucket.client.getObject(bucket: bucket.name, key: "nope")
             }
-            #expect(error?.code == "NoSuchKey")
+            #expect(error?.code == .noSuchKey)
             #expect(error?.status == 404)
             #expect(error?.key == "nope")
             #expect(error?.operation == "GetObject")
@@ -150,7 +150,7 @@ struct ObjectOperationTests {
                 _ = try await client.listObjectsPage(bucket: "strata-any-bucket")
             }
         }
-        #expect(error?.code == "SignatureDoesNotMatch")
+        #expect(error?.code == .signatureDoesNotMatch)
         #expect(error?.status == 403)
         #expect(!(error?.description.contains("wrong-secret") ?? true))
     }
@@ -164,7 +164,7 @@ struct ObjectOperationTests {
                 _ = try await client.listObjectsPage(bucket: "strata-no-such-bucket-here")
             }
         }
-        #expect(error?.code == "NoSuchBucket")
+        #expect(error?.code == .noSuchBucket)
         #expect(error?.bucket == "strata-no-such-bucket-here")
     }
 }

@@ -44,7 +44,7 @@ struct ResumableUploadTests {
         let error = await #expect(throws: S3Error.self) {
             _ = try await client.uploadFile(bucket: bucket, key: "db/base.tar", path: path, checkpoints: checkpoints)
         }
-        #expect(error?.code == "SlowDown")
+        #expect(error?.code == .slowDown)
         let uploads = try await client.listMultipartUploads(bucket: bucket)
         #expect(uploads.count == 1)
         let id = try #require(uploads.first?.uploadID)
@@ -152,7 +152,7 @@ struct ResumableUploadTests {
                 let error = await #expect(throws: S3Error.self) {
                     _ = try await client.uploadFile(bucket: bucket, key: "db/base.tar", path: path, checkpoints: checkpoints)
                 }
-                #expect(error?.code == "AccessDenied")
+                #expect(error?.code == .accessDenied)
                 #expect(try await direct.listMultipartUploads(bucket: bucket).isEmpty)
                 #expect(Self.records(checkpoints).isEmpty)
             }

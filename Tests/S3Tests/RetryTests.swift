@@ -51,7 +51,7 @@ struct RetryTests {
             let error = await #expect(throws: S3Error.self) {
                 _ = try await client.getObject(bucket: bucket, key: "missing")
             }
-            #expect(error?.code == "InternalError")
+            #expect(error?.code == .internalError)
             #expect(proxy.injected == 3)
         }
     }

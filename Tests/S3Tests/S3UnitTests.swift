@@ -62,7 +62,7 @@ struct ErrorParsingTests {
     @Test func readsCodeMessageAndRequestID() {
         let body = Data("<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code><Message>gone</Message><RequestId>R1</RequestId></Error>".utf8)
         let error = S3ErrorParser.error(request: request, status: 404, headers: HTTPHeaders(), body: body)
-        #expect(error == S3Error(code: "NoSuchKey", message: "gone", status: 404, requestID: "R1",
+        #expect(error == S3Error(code: .noSuchKey, message: "gone", status: 404, requestID: "R1",
                                  operation: "GetObject", bucket: "b", key: "k"))
         #expect(error.description == "GetObject s3://b/k: NoSuchKey (HTTP 404): gone [request id R1]")
     }
@@ -70,12 +70,12 @@ struct ErrorParsingTests {
     @Test func toleratesRGWsEmptyMessage() {
         let body = Data("<Error><Code>AccessDenied</Code><Message/><RequestId>tx1</RequestId></Error>".utf8)
         let error = S3ErrorParser.error(request: request, status: 403, headers: HTTPHeaders(), body: body)
-        #expect(error.code == "AccessDenied")
+        #expect(error.code == .accessDenied)
         #expect(error.message == "")
     }
 
-    @Test("bodiless answers get a code from the status", arguments: [(404, "NotFound"), (403, "Forbidden"), (412, "PreconditionFailed"), (503, "ServiceUnavailable")])
-    func codeFromStatus(status: Int, code: String) {
+    @Test("bodiless answers get a code from the status", arguments: [(404, S3ErrorCode.notFound), (403, .forbidden), (412, .preconditionFailed), (503, .serviceUnavailable)])
+    func codeFromStatus(status: Int, code: S3ErrorCode) {
         let error = S3ErrorParser.error(request: request, status: status, headers: HTTPHeaders(), body: Data())
         #expect(error.code == code)
     }
@@ -84,27 +84,27 @@ struct ErrorParsingTests {
         var headers = HTTPHeaders()
         headers.add(name: "x-amz-bucket-region", value: "eu-west-1")
         let error = S3ErrorParser.error(request: request, status: 301, headers: headers, body: Data())
-        #expect(error.code == "PermanentRedirect")
+        #expect(error.code == .permanentRedirect)
         #expect(error.description.contains("--region eu-west-1"))
     }
 
-    @Test("retryable codes", arguments: [("SlowDown", 503, true), ("InternalError", 500, true), ("RequestTimeout", 400, true),
-                                         ("AccessDenied", 403, false), ("NoSuchKey", 404, false), ("X", 502, true)])
-    func retryable(code: String, status: Int, expected: Bool) {
+    @Test("retryable codes", arguments: [(S3ErrorCode.slowDown, 503, true), (.internalError, 500, true), (.requestTimeout, 400, true),
+                                         (.accessDenied, 403, false), (.noSuchKey, 404, false), (S3ErrorCode("X"), 502, true)])
+    func retryable(code: S3ErrorCode, status: Int, expected: Bool) {
         #expect(S3Error(code: code, status: status, operation: "Op").isRetryable == expected)
     }
 
     /// Regression: a redirect that did not say where the bucket is hinted "pass --region ?".
     @Test("hints name only what the answer said", arguments: [
-        ("PermanentRedirect", "GetObject", "eu-west-1", "the bucket is in region eu-west-1: pass --region eu-west-1"),
-        ("AuthorizationHeaderMalformed", "GetObject", "eu-west-1", "the bucket is in region eu-west-1: pass --region eu-west-1"),
-        ("PermanentRedirect", "GetObject", nil, "the bucket is in another region: pass its --region"),
-        ("AuthorizationHeaderMalformed", "GetObject", nil, nil),
-        ("AccessDenied", "DeleteObjects", nil,
+        (.permanentRedirect, "GetObject", "eu-west-1", "the bucket is in region eu-west-1: pass --region eu-west-1"),
+        (.authorizationHeaderMalformed, "GetObject", "eu-west-1", "the bucket is in region eu-west-1: pass --region eu-west-1"),
+        (.permanentRedirect, "GetObject", nil, "the bucket is in another region: pass its --region"),
+        (.authorizationHeaderMalformed, "GetObject", nil, nil),
+        (.accessDenied, "DeleteObjects", nil,
          "needs s3:DeleteObject (and s3:DeleteObjectVersion for versions), or the object is locked"),
-        ("AccessDenied", "GetObject", nil, nil),
-    ] as [(String, String, String?, String?)])
-    func hint(code: String, operation: String, bucketRegion: String?, expected: String?) {
+        (.accessDenied, "GetObject", nil, nil),
+    ] as [(S3ErrorCode, String, String?, String?)])
+    func hint(code: S3ErrorCode, operation: String, bucketRegion: String?, expected: String?) {
         #expect(S3Error(code: code, status: 301, operation: operation, bucketRegion: bucketRegion).hint == expected)
     }
 }

@@ -40,7 +40,7 @@ struct RetrieveTests {
             let context = try await Self.seed(bucket)
             // The premise: an archived object cannot be read before a restore.
             await #expect { _ = try await bucket.client.getObject(bucket: bucket.name, key: Self.key("20261124_020000")) }
-                throws: { ($0 as? S3Error)?.code == "InvalidObjectState" }
+                throws: { ($0 as? S3Error)?.code == .invalidObjectState }
             let at = try #require(ISO8601DateFormatter().date(from: "2026-11-24T12:00:00Z"))
             let report = try await Retriever(context: context)
                 .retrieve(component: "falkordb", selector: .at(at), destination: nil)

@@ -40,7 +40,7 @@ extension S3Client {
             do {
                 return try await send(request, attempt: attempt, accept: accept)
             } catch let error as S3Error {
-                if error.code == "RequestTimeTooSkewed", !correctedSkew, let serverDate = error.serverDate {
+                if error.code == .requestTimeTooSkewed, !correctedSkew, let serverDate = error.serverDate {
                     // The server's clock is the one that counts for signatures: sign in its time.
                     correctedSkew = true
                     clockCorrection.set(serverDate.timeIntervalSince(now()))
@@ -48,7 +48,7 @@ extension S3Client {
                         "operation": "\(request.operation)", "offset_seconds": "\(clockCorrection.seconds)"])
                     continue
                 }
-                guard error.isRetryable, error.code != "RequestTimeTooSkewed" else { throw error }
+                guard error.isRetryable, error.code != .requestTimeTooSkewed else { throw error }
                 failure = error
             } catch let error as S3TransportError {
                 guard request.retryOnTransportError || error.kind == .integrity else { throw error }

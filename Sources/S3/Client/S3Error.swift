@@ -6,8 +6,8 @@ import Foundation
 /// `message` may be empty (Ceph RGW sends `<Message/>`); `code` is never empty: for bodiless
 /// answers (HEAD) it is derived from the status (`NotFound`, `Forbidden`, ...).
 public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
-    /// S3's error code, e.g. `NoSuchKey`, `AccessDenied`, `SignatureDoesNotMatch`.
-    public var code: String
+    /// S3's error code, e.g. `.noSuchKey`, `.accessDenied`, `.signatureDoesNotMatch`.
+    public var code: S3ErrorCode
     /// S3's message; may be empty.
     public var message: String
     /// HTTP status code.
@@ -27,7 +27,7 @@ public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Creates an error value (the client does this from responses).
     public init(
-        code: String, message: String = "", status: Int, requestID: String? = nil,
+        code: S3ErrorCode, message: String = "", status: Int, requestID: String? = nil,
         operation: String, bucket: String? = nil, key: String? = nil,
         bucketRegion: String? = nil, serverDate: Date? = nil
     ) {
@@ -57,21 +57,21 @@ public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
     /// What to do about the common codes.
     public var hint: String? {
         switch code {
-        case "PermanentRedirect", "AuthorizationHeaderMalformed":
+        case .permanentRedirect, .authorizationHeaderMalformed:
             if let bucketRegion { return "the bucket is in region \(bucketRegion): pass --region \(bucketRegion)" }
             // A malformed authorization header has other causes; a redirect always means the region.
-            return code == "PermanentRedirect" ? "the bucket is in another region: pass its --region" : nil
-        case "SignatureDoesNotMatch": return "check the secret access key"
-        case "InvalidAccessKeyId": return "the access key id is not known to this endpoint"
-        case "RequestTimeTooSkewed": return "this machine's clock is off; sync it (chrony/ntp)"
-        case "NoSuchBucket": return "the bucket does not exist at this endpoint and region"
-        case "AccessDenied" where operation == "DeleteObject" || operation == "DeleteObjects":
+            return code == .permanentRedirect ? "the bucket is in another region: pass its --region" : nil
+        case .signatureDoesNotMatch: return "check the secret access key"
+        case .invalidAccessKeyId: return "the access key id is not known to this endpoint"
+        case .requestTimeTooSkewed: return "this machine's clock is off; sync it (chrony/ntp)"
+        case .noSuchBucket: return "the bucket does not exist at this endpoint and region"
+        case .accessDenied where operation == "DeleteObject" || operation == "DeleteObjects":
             return "needs s3:DeleteObject (and s3:DeleteObjectVersion for versions), or the object is locked"
-        case "AccessDenied" where operation.hasPrefix("List"):
+        case .accessDenied where operation.hasPrefix("List"):
             return "needs s3:ListBucket (s3:ListBucketVersions for versions)"
-        case "InvalidObjectState": return "the object is archived: restore it first (strata retrieve)"
+        case .invalidObjectState: return "the object is archived: restore it first (strata retrieve)"
         // S3 and RGW answer a bodiless 400 to a HEAD without the customer key of an SSE-C object.
-        case "BadRequest" where operation == "HeadObject":
+        case .badRequest where operation == "HeadObject":
             return "an object encrypted with a customer-provided key (SSE-C) answers 400 to a HEAD without "
                 + "that key; Strata does not hold SSE-C keys and leaves such objects as they are"
         default: return nil
@@ -81,8 +81,8 @@ public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
     /// Whether S3 says the request may succeed if sent again.
     public var isRetryable: Bool {
         switch code {
-        case "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "RequestTimeTooSkewed",
-             "OperationAborted" where status == 409:
+        case .slowDown, .requestTimeout, .internalError, .serviceUnavailable, .requestTimeTooSkewed,
+             .operationAborted where status == 409:
             return true
         default:
             return [500, 502, 503, 504].contains(status)

@@ -18,29 +18,10 @@ package enum S3ErrorParser {
             if let id = root.string("RequestId"), !id.isEmpty { requestID = id }
             if let r = root.string("Region"), !r.isEmpty { region = r }
         }
-        if code.isEmpty { code = codeForStatus(status) }
         let serverDate = headers.first(name: "date").flatMap(HTTPDate.parse)
-        return S3Error(code: code, message: message, status: status, requestID: requestID,
+        return S3Error(code: code.isEmpty ? .forStatus(status) : S3ErrorCode(code), message: message, status: status, requestID: requestID,
                        operation: request.operation, bucket: request.bucket, key: request.key,
                        bucketRegion: region, serverDate: serverDate)
-    }
-
-    static func codeForStatus(_ status: Int) -> String {
-        switch status {
-        case 301: return "PermanentRedirect"
-        case 304: return "NotModified"
-        case 400: return "BadRequest"
-        case 403: return "Forbidden"
-        case 404: return "NotFound"
-        case 405: return "MethodNotAllowed"
-        case 409: return "Conflict"
-        case 412: return "PreconditionFailed"
-        case 416: return "InvalidRange"
-        case 500: return "InternalError"
-        case 501: return "NotImplemented"
-        case 503: return "ServiceUnavailable"
-        default: return "HTTP\(status)"
-        }
     }
 }
 

@@ -47,8 +47,8 @@ public struct DeleteObjectsResult: Sendable {
         public var key: String
         /// The version, if one was named.
         public var versionID: String?
-        /// S3's code, e.g. `AccessDenied`.
-        public var code: String
+        /// S3's code, e.g. `.accessDenied`.
+        public var code: S3ErrorCode
         /// S3's message (may be empty).
         public var message: String
         /// `key: code message`.

@@ -8,7 +8,7 @@ extension S3Client {
                                 query: [("lifecycle", "")])
         do {
             return LifecycleConfiguration(xml: try await execute(request).xml(request))
-        } catch let error as S3Error where error.code == "NoSuchLifecycleConfiguration" {
+        } catch let error as S3Error where error.code == .noSuchLifecycleConfiguration {
             return nil
         }
     }

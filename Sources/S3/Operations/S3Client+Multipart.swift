@@ -70,7 +70,7 @@ extension S3Client {
                                 query: [("partNumber", String(partNumber)), ("uploadId", uploadID)], headers: headers)
         let xml = try await execute(request).xml(request)
         if xml.name == "Error" {
-            throw S3Error(code: xml.string("Code") ?? "InternalError", message: xml.string("Message") ?? "",
+            throw S3Error(code: xml.string("Code").map(S3ErrorCode.init) ?? .internalError, message: xml.string("Message") ?? "",
                           status: 500, operation: request.operation, bucket: bucket, key: key)
         }
         return UploadedPart(partNumber: partNumber, eTag: ETag.unquoted(xml.string("ETag") ?? ""),
@@ -107,7 +107,7 @@ extension S3Client {
         let response: S3Response
         do {
             response = try await execute(request)
-        } catch let error as S3Error where error.code == "NoSuchUpload" {
+        } catch let error as S3Error where error.code == .noSuchUpload {
             // A retry after a lost answer: the first attempt completed the upload.
             if let done = try await completedAlready(bucket: bucket, key: key, parts: parts) { return done }
             throw error
@@ -152,7 +152,7 @@ extension S3Client {
         do {
             _ = try await execute(S3Request(operation: "AbortMultipartUpload", method: .DELETE, bucket: bucket,
                                             key: key, query: [("uploadId", uploadID)]))
-        } catch let error as S3Error where error.code == "NoSuchUpload" {
+        } catch let error as S3Error where error.code == .noSuchUpload {
             // Already gone: aborting is idempotent.
         }
         await abortStrayUploads(bucket: bucket, key: key, keeping: uploadID)

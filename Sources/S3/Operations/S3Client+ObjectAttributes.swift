@@ -73,8 +73,8 @@ extension S3Client {
     /// Whether an error only says the object (or bucket) has no lock setting: AWS answers
     /// `NoSuchObjectLockConfiguration`, RGW `ObjectLockConfigurationNotFoundError`.
     static func meansNoLockConfiguration(_ error: S3Error) -> Bool {
-        ["NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError", "InvalidRequest"].contains(error.code)
-            || (error.status == 404 && error.code != "NoSuchKey" && error.code != "NoSuchBucket" && error.code != "NoSuchVersion")
+        [.noSuchObjectLockConfiguration, .objectLockConfigurationNotFound, .invalidRequest].contains(error.code)
+            || (error.status == 404 && ![.noSuchKey, .noSuchBucket, .noSuchVersion].contains(error.code))
     }
 
     /// `PutObjectRetention` (for tests and operators placing locks).
@@ -130,7 +130,7 @@ extension S3Client {
         do {
             let response = try await execute(request)
             return response.status == 202 ? .started : .alreadyRestored
-        } catch let error as S3Error where error.code == "RestoreAlreadyInProgress" {
+        } catch let error as S3Error where error.code == .restoreAlreadyInProgress {
             return .alreadyInProgress
         }
     }

@@ -225,7 +225,7 @@ extension S3Client {
         }
         let failures = xml.children("Error").map { node in
             DeleteObjectsResult.Failure(key: node.string("Key") ?? "", versionID: node.string("VersionId"),
-                                        code: node.string("Code") ?? "", message: node.string("Message") ?? "")
+                                        code: S3ErrorCode(node.string("Code") ?? ""), message: node.string("Message") ?? "")
         }
         return DeleteObjectsResult(deleted: deleted, failures: failures)
     }

@@ -30,7 +30,7 @@ extension S3Client {
                 return try await copyObject(sourceBucket: bucket, sourceKey: key, bucket: bucket, key: key,
                                             storageClass: storageClass, ifMatchETag: head.eTag.isEmpty ? nil : head.eTag,
                                             serverSideEncryption: encryption)
-            } catch let error as S3Error where error.code == "InvalidRequest" {
+            } catch let error as S3Error where error.code == .invalidRequest {
                 // S3 refuses a copy onto itself that changes nothing: a retry whose first
                 // attempt, answer lost, already moved the object.
                 if let now = try await headObjectIfExists(bucket: bucket, key: key), now.storageClass == storageClass,

@@ -116,7 +116,7 @@ extension S3Client {
                         "key": "\(wanted.key)", "upload_id": "\(found.uploadID)", "parts_held": "\(held.count)",
                         "parts": "\(count)"])
                     return (found.uploadID, held)
-                } catch let error as S3Error where error.code == "NoSuchUpload" || error.code == "NoSuchKey" {
+                } catch let error as S3Error where error.code == .noSuchUpload || error.code == .noSuchKey {
                     // RGW answers NoSuchKey (404) for the parts of an aborted upload.
                     logger.notice("checkpointed upload is gone; starting again", metadata: [
                         "key": "\(wanted.key)", "upload_id": "\(found.uploadID)"])
