@@ -31,11 +31,21 @@ public struct CipherPassphrase: Sendable, CustomStringConvertible, CustomDebugSt
         public var description: String { "\(source): \(problem)" }
     }
 
-    /// Reads the passphrase from `source`: a file (at most 4 KiB; one trailing line break, as an
-    /// editor or `kubectl create secret --from-file` leaves it, is not part of it) or an
-    /// environment variable from `environment`.
+    /// What to try, in order: the bytes as read, then, if they end in a line break (as an editor
+    /// or `kubectl create secret --from-file` leaves one), without it. pgBackRest takes
+    /// `PGBACKREST_REPO1_CIPHER_PASS` byte for byte, so a Secret holding a trailing line break
+    /// is a passphrase with one; a file someone wrote by hand usually is not.
+    public var candidates: [CipherPassphrase] {
+        var trimmed = bytes
+        if trimmed.last == UInt8(ascii: "\n") { trimmed.removeLast() }
+        if trimmed.last == UInt8(ascii: "\r") { trimmed.removeLast() }
+        return trimmed == bytes || trimmed.isEmpty ? [self] : [self, CipherPassphrase(trimmed)]
+    }
+
+    /// Reads the passphrase from `source`: a file (at most 4 KiB) or an environment variable from
+    /// `environment`, byte for byte (see `candidates`). Empty, or only a line break, is no passphrase.
     public static func load(_ source: SecretSource, environment: [String: String]) throws(Unavailable) -> CipherPassphrase {
-        var bytes: [UInt8]
+        let bytes: [UInt8]
         switch source {
         case .environment(let name):
             guard let value = environment[name] else { throw Unavailable(source: source, problem: "not set") }
@@ -43,9 +53,7 @@ public struct CipherPassphrase: Sendable, CustomStringConvertible, CustomDebugSt
         case .file(let path):
             bytes = try readFile(path, source: source)
         }
-        if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
-        if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
-        guard !bytes.isEmpty else { throw Unavailable(source: source, problem: "empty") }
+        guard !bytes.isEmpty, bytes != [0x0A], bytes != [0x0D, 0x0A] else { throw Unavailable(source: source, problem: "empty") }
         return CipherPassphrase(bytes)
     }
 

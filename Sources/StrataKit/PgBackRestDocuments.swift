@@ -55,7 +55,7 @@ struct PgBackRestDocuments: Sendable {
                     continue
                 }
             } else {
-                read = (key, try await document(key, passphrase: subPassphrases[policy.prefix]))
+                read = (key, try await document(key, passphrases: Lazy { subPassphrases[policy.prefix].map { [$0] } ?? [] }))
             }
             switch read.1 {
             case .text(let text) where PgBackRest.isEncrypted(text):
@@ -77,15 +77,17 @@ struct PgBackRestDocuments: Sendable {
 
     /// `backup.info` decrypted, or its copy when it does not decrypt; with the key that was read.
     private func backupInfo(_ key: String, policy: Policy) async throws -> (key: String, Read) {
-        let passphrase = repositoryPassphrase(policy)
+        // Read once, and only when a document turns out to be encrypted: a plain repository
+        // never opens the passphrase file.
+        let passphrase = Lazy { repositoryPassphrases(policy) }
         do {
-            return (key, try await document(key, passphrase: passphrase))
+            return (key, try await document(key, passphrases: passphrase))
         } catch let first as PgBackRestCipherError {
             guard !key.hasSuffix(".copy") else { throw Self.error([first], policy: policy) }
             let copy = key + ".copy"
             context.logger.warning("backup.info does not decrypt; trying its copy", metadata: ["key": "\(key)", "detail": "\(first)"])
             do {
-                let read = try await document(copy, passphrase: passphrase)
+                let read = try await document(copy, passphrases: passphrase)
                 guard case .text = read else { throw Self.error([first], policy: policy) }
                 return (copy, read)
             } catch let second as PgBackRestCipherError {
@@ -94,23 +96,23 @@ struct PgBackRestDocuments: Sendable {
         }
     }
 
-    /// The repository passphrase, or nil with a warning naming why there is none.
-    private func repositoryPassphrase(_ policy: Policy) -> CipherPassphrase? {
-        guard let source = policy.cipherPass else { return nil }
+    /// The repository passphrase's candidates (`CipherPassphrase.candidates`), or none with a
+    /// warning naming why there is none.
+    private func repositoryPassphrases(_ policy: Policy) -> [CipherPassphrase] {
+        guard let source = policy.cipherPass else { return [] }
         do {
-            return try CipherPassphrase.load(source, environment: context.environment)
+            return try CipherPassphrase.load(source, environment: context.environment).candidates
         } catch {
             context.logger.warning("no cipher passphrase: an encrypted repository's WAL is all kept",
                                    metadata: ["policy": "\(policy.sourcePath)", "detail": "\(error)"])
-            return nil
+            return []
         }
     }
 
-    /// One document's text: decrypted with `passphrase` when encrypted; as read (still
-    /// encrypted) when there is no passphrase.
-    /// - Throws: `PgBackRestCipherError` when the passphrase does not decrypt it into a
-    ///   pgBackRest document.
-    private func document(_ key: String, passphrase: CipherPassphrase?) async throws -> Read {
+    /// One document's text: decrypted with the first of `passphrases` that decrypts it when it
+    /// is encrypted; as read (still encrypted) when there is none.
+    /// - Throws: `PgBackRestCipherError` when no passphrase decrypts it into a pgBackRest document.
+    private func document(_ key: String, passphrases: Lazy<[CipherPassphrase]>) async throws -> Read {
         let body: [UInt8]
         do {
             body = try await context.client.getObject(bucket: context.bucket, key: key,
@@ -125,17 +127,23 @@ struct PgBackRestDocuments: Sendable {
             return .unread(note: "\(key) not read (\(error.size.map { "\($0) bytes" } ?? "too large"), more than \(error.limit))")
         }
         guard PgBackRestCipher.isEncrypted(body) else { return .text(String(decoding: body, as: UTF8.self)) }
-        guard let passphrase else {
+        let candidates = passphrases.value
+        guard !candidates.isEmpty else {
             context.logger.warning("document is encrypted and there is no cipher passphrase for it", metadata: ["key": "\(key)"])
             return .text(String(decoding: body, as: UTF8.self))
         }
-        let plain = try PgBackRestCipher(passphrase: passphrase).decrypt(body, key: key)
-        // A wrong passphrase passes the padding check about once in 256 tries; what it gives is
-        // not pgBackRest's INI.
-        guard plain.starts(with: Array("[backrest]".utf8)), let text = String(data: plain, encoding: .utf8) else {
-            throw PgBackRestCipherError(.wrongPassphrase, key: key)
+        var failure = PgBackRestCipherError(.wrongPassphrase, key: key)
+        for passphrase in candidates {
+            do {
+                let plain = try PgBackRestCipher(passphrase: passphrase).decrypt(body, key: key)
+                // A wrong passphrase passes the padding check about once in 256 tries; what it
+                // gives is not pgBackRest's INI.
+                if plain.starts(with: Array("[backrest]".utf8)), let text = String(data: plain, encoding: .utf8) { return .text(text) }
+            } catch {
+                failure = error
+            }
         }
-        return .text(text)
+        throw failure
     }
 
     /// The error for `failures`: exit 2 when the passphrase is wrong (configuration), else 1.

@@ -51,6 +51,22 @@ struct EncryptedPgBackRestTests {
         #expect(!output.stdoutText.contains("all WAL kept") && !output.stderr.contains("all WAL kept"))
     }
 
+    /// The shipped policy names a passphrase file: a plain repository never opens it, and nothing
+    /// says WAL is kept (regression: the file was read, and a warning logged, before anyone knew
+    /// the repository was encrypted).
+    @Test func aPlainRepositoryNeverLooksForThePassphrase() throws {
+        let servers = try TestServers.require()
+        let repo = try EncryptedRepository(harness: CLIHarness(servers: servers, bucket: TestServers.uniqueBucketName("enc-plain")),
+                                           passphrase: nil, encrypted: false)
+        defer { repo.destroy() }
+        let (output, metrics) = try Self.sweep(repo)
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(!output.stderr.contains("cipher passphrase"), "\(output.stderr)")
+        #expect(!output.stdoutText.contains("all WAL kept"))
+        #expect(try repo.harness.keys() == Self.everyKey.subtracting([Repo.wal[1]!]))
+        #expect(Self.gauge("strata_pgbackrest_wal_unchecked_objects", metrics) == 0)
+    }
+
     @Test func withoutThePassphraseAllWALIsKeptAndEveryOutputSaysHowMuch() throws {
         let repo = try Self.repository("enc-none", passphrase: nil)
         defer { repo.destroy() }

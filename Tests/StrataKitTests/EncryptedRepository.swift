@@ -1,5 +1,6 @@
 import Foundation
 import StrataTestSupport
+@testable import StrataKit
 
 /// A pgBackRest repository in a test bucket whose `backup.info` is a real encrypted one (pgBackRest
 /// 2.45, Tests/Fixtures/pgbackrest/encrypted): three sets (full, diff, incr) and the WAL they were
@@ -28,8 +29,9 @@ struct EncryptedRepository {
     var passphraseFile: String { scratch + "/cipher-pass" }
     var policies: String { scratch + "/policies" }
 
-    /// Fills a new bucket and writes the policies; `passphrase` goes to the passphrase file (none: no file).
-    init(harness: CLIHarness, passphrase: String?) throws {
+    /// Fills a new bucket and writes the policies; `passphrase` goes to the passphrase file (none:
+    /// no file). `encrypted: false` stores the same repository decrypted, as a plain one.
+    init(harness: CLIHarness, passphrase: String?, encrypted: Bool = true) throws {
         self.harness = harness
         scratch = try makeScratchDirectory("encrypted-pgbr")
         try FileManager.default.createDirectory(atPath: policies, withIntermediateDirectories: true)
@@ -41,9 +43,14 @@ struct EncryptedRepository {
         }
         if let passphrase { try setPassphrase(passphrase) }
         let fixtures = RepositoryPaths.fixtures.appendingPathComponent("pgbackrest/encrypted")
-        let info = try Data(contentsOf: fixtures.appendingPathComponent("backup.info"))
+        func document(_ name: String) throws -> Data {
+            let data = try Data(contentsOf: fixtures.appendingPathComponent(name))
+            guard !encrypted else { return data }
+            return try PgBackRestCipher(passphrase: CipherPassphrase(Array(Self.passphrase.utf8))).decrypt(Array(data), key: name)
+        }
+        let info = try document("backup.info")
         var objects: [String: Data] = [Self.base + "backup.info": info, Self.base + "backup.info.copy": info,
-                                       "postgresql/archive/mind/archive.info": try Data(contentsOf: fixtures.appendingPathComponent("archive.info"))]
+                                       "postgresql/archive/mind/archive.info": try document("archive.info")]
         for label in [Self.full, Self.diff, Self.incr] {
             for file in ["backup.manifest", "backup.manifest.copy", "pg_data/base/1/1259.gz", "pg_data/global/pg_control.gz"] {
                 objects[Self.base + label + "/" + file] = Data("\(label)/\(file)".utf8)

@@ -156,10 +156,15 @@ struct PgBackRestInfoSet: Equatable {
             try Data(bytes).write(to: URL(fileURLWithPath: directory + "/" + name))
             return .file(directory + "/" + name)
         }
-        #expect(try CipherPassphrase.load(try file("lf", Array("abc\n".utf8)), environment: [:]).bytes == Array("abc".utf8))
-        #expect(try CipherPassphrase.load(try file("crlf", Array("abc\r\n".utf8)), environment: [:]).bytes == Array("abc".utf8))
-        #expect(try CipherPassphrase.load(try file("space", Array("abc \n\n".utf8)), environment: [:]).bytes == Array("abc \n".utf8))
-        #expect(try CipherPassphrase.load(.environment("P"), environment: ["P": "xyz"]).bytes == Array("xyz".utf8))
+        // Byte for byte first (pgBackRest takes its variable so), then without one trailing line break.
+        func candidates(_ source: SecretSource, _ environment: [String: String] = [:]) throws -> [String] {
+            try CipherPassphrase.load(source, environment: environment).candidates.map { String(decoding: $0.bytes, as: UTF8.self) }
+        }
+        #expect(try candidates(try file("lf", Array("abc\n".utf8))) == ["abc\n", "abc"])
+        #expect(try candidates(try file("crlf", Array("abc\r\n".utf8))) == ["abc\r\n", "abc"])
+        #expect(try candidates(try file("space", Array("abc \n\n".utf8))) == ["abc \n\n", "abc \n"])
+        #expect(try candidates(try file("plain", Array("abc".utf8))) == ["abc"])
+        #expect(try candidates(.environment("P"), ["P": "xyz"]) == ["xyz"])
         let cases: [(SecretSource, [String: String], String)] = [
             (.environment("P"), [:], "environment variable P: not set"),
             (.environment("P"), ["P": ""], "environment variable P: empty"),
