@@ -25,15 +25,18 @@ public struct ComponentPlan: Codable, Sendable, Hashable {
     /// hidden set's newest versions are never deleted; `strata undelete` removes the markers.
     /// `members` are its keys, `objectCount` and `bytes` count its newest data versions.
     public var hiddenSets: [PlanSet] = []
+    /// pgBackRest: the WAL kept only because no kept set's needs could be read; `nil` when the
+    /// WAL was judged (or the component has none).
+    public var uncheckedWAL: UncheckedWAL? = nil
 
     private enum CodingKeys: String, CodingKey {
-        case component, policyFile, sets, guards, warnings, unrecognizedKeys, totals, cost, noncurrent, hiddenSets
+        case component, policyFile, sets, guards, warnings, unrecognizedKeys, totals, cost, noncurrent, hiddenSets, uncheckedWAL
     }
 
     /// Creates a component plan.
     public init(component: String, policyFile: String, sets: [PlanSet], guards: [GuardFinding], warnings: [String],
                 unrecognizedKeys: [String], totals: PlanTotals, cost: PlanCost, noncurrent: [NoncurrentVersion] = [],
-                hiddenSets: [PlanSet] = []) {
+                hiddenSets: [PlanSet] = [], uncheckedWAL: UncheckedWAL? = nil) {
         self.component = component
         self.policyFile = policyFile
         self.sets = sets
@@ -44,9 +47,10 @@ public struct ComponentPlan: Codable, Sendable, Hashable {
         self.cost = cost
         self.noncurrent = noncurrent
         self.hiddenSets = hiddenSets
+        self.uncheckedWAL = uncheckedWAL
     }
 
-    /// Decodes a plan; plans saved before `noncurrent` or `hiddenSets` existed decode with none.
+    /// Decodes a plan; plans saved before `noncurrent`, `hiddenSets` or `uncheckedWAL` existed decode with none.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(component: try c.decode(String.self, forKey: .component), policyFile: try c.decode(String.self, forKey: .policyFile),
@@ -55,7 +59,8 @@ public struct ComponentPlan: Codable, Sendable, Hashable {
                   unrecognizedKeys: try c.decode([String].self, forKey: .unrecognizedKeys),
                   totals: try c.decode(PlanTotals.self, forKey: .totals), cost: try c.decode(PlanCost.self, forKey: .cost),
                   noncurrent: try c.decodeIfPresent([NoncurrentVersion].self, forKey: .noncurrent) ?? [],
-                  hiddenSets: try c.decodeIfPresent([PlanSet].self, forKey: .hiddenSets) ?? [])
+                  hiddenSets: try c.decodeIfPresent([PlanSet].self, forKey: .hiddenSets) ?? [],
+                  uncheckedWAL: try c.decodeIfPresent(UncheckedWAL.self, forKey: .uncheckedWAL))
     }
 }
 

@@ -24,6 +24,8 @@ struct ComponentPlanner {
         /// Hidden sets all of whose data versions the `noncurrent` option purges.
         var expiringHidden: [Int]
         var wal: [ObjectIndex]
+        /// The component's WAL when none of it could be judged.
+        var uncheckedWAL: UncheckedWAL?
         var noncurrent: [(ObjectIndex, String)]
         var entries: [NoncurrentVersion]
     }
@@ -62,7 +64,7 @@ struct ComponentPlanner {
         return ComponentPlan(
             component: policy.component, policyFile: policy.sourcePath, sets: planSets, guards: guards,
             warnings: warnings.sorted(), unrecognizedKeys: grouping.unrecognized.sorted(), totals: totals, cost: cost,
-            noncurrent: deletions.entries, hiddenSets: hiddenSets)
+            noncurrent: deletions.entries, hiddenSets: hiddenSets, uncheckedWAL: deletions.uncheckedWAL)
     }
 
     // MARK: - Phases
@@ -100,10 +102,18 @@ struct ComponentPlanner {
                              protected: Set<ObjectIndex>, warnings: inout [String]) -> Deletions {
         let expiring = grouping.sets.indices.filter { decisions.live[$0].reasons.isEmpty }
         var wal: [ObjectIndex] = []
+        var unchecked: UncheckedWAL?
         if case .pgbackrest = policy.layout {
-            let (deletable, note) = pg.deletableWAL(grouping.wal, verdicts: decisions.live)
-            wal = deletable
-            if let note { warnings.append(note) }
+            switch pg.deletableWAL(grouping.wal, verdicts: decisions.live) {
+            case .deletable(let deletable):
+                wal = deletable
+            case .allKept(let reason, rangeUnknown: true):
+                let summary = UncheckedWAL(wal: grouping.wal.map(\.index), objects: objects, pricing: pricing, reason: reason)
+                unchecked = summary
+                warnings.append(summary.warning)
+            case .allKept(let reason, rangeUnknown: false):
+                warnings.append(reason)
+            }
         }
         var deleted = [Bool](repeating: false, count: objects.count)
         for i in expiring { for index in grouping.sets[i].current + grouping.sets[i].versions { deleted[Int(index)] = true } }
@@ -113,7 +123,8 @@ struct ComponentPlanner {
         let expiringHidden = grouping.hidden.indices.filter { i in
             grouping.hidden[i].versions.allSatisfy { objects[$0].isDeleteMarker || purged.contains($0) }
         }
-        return Deletions(expiring: expiring, expiringHidden: expiringHidden, wal: wal, noncurrent: noncurrent.deletes, entries: noncurrent.entries)
+        return Deletions(expiring: expiring, expiringHidden: expiringHidden, wal: wal, uncheckedWAL: unchecked,
+                         noncurrent: noncurrent.deletes, entries: noncurrent.entries)
     }
 
     /// The guard findings and whether any blocks the component's deletions.

@@ -54,10 +54,11 @@ public struct Lint: Sendable {
     /// Findings, sorted by file, severity (worst first), message. With an inventory, findings that
     /// need object sizes (small objects, money figures) use the real bytes; with `now` as well,
     /// what someone else may have written is reported: future-dated sets, sets hidden by delete
-    /// markers, and a delete-marker incident.
-    public func run(inventory: Inventory? = nil, now: Date? = nil) -> [LintFinding] {
+    /// markers, and a delete-marker incident; and pgBackRest WAL kept unchecked (`documents` are
+    /// what `Planner.documentsNeeded` names, as for a plan).
+    public func run(inventory: Inventory? = nil, now: Date? = nil, documents: [String: String] = [:]) -> [LintFinding] {
         var findings: [LintFinding] = []
-        if let inventory, let now { findings += hostileContent(inventory: inventory, now: now) }
+        if let inventory, let now { findings += planFindings(inventory: inventory, now: now, documents: documents) }
         let prefixes = policies.policies.map { Array($0.prefix.utf8) }
         var bytes = [Int64](repeating: 0, count: prefixes.count)
         var sets = [Set<String>](repeating: [], count: prefixes.count)
@@ -132,12 +133,16 @@ public struct Lint: Sendable {
         return findings.sorted { ($0.file, -$0.severity.rankValue, $0.message) < ($1.file, -$1.severity.rankValue, $1.message) }
     }
 
-    /// The planner's findings about content someone else wrote, as lint warnings.
-    private func hostileContent(inventory: Inventory, now: Date) -> [LintFinding] {
-        let plan = Planner(policies: policies, pricing: pricing).plan(inventory: inventory, now: now)
+    /// The planner's findings about content someone else wrote, and WAL it cannot judge, as
+    /// lint warnings.
+    private func planFindings(inventory: Inventory, now: Date, documents: [String: String]) -> [LintFinding] {
+        let plan = Planner(policies: policies, pricing: pricing).plan(inventory: inventory, now: now, documents: documents)
         var findings: [LintFinding] = []
         for component in plan.components {
             let file = component.policyFile
+            if let unchecked = component.uncheckedWAL {
+                findings.append(LintFinding(severity: .warning, component: component.component, file: file, message: unchecked.warning))
+            }
             for finding in component.guards where finding.kind == .futureDated || finding.kind == .deleteMarkerIncident {
                 findings.append(LintFinding(severity: .warning, component: component.component, file: file, message: finding.message))
             }

@@ -169,12 +169,25 @@ package enum PgBackRest {
 
     /// What `backup.info` or a manifest says about one set.
     package struct SetInfo: Sendable, Hashable {
-        var archiveStart: String?
-        var archiveStop: String?
-        var prior: String?
-        var references: [String] = []
-        var type: String?
+        /// First WAL segment the set needs (`backup-archive-start`).
+        package var archiveStart: String?
+        /// Last WAL segment the set needs (`backup-archive-stop`).
+        package var archiveStop: String?
+        /// The set it was taken against (`backup-prior`).
+        package var prior: String?
+        /// Every other set whose files it uses (`backup-reference`).
+        package var references: [String] = []
+        /// full, diff or incr (`backup-type`).
+        package var type: String?
+        /// The database (`db-id`, the `N` of the archive id `15-N`) the set was taken of.
+        package var databaseID: Int?
     }
+
+    /// The first bytes of a file pgBackRest encrypted (OpenSSL's salted format).
+    package static let encryptedMagic = "Salted__"
+
+    /// Whether `text` is an encrypted document rather than pgBackRest's INI.
+    package static func isEncrypted(_ text: String) -> Bool { text.utf8.starts(with: encryptedMagic.utf8) }
 
     /// Parses `backup.info`: INI, one JSON object per set under `[backup:current]`.
     package static func parseBackupInfo(_ text: String) -> [String: SetInfo] {
@@ -187,13 +200,23 @@ package enum PgBackRest {
         return result
     }
 
-    /// Parses the `[backup]` section of a `backup.manifest`, whose values are JSON scalars.
+    /// Parses the `[backup]` section of a `backup.manifest`, whose values are JSON scalars
+    /// (`backup-reference` is one comma-separated string there), and `[backup:db]`'s `db-id`:
+    /// the same facts `backup.info` gives about the set.
     package static func parseManifest(_ text: String) -> SetInfo {
         var object: [String: Any] = [:]
         for (key, json) in iniSection(text, named: "backup") {
             guard let data = json.data(using: .utf8),
                   let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { continue }
             object[key] = value
+        }
+        if let references = object["backup-reference"] as? String {
+            // The manifest's list names the set itself too; backup.info's does not.
+            let own = object["backup-label"] as? String
+            object["backup-reference"] = references.split(separator: ",").map(String.init).filter { $0 != own }
+        }
+        if let id = iniSection(text, named: "backup:db").first(where: { $0.0 == "db-id" }) {
+            object["db-id"] = Int(id.1)
         }
         return setInfo(object)
     }
@@ -204,7 +227,30 @@ package enum PgBackRest {
             archiveStop: object["backup-archive-stop"] as? String,
             prior: object["backup-prior"] as? String,
             references: object["backup-reference"] as? [String] ?? [],
-            type: object["backup-type"] as? String)
+            type: object["backup-type"] as? String,
+            databaseID: object["db-id"] as? Int)
+    }
+
+    /// The passphrase a decrypted `backup.info`, `archive.info` or manifest gives the files that
+    /// depend on it (`[cipher] cipher-pass`, a JSON string), or nil.
+    package static func subPassphrase(in text: String) -> String? {
+        guard let json = iniSection(text, named: "cipher").first(where: { $0.0 == "cipher-pass" })?.1,
+              let value = try? JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed]) as? String,
+              !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// `text` without its `[cipher]` section: what is left holds no passphrase, so nothing that
+    /// carries the document on (a plan, a log line, a test's failure message) can leak one.
+    package static func removingCipherSection(_ text: String) -> String {
+        var inCipher = false
+        var lines: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("[") && trimmed.hasSuffix("]") { inCipher = trimmed == "[cipher]" }
+            if !inCipher { lines.append(line) }
+        }
+        return lines.joined(separator: "\n")
     }
 
     private static func iniSection(_ text: String, named name: String) -> [(String, String)] {

@@ -8,6 +8,9 @@ struct PgBackRestContext {
     /// Per label, what `backup.info` or the set's manifest says.
     private(set) var info: [String: PgBackRest.SetInfo] = [:]
     private(set) var warnings: [String] = []
+    /// The key of a document that arrived still encrypted: Strata had no passphrase that
+    /// decrypts it, so ranges and references are unknown.
+    private(set) var encryptedDocument: String?
     private var slotByLabel: [String: Int] = [:]
 
     init(sets: [SetRecord], documents: [String: String], policy: Policy) {
@@ -19,12 +22,13 @@ struct PgBackRestContext {
         isPgBackRest = true
         for (i, set) in sets.enumerated() { slotByLabel[set.id] = i }
         let base = "\(policy.prefix)backup/\(stanza)/"
-        if let text = documents[base + "backup.info"] ?? documents[base + "backup.info.copy"] {
-            info = PgBackRest.parseBackupInfo(text)
+        if let key = [base + "backup.info", base + "backup.info.copy"].first(where: { documents[$0] != nil }), let text = documents[key] {
+            if PgBackRest.isEncrypted(text) { encryptedDocument = key } else { info = PgBackRest.parseBackupInfo(text) }
         }
         for set in sets where info[set.id] == nil {
-            if let text = documents[base + set.id + "/backup.manifest"] ?? documents[base + set.id + "/backup.manifest.copy"] {
-                info[set.id] = PgBackRest.parseManifest(text)
+            let keys = [base + set.id + "/backup.manifest", base + set.id + "/backup.manifest.copy"]
+            if let key = keys.first(where: { documents[$0] != nil }), let text = documents[key] {
+                if PgBackRest.isEncrypted(text) { encryptedDocument = encryptedDocument ?? key } else { info[set.id] = PgBackRest.parseManifest(text) }
             }
         }
     }
@@ -72,18 +76,31 @@ struct PgBackRestContext {
         warnings += missing.sorted()
     }
 
+    /// What the WAL rule decides for a component's WAL.
+    enum WALDecision: Equatable {
+        /// These WAL objects no kept set needs.
+        case deletable([ObjectIndex])
+        /// Every WAL object is kept, for `reason`. `rangeUnknown`: because what some kept set
+        /// needs cannot be read (no `backup.info`, or one Strata cannot decrypt); the WAL is then
+        /// kept unchecked, and reported as such.
+        case allKept(reason: String, rangeUnknown: Bool)
+    }
+
     /// WAL objects no kept set needs: before the archive-start of the oldest set kept by the
     /// continuous window (newest, keep_last, keep_within), and outside every other kept set's
     /// archive-start...archive-stop. If any kept set's range is unknown, no WAL is deletable.
-    func deletableWAL(_ wal: [(index: ObjectIndex, position: UInt64)], verdicts: [KeepEvaluator.Verdict]) -> ([ObjectIndex], String?) {
-        guard !wal.isEmpty else { return ([], nil) }
+    func deletableWAL(_ wal: [(index: ObjectIndex, position: UInt64)], verdicts: [KeepEvaluator.Verdict]) -> WALDecision {
+        guard !wal.isEmpty else { return .deletable([]) }
         var continuousStart: UInt64? = nil
         var ranges: [ClosedRange<UInt64>] = []
         let continuous: Set<KeepReason.Kind> = [.newest, .last, .within]
         for (slot, set) in sets.enumerated() where !verdicts[slot].reasons.isEmpty {
             guard let known = info[set.id], let startName = known.archiveStart, let stopName = known.archiveStop,
                   let start = PgBackRest.segmentPosition(startName), let stop = PgBackRest.segmentPosition(stopName), start <= stop else {
-                return ([], "all WAL kept: the archive range of kept set \(set.id) is unknown (pass backup.info or its manifest in documents)")
+                if let encryptedDocument {
+                    return .allKept(reason: "all WAL kept: the repository is encrypted and no cipher passphrase decrypts \(encryptedDocument), so the archive range of kept set \(set.id) is unknown (policy key cipher_pass)", rangeUnknown: true)
+                }
+                return .allKept(reason: "all WAL kept: the archive range of kept set \(set.id) is unknown (pass backup.info or its manifest in documents)", rangeUnknown: true)
             }
             if verdicts[slot].reasons.contains(where: { continuous.contains($0.kind) }) {
                 continuousStart = min(continuousStart ?? start, start)
@@ -91,11 +108,11 @@ struct PgBackRestContext {
                 ranges.append(start...stop)
             }
         }
-        guard let continuousStart else { return ([], "all WAL kept: no set is kept by the continuous window") }
+        guard let continuousStart else { return .allKept(reason: "all WAL kept: no set is kept by the continuous window", rangeUnknown: false) }
         let deletable = wal.filter { entry in
             entry.position < continuousStart && !ranges.contains { $0.contains(entry.position) }
         }.map(\.index)
-        return (deletable, nil)
+        return .deletable(deletable)
     }
 
     /// Metadata and manifests pgBackRest reads that are not in STANDARD (the plan never moves them).

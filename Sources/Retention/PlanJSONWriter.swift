@@ -135,6 +135,14 @@ struct PlanJSONWriter {
         key("policyFile"); string(c.policyFile)
         key("sets"); array(c.sets) { $0.set($1) }
         key("totals"); totals(c.totals)
+        if let unchecked = c.uncheckedWAL {
+            key("uncheckedWAL"); raw("{")
+            key("bytes", first: true); int(unchecked.bytes)
+            key("monthlyCost"); double(unchecked.monthlyCost)
+            key("objects"); int(unchecked.objects)
+            key("reason"); string(unchecked.reason)
+            raw("}")
+        }
         key("unrecognizedKeys"); array(c.unrecognizedKeys) { $0.string($1) }
         key("warnings"); array(c.warnings) { $0.string($1) }
         raw("}")

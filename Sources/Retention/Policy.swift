@@ -41,6 +41,9 @@ public struct Policy: Sendable, Hashable {
     /// Versioned buckets: noncurrent versions and delete markers are deleted once they have been
     /// noncurrent this long; `nil` (`noncurrent: keep`, the default) keeps them.
     public var noncurrentExpireAfter: PolicyDuration?
+    /// Where the cipher passphrase of an encrypted pgBackRest repository comes from (`cipher_pass`);
+    /// `nil` when none is configured. Only a place is named: the passphrase is never in a policy.
+    public var cipherPass: SecretSource?
     /// The file the policy came from, for messages.
     public var sourcePath: String
 
@@ -50,7 +53,7 @@ public struct Policy: Sendable, Hashable {
         retention: RetentionRules, tiers: [TierRule] = [], upload: UploadSpec = UploadSpec(),
         expectEvery: PolicyDuration? = nil, guards: GuardSettings = GuardSettings(),
         abortIncompleteAfter: PolicyDuration = .days(7), noncurrentExpireAfter: PolicyDuration? = nil,
-        sourcePath: String = "<code>"
+        cipherPass: SecretSource? = nil, sourcePath: String = "<code>"
     ) {
         self.component = component
         self.prefix = prefix
@@ -63,6 +66,7 @@ public struct Policy: Sendable, Hashable {
         self.guards = guards
         self.abortIncompleteAfter = abortIncompleteAfter
         self.noncurrentExpireAfter = noncurrentExpireAfter
+        self.cipherPass = cipherPass
         self.sourcePath = sourcePath
     }
 }

@@ -4,7 +4,7 @@ import Yams
 /// Turns one composed policy file into a `Policy`, recording every problem in the reader.
 enum PolicyParser {
     static let topKeys = ["component", "prefix", "layout", "stanza", "time_zone", "retention", "tiers", "upload",
-                          "expect_every", "guards", "abort_incomplete_after", "noncurrent"]
+                          "expect_every", "guards", "abort_incomplete_after", "noncurrent", "cipher_pass"]
     static let retentionKeys = ["keep_last", "keep_within", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly",
                                 "keep_yearly", "keep_tagged", "anchor"]
 
@@ -68,6 +68,7 @@ enum PolicyParser {
             }
         }
 
+        let cipherPass = top["cipher_pass"].flatMap { parseCipherPass($0, layout: layout, reader: &reader) }
         let retention = required("retention").flatMap { parseRetention($0, reader: &reader) }
 
         var tiers: [TierRule] = []
@@ -149,8 +150,46 @@ enum PolicyParser {
         let policy = Policy(
             component: component, prefix: prefix, layout: layout, timeZone: zone, retention: retention, tiers: tiers,
             upload: upload, expectEvery: expectEvery, guards: guards, abortIncompleteAfter: abortAfter,
-            noncurrentExpireAfter: noncurrentAfter, sourcePath: file.path)
+            noncurrentExpireAfter: noncurrentAfter, cipherPass: cipherPass, sourcePath: file.path)
         return (policy, componentNode, prefixNode)
+    }
+
+    /// `cipher_pass: {file: PATH}` or `{env: NAME}`: where an encrypted pgBackRest repository's
+    /// passphrase is. A scalar is refused: a passphrase written into a policy is a leaked secret.
+    static func parseCipherPass(_ entry: (key: Node, value: Node), layout: Policy.Layout?, reader: inout YAMLReader) -> SecretSource? {
+        if case .template? = layout {
+            reader.fail(entry.key, "cipher_pass is only meaningful with layout: pgbackrest, expected no cipher_pass for a template layout")
+            return nil
+        }
+        let node = entry.value
+        guard node.mapping != nil else {
+            // A scalar here is likely the passphrase itself: described, never echoed.
+            let what = node.scalar != nil ? "a value (not shown: it may be the passphrase)" : YAMLReader.kind(node)
+            reader.fail(node, "cipher_pass is \(what), expected {file: PATH} or {env: NAME} naming where the passphrase is, never the passphrase itself")
+            return nil
+        }
+        guard let entries = reader.mapping(node, context: "cipher_pass", allowed: ["file", "env"]) else { return nil }
+        guard entries.count == 1 else {
+            reader.fail(node, "cipher_pass has \(entries.isEmpty ? "neither" : "both") file and env, expected exactly one")
+            return nil
+        }
+        if let file = entries["file"], let path = reader.string(file.value, "cipher_pass.file") {
+            guard path.hasPrefix("/") else {
+                reader.fail(file.value, "cipher_pass.file '\(path)' is not an absolute path, expected a path such as /etc/pgbackrest/cipher-pass")
+                return nil
+            }
+            return .file(path)
+        }
+        if let env = entries["env"], let name = reader.string(env.value, "cipher_pass.env") {
+            let valid = !name.isEmpty && name.utf8.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
+                && !(name.utf8.first.map { $0 >= 48 && $0 <= 57 } ?? true)
+            guard valid else {
+                reader.fail(env.value, "cipher_pass.env '\(name)' is not an environment variable name, expected letters, digits and '_' such as PGBACKREST_REPO1_CIPHER_PASS")
+                return nil
+            }
+            return .environment(name)
+        }
+        return nil
     }
 
     static func parseRetention(_ node: Node, reader: inout YAMLReader) -> RetentionRules? {

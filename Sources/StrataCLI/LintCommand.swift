@@ -20,7 +20,11 @@ struct LintCommand: AsyncParsableCommand {
     /// hidden by delete markers.
     @OptionGroup var report: InventoryReportOptions
 
-    @Option(help: "With --inventory: check as of this time (ISO 8601). Default: now.")
+    @Flag(name: .customLong("list-bucket"),
+          help: "Check what the bucket holds, listing it as sweep does (--inventory reads a report instead).")
+    var listBucket = false
+
+    @Option(help: "With --inventory or --list-bucket: check as of this time (ISO 8601). Default: now.")
     var now: String?
 
     @OptionGroup var connection: ConnectionOptions
@@ -41,8 +45,10 @@ struct LintCommand: AsyncParsableCommand {
                     throw StrataError(.configuration, error.description)
                 }
             }
-            let findings = Lint(policies: policies, pricing: table).run(inventory: try await reportInventory(settings: settings, policies: policies),
-                                                                       now: try now.map { try parseInstant($0, option: "--now") } ?? Date())
+            let contents = try await bucketContents(settings: settings, policies: policies, pricing: table)
+            let findings = Lint(policies: policies, pricing: table).run(inventory: contents?.inventory,
+                                                                       now: try now.map { try parseInstant($0, option: "--now") } ?? Date(),
+                                                                       documents: contents?.documents ?? [:])
             if output.json {
                 emit(String(decoding: try JSONCoding.encoder.encode(findings), as: UTF8.self))
             } else {
@@ -55,17 +61,24 @@ struct LintCommand: AsyncParsableCommand {
         }
     }
 
-    /// The `--inventory` report's objects, or `nil` without the option.
-    private func reportInventory(settings: StrataSettings, policies: PolicySet) async throws -> Inventory? {
-        guard let source = try report.source() else { return nil }
+    /// The bucket's objects (the `--inventory` report's, or a listing with `--list-bucket`) and
+    /// the pgBackRest documents a plan of them reads; `nil` without either option.
+    private func bucketContents(settings: StrataSettings, policies: PolicySet,
+                                pricing: PricingTable) async throws -> (inventory: Inventory, documents: [String: String])? {
+        let reportSource = try report.source()
+        if reportSource != nil && listBucket {
+            throw StrataError(.configuration, "--inventory and --list-bucket both say where the bucket's contents come from, expected one")
+        }
+        guard let source = reportSource ?? (listBucket ? .listing : nil) else { return nil }
         return try await StrataContext.with(settings: settings, environment: ProcessInfo.processInfo.environment,
                                             logger: output.logger(), loadPolicies: false) { connection in
             // The policies lint checks (its DIR argument), not the settings' directory.
             let context = StrataContext(client: connection.client, bucket: connection.bucket, policies: policies,
-                                        logger: connection.logger, now: connection.now)
-            var maker = PlanMaker(context: context)
+                                        logger: connection.logger, now: connection.now, environment: connection.environment)
+            var maker = PlanMaker(context: context, pricing: pricing)
             maker.source = source
-            return try await maker.readInventory()
+            let inventory = try await maker.readInventory()
+            return (inventory, try await maker.documents(for: inventory))
         }
     }
 }

@@ -65,6 +65,14 @@ public enum MetricsTextfile {
                                help: "1 when a guard blocked the component's deletions.")
                 .set(component.guards.contains { $0.blocking } ? 1.0 : 0.0)
             hostileContentGauges(registry, component, labels: name)
+            // Keeping every WAL segment because no kept set's needs can be read (an encrypted
+            // repository without its passphrase) grows storage without bound: never silent.
+            gauge(registry, "strata_pgbackrest_wal_unchecked_objects", labels: name,
+                  help: "pgBackRest WAL objects kept unchecked: no kept set's archive range could be read (0 when WAL is judged, and for other layouts).")
+                .set(Double(component.uncheckedWAL?.objects ?? 0))
+            gauge(registry, "strata_pgbackrest_wal_unchecked_bytes", labels: name,
+                  help: "Bytes of the pgBackRest WAL kept unchecked.")
+                .set(Double(component.uncheckedWAL?.bytes ?? 0))
             gauge(registry, "strata_monthly_cost_dollars", labels: name,
                                help: "Estimated monthly storage cost at list prices.")
                 .set(component.cost.monthlyBefore)

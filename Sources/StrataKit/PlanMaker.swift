@@ -20,6 +20,17 @@ public struct PlanMaker: Sendable {
     public var concurrency = 16
     /// Where the inventory comes from: a listing of the bucket (the default) or an S3 Inventory report.
     public var source: InventorySource = .listing
+    /// What a pgBackRest document that cannot be decrypted does to the plan.
+    public var documentFailure: DocumentFailure = .stop
+
+    /// What a pgBackRest document that cannot be decrypted (a wrong passphrase) does.
+    public enum DocumentFailure: Sendable, Hashable {
+        /// The command stops: a sweep must not run on a passphrase the operator got wrong.
+        case stop
+        /// The plan goes on without the document, which keeps more, never less: a restore is
+        /// never blocked by it. The failure is logged as a warning.
+        case planWithout
+    }
 
     /// Where a plan's picture of the bucket comes from.
     public enum InventorySource: Sendable, Hashable {
@@ -69,7 +80,13 @@ public struct PlanMaker: Sendable {
     public func plan(inventory: Inventory, now: Date) async throws -> (plan: Plan, inventory: Inventory) {
         var inventory = inventory
         let planner = Planner(policies: try context.requirePolicies(), pricing: pricing, options: options)
-        let documents = try await fetchDocuments(planner.documentsNeeded(inventory: inventory))
+        let documents: [String: String]
+        do {
+            documents = try await self.documents(for: inventory)
+        } catch let error as StrataError where documentFailure == .planWithout {
+            context.logger.warning("planning without pgBackRest's documents", metadata: ["detail": "\(error.message)"])
+            documents = [:]
+        }
         let versioned = inventory.objects.contains { $0.versionID != nil }
         var plan = planner.plan(inventory: inventory, now: now, documents: documents)
         var enriched = Set<ObjectRef>()
@@ -94,6 +111,16 @@ public struct PlanMaker: Sendable {
         return (plan, inventory)
     }
 
+    /// The documents the planner needs to plan `inventory` (pgBackRest's `backup.info` or
+    /// manifests), decrypted where the repository is encrypted and its passphrase is available.
+    /// - Throws: `StrataError(.configuration)` when a configured passphrase does not decrypt
+    ///   `backup.info` (nor its copy).
+    public func documents(for inventory: Inventory) async throws -> [String: String] {
+        let planner = Planner(policies: try context.requirePolicies(), pricing: pricing, options: options)
+        return try await PgBackRestDocuments(context: context)
+            .fetch(planner.documentsNeeded(inventory: inventory), policies: try context.requirePolicies().policies).documents
+    }
+
     /// Identifies one object version.
     struct ObjectRef: Hashable, Sendable {
         var key: String
@@ -103,24 +130,6 @@ public struct PlanMaker: Sendable {
     struct Detail: Sendable {
         var tags: [String: String]
         var lock: ObjectLockState?
-    }
-
-    private func fetchDocuments(_ keys: [String]) async throws -> [String: String] {
-        var documents: [String: String] = [:]
-        for key in keys {
-            do {
-                let object = try await context.client.getObject(bucket: context.bucket, key: key,
-                                                                maxBytes: context.readLimits.pgBackRestDocument)
-                documents[key] = String(decoding: object.body, as: UTF8.self)
-            } catch let error as S3Error where error.status == 404 {
-                context.logger.warning("document missing; planning conservatively", metadata: ["key": "\(key)"])
-            } catch let error as ObjectTooLargeError {
-                // Planned as if missing, which keeps more, never less; never read into memory.
-                context.logger.warning("document too large to read; planning conservatively as if missing",
-                                       metadata: ["key": "\(key)", "detail": "\(error.description)"])
-            }
-        }
-        return documents
     }
 
     private func fetchDetails(_ refs: [ObjectRef], versioned: Bool) async throws -> [ObjectRef: Detail] {

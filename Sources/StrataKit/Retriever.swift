@@ -154,7 +154,8 @@ public struct Retriever: Sendable {
         guard let policy = policies.policy(named: component) else {
             throw StrataError(.configuration, "unknown component '\(component)'; expected one of \(policies.policies.map(\.component).joined(separator: ", "))")
         }
-        let maker = PlanMaker(context: context, options: PlanOptions(components: [component]))
+        var maker = PlanMaker(context: context, options: PlanOptions(components: [component]))
+        maker.documentFailure = .planWithout
         let (plan, inventory) = try await maker.makePlan(now: context.now())
         let sets = plan.components.first { $0.component == component }?.sets ?? []
         let set = try Self.choose(sets, selector: selector, series: series, component: component)
@@ -323,13 +324,15 @@ extension Retriever {
         var notes: [String] = []
         var entry: [String: Any]?
         if let infoKey = [backupBase + "backup.info", backupBase + "backup.info.copy"].first(where: present.contains) {
+            // A restore must not be blocked by backup.info: without an entry the whole chain is fetched.
             do {
-                let text = String(decoding: try await context.client.getObject(
-                    bucket: context.bucket, key: infoKey, maxBytes: context.readLimits.pgBackRestDocument).body, as: UTF8.self)
-                entry = Self.backupInfoEntry(text, label: set.id)
-            } catch let error as ObjectTooLargeError {
-                // A restore must not be blocked by it: without an entry the whole chain is fetched.
-                notes.append("\(infoKey) not read (\(error.size.map { "\($0) bytes" } ?? "too large"), more than \(error.limit)); fetching the whole chain")
+                let read = try await PgBackRestDocuments(context: context).fetch([infoKey], policies: [policy])
+                notes += read.notes.map { "\($0); fetching the whole chain" }
+                if let text = read.documents.values.first, !PgBackRest.isEncrypted(text) {
+                    entry = Self.backupInfoEntry(text, label: set.id)
+                }
+            } catch let error as StrataError {
+                notes.append("\(error.message); fetching the whole chain")
             }
         }
         var labels = Set((entry?["backup-reference"] as? [String]) ?? [])

@@ -21,16 +21,20 @@ public struct StrataContext: Sendable {
     public let now: @Sendable () -> Date
     /// How much of each document kind is read into memory.
     public var readLimits: ReadLimits
+    /// The process environment, where a policy's `cipher_pass: {env: NAME}` is looked up.
+    public var environment: [String: String]
 
     /// Creates a context from parts (tests, embedding).
     public init(client: S3Client, bucket: String, policies: PolicySet?, logger: Logger,
-                now: @escaping @Sendable () -> Date = { Date() }, readLimits: ReadLimits = ReadLimits()) {
+                now: @escaping @Sendable () -> Date = { Date() }, readLimits: ReadLimits = ReadLimits(),
+                environment: [String: String] = [:]) {
         self.client = client
         self.bucket = bucket
         self.policies = policies
         self.logger = logger
         self.now = now
         self.readLimits = readLimits
+        self.environment = environment
     }
 
     /// The policies, or a configuration error when the command was set up without them.
@@ -78,7 +82,8 @@ public struct StrataContext: Sendable {
                 throw StrataError(.configuration, error.description)
             }
             let client = try S3Client(configuration: configuration, credentials: credentials, httpClient: http, logger: logger)
-            let context = StrataContext(client: client, bucket: bucket, policies: policies, logger: logger)
+            let context = StrataContext(client: client, bucket: bucket, policies: policies, logger: logger,
+                                        environment: environment)
             let result = try await body(context)
             try await shutdown()
             return result

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import Retention
 
@@ -166,5 +167,48 @@ import Testing
             documents: [Self.base + a + "/backup.manifest": manifest("000000010000000000000010", "000000010000000000000010"),
                         Self.base + b + "/backup.manifest": manifest("000000010000000000000020", "000000010000000000000020")])
         #expect(plan.actions.filter { $0.key.hasPrefix(Self.archive) }.count == 1)
+    }
+
+    /// Keeping all WAL is never silent: the plan says how much is kept unchecked and what it costs,
+    /// and why. An encrypted backup.info (as read without the passphrase: it still starts with
+    /// `Salted__`) is named as the reason; with the decrypted text the same WAL is judged.
+    @Test func walKeptUncheckedIsCountedAndItsReasonNamed() throws {
+        let old = "20251001-020000F", recent = "20261120-020000F"
+        let info = "[backup:current]\n" + [
+            Self.infoLine(old, type: "full", start: 0x10, stop: 0x10, prior: nil, references: []),
+            Self.infoLine(recent, type: "full", start: 0x20, stop: 0x20, prior: nil, references: []),
+        ].joined(separator: "\n")
+        let segments: [UInt64] = [0x0F, 0x10, 0x11, 0x20, 0x21]
+        let objects = Self.setObjects(old) + Self.setObjects(recent) + segments.map(Self.wal) + Self.metadata
+        let planner = Planner(policies: try Self.policies(RetentionRules(keepLast: 1)))
+        let inventory = Inventory(objects: objects)
+        let encrypted = try String(decoding: Data(contentsOf: RepositoryPaths.fixtures.appendingPathComponent("pgbackrest/encrypted/backup.info")), as: UTF8.self)
+        #expect(PgBackRest.isEncrypted(encrypted))
+
+        let cases: [(documents: [String: String], reason: String?)] = [
+            ([Self.base + "backup.info": info], nil),
+            ([:], "all WAL kept: the archive range of kept set \(recent) is unknown"),
+            ([Self.base + "backup.info": encrypted], "all WAL kept: the repository is encrypted and no cipher passphrase decrypts \(Self.base)backup.info"),
+        ]
+        for (documents, reason) in cases {
+            let plan = planner.plan(inventory: inventory, now: Self.now, documents: documents)
+            let component = plan.components[0]
+            let deletedWAL = plan.actions.filter { $0.key.hasPrefix(Self.archive) }.count
+            guard let reason else {
+                #expect(deletedWAL == 3, "WAL before the kept set's start goes")
+                #expect(component.uncheckedWAL == nil)
+                continue
+            }
+            #expect(deletedWAL == 0)
+            let unchecked = try #require(component.uncheckedWAL)
+            #expect(unchecked.objects == 5)
+            #expect(unchecked.bytes == 5 * 16_777_216)
+            #expect(abs(unchecked.monthlyCost - 5 * 16_777_216 / 1_073_741_824 * 0.023) < 0.0001)
+            #expect(unchecked.reason.hasPrefix(reason), "\(unchecked.reason)")
+            #expect(component.warnings.contains("\(unchecked.reason); 5 WAL objects, 80.0 MiB, $0.00 a month, are kept unchecked"), "\(component.warnings)")
+            let json = try plan.jsonData()
+            #expect(try Plan.jsonDecoder().decode(Plan.self, from: json) == plan)
+            #expect(json == (try Plan.jsonEncoder(pretty: false).encode(plan)), "the fast writer and JSONEncoder agree")
+        }
     }
 }

@@ -122,7 +122,42 @@ import Testing
         ("noncurrent without age", valid + "\nnoncurrent: {}", "p.yaml:6:13: noncurrent has no expire_after"),
         ("noncurrent bad age", valid + "\nnoncurrent:\n  expire_after: soon", "p.yaml:7:17: noncurrent.expire_after is 'soon', expected a duration"),
         ("bad component name", valid.replacingOccurrences(of: "component: db", with: "component: d b"), "p.yaml:1:12: component 'd b' has characters"),
+        ("cipher_pass on a template", valid + "\ncipher_pass: {env: PASS}", "p.yaml:6:1: cipher_pass is only meaningful with layout: pgbackrest"),
+        ("cipher_pass is the passphrase", pgbackrest + "\ncipher_pass: s3cr3t-Passw0rd",
+         "p.yaml:7:14: cipher_pass is a value (not shown: it may be the passphrase), expected {file: PATH} or {env: NAME}"),
+        ("cipher_pass both", pgbackrest + "\ncipher_pass: {file: /a, env: B}", "p.yaml:7:14: cipher_pass has both file and env, expected exactly one"),
+        ("cipher_pass neither", pgbackrest + "\ncipher_pass: {}", "p.yaml:7:14: cipher_pass has neither file and env, expected exactly one"),
+        ("cipher_pass unknown key", pgbackrest + "\ncipher_pass: {pass: s3cr3t-Passw0rd}", "p.yaml:7:15: unknown key 'pass' in cipher_pass, expected one of file, env"),
+        ("cipher_pass relative file", pgbackrest + "\ncipher_pass: {file: cipher-pass}", "p.yaml:7:21: cipher_pass.file 'cipher-pass' is not an absolute path"),
+        ("cipher_pass bad variable", pgbackrest + "\ncipher_pass: {env: 1PASS}", "p.yaml:7:20: cipher_pass.env '1PASS' is not an environment variable name"),
     ]
+
+    static let pgbackrest = """
+        component: pg
+        prefix: pg/
+        layout: pgbackrest
+        stanza: mind
+        retention:
+          keep_last: 3
+        """
+
+    @Test(arguments: [("{file: /etc/pgbackrest/cipher-pass}", SecretSource.file("/etc/pgbackrest/cipher-pass")),
+                      ("{env: PGBACKREST_REPO1_CIPHER_PASS}", .environment("PGBACKREST_REPO1_CIPHER_PASS"))])
+    func cipherPassNamesWhereThePassphraseIs(_ yaml: String, _ expected: SecretSource) throws {
+        let set = try PolicySet.load(files: [PolicySource(path: "p.yaml", contents: Self.pgbackrest + "\ncipher_pass: \(yaml)")])
+        #expect(set.policies[0].cipherPass == expected)
+        #expect(try PolicySet.load(files: [PolicySource(path: "p.yaml", contents: Self.pgbackrest)]).policies[0].cipherPass == nil)
+    }
+
+    /// A passphrase written into a policy by mistake is never echoed by the error.
+    @Test func aPassphraseInAPolicyIsNotEchoed() throws {
+        for yaml in ["cipher_pass: s3cr3t-Passw0rd", "cipher_pass: {pass: s3cr3t-Passw0rd}", "cipher_pass: [s3cr3t-Passw0rd]"] {
+            let error = try #require(throws: PolicyErrors.self) {
+                try PolicySet.load(files: [PolicySource(path: "p.yaml", contents: Self.pgbackrest + "\n" + yaml)])
+            }
+            #expect(!error.description.contains("s3cr3t"), "\(yaml): \(error.description)")
+        }
+    }
 
     @Test(arguments: badInputs)
     func badInputFailsWithLocation(_ name: String, _ yaml: String, _ expected: String) throws {

@@ -1,6 +1,8 @@
 import Foundation
 import StrataTestSupport
 import Testing
+@testable import StrataKit
+import Retention
 
 /// No command prints, logs or writes a secret: every command at trace level, with the right
 /// secret, with a session token, and with a wrong secret, checked across stdout, stderr, the
@@ -130,6 +132,69 @@ struct SecretsTests {
             for secret in forbidden {
                 #expect(!text.contains(secret), "\(situation): s3://\(harness.bucket)/\(key) holds a secret")
             }
+        }
+    }
+
+    /// Issue 17: an encrypted pgBackRest repository's passphrase (from a file or the environment,
+    /// as `cipher_pass` names it) and the sub-passphrases its decrypted documents hold appear in
+    /// no output, file or object of any command that reads the repository, at trace level; nor
+    /// does a wrong passphrase.
+    @Test(arguments: ["file", "env", "wrong"])
+    func noCommandRevealsACipherPassphrase(source: String) throws {
+        let servers = try TestServers.require()
+        let wrong = "wrong-cipher-passphrase-DO-NOT-PRINT"
+        let repo = try EncryptedRepository(harness: CLIHarness(servers: servers, bucket: TestServers.uniqueBucketName("secrets-cipher")),
+                                           passphrase: source == "file" ? EncryptedRepository.passphrase : source == "wrong" ? wrong : nil)
+        defer { repo.destroy() }
+        var extra: [String: String] = [:]
+        if source == "env" {
+            let policy = repo.policies + "/postgresql.yaml"
+            let text = try String(contentsOfFile: policy, encoding: .utf8)
+                .replacingOccurrences(of: "file: \(repo.passphraseFile)", with: "env: STRATA_TEST_CIPHER_PASS")
+            try text.write(toFile: policy, atomically: true, encoding: .utf8)
+            extra["STRATA_TEST_CIPHER_PASS"] = EncryptedRepository.passphrase
+        }
+        // backup.info's (manifests), archive.info's (WAL) and a manifest's (its files) passphrases.
+        let fixtures = RepositoryPaths.fixtures.appendingPathComponent("pgbackrest/encrypted")
+        let info = try Data(contentsOf: fixtures.appendingPathComponent("backup.info"))
+        let cipher = PgBackRestCipher(passphrase: CipherPassphrase(Array(EncryptedRepository.passphrase.utf8)))
+        let infoText = String(decoding: try cipher.decrypt(Array(info), key: "backup.info"), as: UTF8.self)
+        let archiveText = String(decoding: try cipher.decrypt(Array(try Data(contentsOf: fixtures.appendingPathComponent("archive.info"))), key: "archive.info"), as: UTF8.self)
+        let sub = try #require(PgBackRest.subPassphrase(in: infoText))
+        let forbidden = [EncryptedRepository.passphrase, wrong, sub, try #require(PgBackRest.subPassphrase(in: archiveText))]
+
+        let scratch = Scratch(root: URL(fileURLWithPath: repo.scratch + "/out"))
+        try FileManager.default.createDirectory(at: scratch.root, withIntermediateDirectories: true)
+        let now = EncryptedRepository.now
+        let trace = ["--log-level", "trace"]
+        let commands: [[String]] = [
+            ["lint", "--list-bucket", "--now", now] + trace,
+            ["sweep", "--now", now, "--all"] + trace,
+            ["sweep", "--json", "--now", now, "--log-format", "json"] + trace,
+            ["sweep", "--apply", "--now", now, "--journal", scratch.journal, "--metrics-textfile", scratch.metrics] + trace,
+            ["audit", "--now", now, "--format", "json"] + trace,
+            ["audit", "--now", now, "--format", "csv"] + trace,
+            ["metrics", "--textfile", scratch.metricsCommand] + trace,
+            ["retrieve", "--component", "postgresql", "--set", EncryptedRepository.incr, "--to", scratch.retrieved, "--wait"] + trace,
+            ["verify"] + trace,
+        ]
+        for arguments in commands {
+            let output = try repo.strata(arguments, extra: extra)
+            if source != "wrong" || arguments.first == "retrieve" {
+                #expect(output.status == 0, "\(source): \(arguments) failed: \(output.stderr.split(separator: "\n").last ?? "")")
+            }
+            for secret in forbidden {
+                #expect(!output.stdoutText.contains(secret), "\(source): stdout of \(arguments) holds a passphrase")
+                #expect(!output.stderr.contains(secret), "\(source): stderr of \(arguments) holds a passphrase")
+            }
+        }
+        let files = try scratch.files()
+        if source != "wrong" { #expect(files.contains { $0.path == scratch.metrics }, "no sweep metrics written") }
+        for file in files where !file.path.hasPrefix(scratch.retrieved) {
+            for secret in forbidden { #expect(!file.text.contains(secret), "\(source): \(file.path) holds a passphrase") }
+        }
+        for (key, text) in try Self.strataObjects(repo.harness) {
+            for secret in forbidden { #expect(!text.contains(secret), "\(source): s3://\(repo.harness.bucket)/\(key) holds a passphrase") }
         }
     }
 
