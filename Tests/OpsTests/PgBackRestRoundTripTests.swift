@@ -138,8 +138,9 @@ import Glibc
         print("\(name): WAL before the sweep: \(Self.summary(walBefore))")
 
         // 2. Encrypted, without the passphrase (the policy's cipher_pass file is missing): the
-        // plan deletes no WAL and says how much it keeps unchecked, on stderr, in the plan and in
-        // the metrics; nothing changes.
+        // plan deletes no WAL and says how much it keeps unchecked, in the JSON plan (uncheckedWAL
+        // and a warning), the text plan (a WARNING line, as the sweep job's log shows it) and the
+        // metrics, while the log (stderr) names the file it looked for; nothing changes.
         var deletedWithoutPass: Set<String> = []
         if repository == .encrypted {
             let policies = try cluster.policies("policies-without-pass",
@@ -156,9 +157,14 @@ import Glibc
             #expect(unchecked.objects > 0 && unchecked.objects <= walBefore.count, "uncheckedWAL \(unchecked), WAL \(Self.summary(walBefore))")
             #expect(unchecked.bytes > 0 && unchecked.bytes <= walBytes, "uncheckedWAL \(unchecked), WAL \(Self.summary(walBefore))")
             #expect(!unchecked.reason.isEmpty && unchecked.monthlyCost >= 0, "uncheckedWAL \(unchecked)")
-            let warning = dryRun.stderr.split(separator: "\n").first { $0.contains("all WAL kept") }
-            #expect(warning?.contains(String(unchecked.objects)) == true,
-                    "stderr says all WAL is kept, with the count: \(dryRun.stderr.suffix(1_500))")
+            let said = "\(unchecked.objects) WAL objects"
+            #expect(dryPlan.warnings.contains { $0.contains("all WAL kept") && $0.contains(said) }, "warnings: \(dryPlan.warnings)")
+            #expect(dryRun.stderr.contains("no-such-cipher-pass") && dryRun.stderr.contains("WAL is all kept"),
+                    "the log names the missing passphrase file: \(dryRun.stderr.suffix(1_500))")
+            let text = try strata(["sweep"], policies: policies)
+            #expect(text.status == 0, "strata sweep (text) without the passphrase: exit \(text.status): \(text.stderr)")
+            let line = text.stdoutText.split(separator: "\n").first { $0.contains("WARNING: all WAL kept") }
+            #expect(line?.contains(said) == true, "the text plan says all WAL is kept, with the count: \(text.stdoutText.suffix(2_000))")
             let samples = try Self.metrics(metrics)
             #expect(samples["strata_pgbackrest_wal_unchecked_objects"] == Double(unchecked.objects), "\(samples)")
             #expect(samples["strata_pgbackrest_wal_unchecked_bytes"] == Double(unchecked.bytes), "\(samples)")
@@ -181,6 +187,10 @@ import Glibc
         let sweep = try strata(["sweep", "--apply", "--json", "--metrics-textfile", sweepMetrics], policies: policies)
         try #require(sweep.status == 0, "strata sweep --apply: exit \(sweep.status): \(sweep.stderr)")
         let plan = try SweepPlan(json: sweep.stdout)
+        if repository == .encrypted {
+            // The passphrase file was opened: the log does not say it is missing or wrong.
+            #expect(!sweep.stderr.contains("no cipher passphrase") && !sweep.stderr.contains("does not decrypt"), "\(sweep.stderr.suffix(1_500))")
+        }
         let kept = plan.kept
         #expect(kept == Set(["full-2023-02", "diff-2023-11", "diff-2024-12",
                              "full-2025-05", "diff-2025-05", "incr-2025-06"].map(label)))
@@ -196,7 +206,11 @@ import Glibc
         #expect(!plan.transitions.keys.contains { $0.hasSuffix("/backup.manifest") || $0.hasSuffix("/backup.manifest.copy") })
         // Every range is known: nothing is kept unchecked, and the metrics say 0.
         #expect((plan.uncheckedWAL?.objects ?? 0) == 0, "uncheckedWAL \(String(describing: plan.uncheckedWAL))")
-        #expect(!sweep.stderr.contains("all WAL kept"), "\(sweep.stderr.suffix(1_500))")
+        #expect(!plan.warnings.contains { $0.contains("all WAL kept") }, "warnings: \(plan.warnings)")
+        // Plain: the shipped policy's cipher_pass file (/etc/pgbackrest/cipher-pass) is not here,
+        // and a repository that is not encrypted has no use for it: nothing may say WAL is kept.
+        #expect(!sweep.stderr.contains("WAL is all kept"),
+                "the log says all WAL is kept while the plan checked every range: \(sweep.stderr.suffix(1_500))")
         let sweepSamples = try Self.metrics(sweepMetrics)
         #expect(sweepSamples["strata_pgbackrest_wal_unchecked_objects"] == 0, "\(sweepSamples)")
         #expect(sweepSamples["strata_pgbackrest_wal_unchecked_bytes"] == 0, "\(sweepSamples)")
@@ -473,6 +487,8 @@ struct SweepPlan {
     /// The component's `uncheckedWAL`: WAL kept only because the sweep cannot tell which of it
     /// the kept sets need (an encrypted repository without its passphrase, an unknown range).
     var uncheckedWAL: UncheckedWAL?
+    /// The component's warnings (`warnings`: what an operator should know that does not stop it).
+    var warnings: [String] = []
 
     struct UncheckedWAL: CustomStringConvertible {
         var objects: Int
@@ -490,6 +506,7 @@ struct SweepPlan {
               let sets = component["sets"] as? [[String: Any]] else {
             throw ClusterError("strata sweep --json: not a schemaVersion 1 plan with component postgresql: \(String(decoding: json.prefix(500), as: UTF8.self))")
         }
+        warnings = component["warnings"] as? [String] ?? []
         if let unchecked = component["uncheckedWAL"] as? [String: Any] {
             guard let objects = (unchecked["objects"] as? NSNumber)?.intValue, let bytes = (unchecked["bytes"] as? NSNumber)?.int64Value else {
                 throw ClusterError("strata sweep --json: uncheckedWAL without objects and bytes: \(unchecked)")
