@@ -27,7 +27,7 @@ struct AlertRuleTests {
     @Test func rulesAreValidAndTheirUnitTestsPass() throws {
         let check = try Self.promtool(["check", "rules", Self.rules.path])
         #expect(check.status == 0, "\(check.stdoutText)\(check.stderr)")
-        #expect(check.stdoutText.contains("SUCCESS: 15 rules found"), "\(check.stdoutText)")
+        #expect(check.stdoutText.contains("SUCCESS: 16 rules found"), "\(check.stdoutText)")
         let test = try Self.promtool(["test", "rules", Self.tests.path])
         #expect(test.status == 0, "\(test.stdoutText)\(test.stderr)")
         #expect(test.stdoutText.contains("SUCCESS"))
@@ -38,9 +38,12 @@ struct AlertRuleTests {
         #expect(rules["BackupFailed"]?.contains("backup_last_success_timestamp_seconds < time() - 86400") == true)
         #expect(rules["BackupSizeAnomaly"]?.contains("abs(backup_size_bytes - backup_size_bytes offset 1d)") == true)
         for alert in ["StrataSweepFailed", "StrataSweepBlocked", "StrataComponentStale", "BackupRetrieveFailed", "PgBackRestInfoSyncFailed",
-                      "StrataDeleteMarkerIncident", "StrataKeptBackupsHidden", "StrataFutureDatedSets"] {
+                      "StrataDeleteMarkerIncident", "StrataKeptBackupsHidden", "StrataFutureDatedSets", "StrataWALUnchecked"] {
             #expect(rules[alert] != nil, "\(alert)")
         }
+        // Issue 17: WAL a pgBackRest sweep keeps unchecked (an encrypted repository without its
+        // passphrase), past 50 GiB.
+        #expect(rules["StrataWALUnchecked"]?.contains("strata_pgbackrest_wal_unchecked_bytes > 50 * 2^30") == true)
         // Every alert has a unit test that expects it to fire.
         let tests = try String(contentsOf: Self.tests, encoding: .utf8)
         for alert in rules.keys {
@@ -58,6 +61,9 @@ struct AlertRuleTests {
          "summary: \"A guard blocks deletions for nats\"", "StrataSweepBlocked"),
         ("a rule with a looser threshold", "rules", "/ backup_size_bytes offset 1d > 0.5", "/ backup_size_bytes offset 1d > 0.05", "BackupSizeAnomaly"),
         ("a rule that forgets the guard", "rules", "strata_sweep_success == 0\n          unless on()", "strata_sweep_success == 0\n          and on()", "StrataSweepFailed"),
+        ("a rule with a lower threshold", "rules", "strata_pgbackrest_wal_unchecked_bytes > 50 * 2^30",
+         "strata_pgbackrest_wal_unchecked_bytes > 5 * 2^30", "StrataWALUnchecked"),
+        ("a rule that waits too little", "rules", "> 50 * 2^30\n        for: 6h", "> 50 * 2^30\n        for: 1h", "StrataWALUnchecked"),
     ])
     func aWrongExpectationFails(_ name: String, _ file: String, _ find: String, _ replace: String, _ alert: String) throws {
         let dir = try TempDir("promtool")

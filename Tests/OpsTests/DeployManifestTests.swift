@@ -69,6 +69,9 @@ import Yams
         ("cronjob-backups.yaml", "                - ALL", "                - NET_RAW", "does not contain items matching"),
         ("cronjob-sweep.yaml", "            - name: pgbackrest-config\n              secret:\n", "            - name: pgbackrest-cfg\n              secret:\n",
          "volumeMount pgbackrest-config names no volume"),
+        ("cronjob-backups.yaml", "- name: PGBACKREST_REPO1_CIPHER_PASS\n                  valueFrom:\n                    secretKeyRef:\n"
+            + "                      name: pgbackrest-config\n                      key: cipher-pass\n",
+         "- name: PGBACKREST_REPO1_CIPHER_PASS\n                  value: \"s3cr3t\"\n", "should not be valid under {'required': ['value']}"),
     ])
     func aBrokenManifestFailsTheCheck(_ file: String, _ find: String, _ replace: String, _ message: String) throws {
         let original = try String(contentsOf: Self.deploy.appendingPathComponent(file), encoding: .utf8)
@@ -164,6 +167,54 @@ import Yams
         #expect(secretMount(sweep, config) != nil && secretMount(sweep, config) == secretMount(backup, config))
         let usage = try ProcessRunner().run([OpsHarness.backupDir.appendingPathComponent("postgresql").path, "--help"])
         #expect(usage.status == 0 && usage.stdoutText.contains("sync-info"))
+    }
+
+    /// Issue 17: the PostgreSQL repository is encrypted, and its passphrase is one key of the
+    /// pgbackrest-config Secret (`cipher-pass`). pgBackRest gets it only as
+    /// PGBACKREST_REPO1_CIPHER_PASS from a secretKeyRef, in the backup job (required: no backup
+    /// without it) and in the sweep job (sync-info; optional, so a missing key degrades to all WAL
+    /// kept rather than no sweep at all); strata reads the same key as the file the sweep job
+    /// mounts from that Secret, where policies/postgresql.yaml's `cipher_pass` looks. No other job
+    /// gets it, and no manifest holds it or passes it as an argument.
+    @Test func theCipherPassphraseReachesPgBackRestAndTheSweepFromTheSecret() throws {
+        let jobs = try Self.cronJobs()
+        func job(_ name: String) throws -> [String: Any] {
+            try #require(jobs.first { Self.value($0, "metadata", "name") as? String == name }, "no CronJob \(name)")
+        }
+        func cipherPass(_ job: [String: Any]) -> [String: Any]? {
+            let env = Self.container(job)["env"] as? [[String: Any]] ?? []
+            return env.first { $0["name"] as? String == "PGBACKREST_REPO1_CIPHER_PASS" }
+        }
+        let backup = try job("backup-postgresql"), sweep = try job("strata-sweep")
+        for (job, required) in [(backup, true), (sweep, false)] {
+            let name = Self.value(job, "metadata", "name") as? String ?? "?"
+            let variable = try #require(cipherPass(job), "\(name) gets no PGBACKREST_REPO1_CIPHER_PASS")
+            #expect(variable["value"] == nil, "\(name): the passphrase sits in the manifest")
+            let reference = Self.value(variable, "valueFrom", "secretKeyRef") as? [String: Any]
+            #expect(reference?["name"] as? String == "pgbackrest-config" && reference?["key"] as? String == "cipher-pass", "\(name): \(variable)")
+            #expect((reference?["optional"] as? Bool ?? false) == !required, "\(name): optional \(String(describing: reference?["optional"]))")
+        }
+        for job in jobs {
+            let name = Self.value(job, "metadata", "name") as? String ?? "?"
+            guard !["backup-postgresql", "strata-sweep"].contains(name) else { continue }
+            #expect(cipherPass(job) == nil, "\(name) gets the passphrase, which it does not need")
+        }
+        // strata's policy reads a file of the Secret the sweep job mounts, the key pgBackRest gets.
+        let policy = try Yams.load(yaml: String(contentsOf: RepositoryPaths.root.appendingPathComponent("policies/postgresql.yaml"), encoding: .utf8))
+        let file = try #require(Self.value(policy, "cipher_pass", "file") as? String, "policies/postgresql.yaml has no cipher_pass: {file: ...}")
+        let container = Self.container(sweep)
+        let mount = try #require((container["volumeMounts"] as? [[String: Any]] ?? []).first { file.hasPrefix(($0["mountPath"] as? String ?? "//") + "/") },
+                                 "\(file) is under no volumeMount of strata-sweep")
+        let volumes = Self.value(sweep, "spec", "jobTemplate", "spec", "template", "spec", "volumes") as? [[String: Any]] ?? []
+        let volume = volumes.first { $0["name"] as? String == mount["name"] as? String }
+        #expect(Self.value(volume, "secret", "secretName") as? String == "pgbackrest-config")
+        #expect(Self.value(volume, "secret", "items") == nil, "every key of the Secret is a file")
+        #expect(file == "\(mount["mountPath"] as? String ?? "")/cipher-pass", "\(file) is not the Secret's key cipher-pass")
+        // Never an argument: ps shows arguments (pgBackRest refuses --repo1-cipher-pass anyway).
+        for name in Self.manifests {
+            let text = try String(contentsOf: Self.deploy.appendingPathComponent(name), encoding: .utf8)
+            #expect(!text.contains("--repo1-cipher-pass") && !text.contains("repo1-cipher-pass="), "\(name)")
+        }
     }
 
     /// Backups run as often as the runbook and the policies' expect_every say.

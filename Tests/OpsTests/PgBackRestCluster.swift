@@ -59,6 +59,12 @@ struct ClusterError: Error, CustomStringConvertible {
 /// server listens on no TCP port (`listen_addresses = ''`): its port only names its Unix socket
 /// in that private directory, so clusters of parallel runs cannot collide. `destroy()` stops every
 /// server this cluster started, removes the directory and the bucket.
+///
+/// With a cipher passphrase the repository is encrypted (`repo1-cipher-type=aes-256-cbc`): the
+/// passphrase reaches pgBackRest only through `PGBACKREST_REPO1_CIPHER_PASS` in the environment of
+/// pgBackRest's commands and of the PostgreSQL server (whose `archive_command` runs
+/// `archive-push`), never through a configuration file or an argument, as in the deploy manifests.
+/// `strata` never gets the variable: it reads the passphrase from its policy's `cipher_pass`.
 final class PgBackRestCluster: @unchecked Sendable {
     let tools: PostgresTools
     let servers: TestServers
@@ -84,11 +90,18 @@ final class PgBackRestCluster: @unchecked Sendable {
     /// Environment of every command: the repository keys for pgBackRest (from the environment,
     /// never arguments), the aws cli's variables for the boto3 helper and strata, and UTC.
     let environment: [String: String]
+    /// The repository's cipher passphrase (nil: a plain repository).
+    let cipherPass: String?
+    /// Environment of PostgreSQL and pgBackRest (`asPostgres`): `environment` and, for an
+    /// encrypted repository, `PGBACKREST_REPO1_CIPHER_PASS`.
+    private let postgresEnvironment: [String: String]
 
-    init(tools: PostgresTools, servers: TestServers, bucket: String) throws {
+    /// A cluster whose repository is encrypted with `cipherPass` when one is given.
+    init(tools: PostgresTools, servers: TestServers, bucket: String, cipherPass: String? = nil) throws {
         self.tools = tools
         self.servers = servers
         self.bucket = bucket
+        self.cipherPass = cipherPass
         let env = ProcessInfo.processInfo.environment
         guard let tls = env["STRATA_TEST_RGW_TLS_ENDPOINT"], let tlsURL = URL(string: tls),
               let tlsHost = tlsURL.host, let tlsPort = tlsURL.port else {
@@ -100,6 +113,7 @@ final class PgBackRestCluster: @unchecked Sendable {
             "AWS_REGION": servers.region, "AWS_DEFAULT_REGION": servers.region, "AWS_EC2_METADATA_DISABLED": "true",
             "TZ": "UTC", "LC_ALL": "C.UTF-8",
         ]
+        postgresEnvironment = environment.merging(cipherPass.map { ["PGBACKREST_REPO1_CIPHER_PASS": $0] } ?? [:]) { $1 }
         // initdb, pg_ctl and pgBackRest write to /dev/null as postgres. A root process that moves
         // a file onto /dev/null (mv, rename(2)) leaves a root-owned regular file there instead.
         var devNull = stat()
@@ -127,7 +141,7 @@ final class PgBackRestCluster: @unchecked Sendable {
             repo1-storage-verify-tls=n
             repo1-s3-uri-style=path
             repo1-s3-region=\(servers.region)
-            log-path=\(root.path)/log
+            \(cipherPass == nil ? "" : "repo1-cipher-type=aes-256-cbc\n")log-path=\(root.path)/log
             lock-path=\(root.path)/lock
             spool-path=\(root.path)/spool
             log-level-console=warn
@@ -174,13 +188,13 @@ final class PgBackRestCluster: @unchecked Sendable {
         try Command.run(arguments, environment: environment)
     }
 
-    /// Runs as `postgres` (through runuser when root; the environment, keys included, is kept).
-    /// `extra` (never secrets) is set with env(1) after runuser, so only the command sees it
-    /// (runuser itself must not run on a fake clock).
+    /// Runs as `postgres` (through runuser when root; the environment, keys and cipher passphrase
+    /// included, is kept). `extra` (never secrets: they would be arguments) is set with env(1)
+    /// after runuser, so only the command sees it (runuser itself must not run on a fake clock).
     func asPostgres(_ arguments: [String], extra: [String: String] = [:]) throws -> CommandOutput {
         let assignments = extra.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         let command = (assignments.isEmpty ? [] : ["env"] + assignments) + arguments
-        return try Command.run(asRoot ? ["runuser", "-u", "postgres", "--"] + command : command, environment: environment)
+        return try Command.run(asRoot ? ["runuser", "-u", "postgres", "--"] + command : command, environment: postgresEnvironment)
     }
 
     /// `tools/backup/postgresql --config <ours> ARGS`, as `postgres`.
@@ -203,6 +217,115 @@ final class PgBackRestCluster: @unchecked Sendable {
         let output = try s3(["keys", bucket, prefix])
         try check(output, "listing \(prefix)")
         return output.stdoutText.split(separator: "\n").map(String.init)
+    }
+
+    /// An object in the bucket and its size in bytes.
+    struct Object: Equatable, Sendable {
+        var key: String
+        var size: Int64
+    }
+
+    /// Every object under `prefix`, with its size (boto3, independent of Strata's client).
+    func objects(under prefix: String) throws -> [Object] {
+        let output = try check(bucketScript("sizes", prefix), "listing \(prefix) with sizes")
+        return try output.stdoutText.split(separator: "\n").map { line in
+            let fields = line.split(separator: "\t")
+            guard fields.count == 2, let size = Int64(fields[1]) else { throw ClusterError("not a key and a size: \(line)") }
+            return Object(key: String(fields[0]), size: size)
+        }
+    }
+
+    /// The first `count` bytes of the object `key`.
+    func head(_ key: String, _ count: Int) throws -> Data {
+        try check(bucketScript("head", key, String(count)), "reading \(key)").stdout
+    }
+
+    /// The bodies of every object under `prefix`, one after another.
+    func bodies(under prefix: String) throws -> Data {
+        try check(bucketScript("bodies", prefix), "reading \(prefix)").stdout
+    }
+
+    /// What the boto3 helper (Tests/Fixtures/pgbackrest/s3.py) does not do: sizes, a ranged read,
+    /// whole bodies.
+    private func bucketScript(_ command: String, _ arguments: String...) throws -> CommandOutput {
+        let code = """
+            import boto3, sys
+            endpoint, bucket, command, arg = sys.argv[1:5]
+            s3 = boto3.client("s3", endpoint_url=endpoint)
+            out = sys.stdout.buffer
+            if command == "sizes":
+                for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=arg):
+                    for item in page.get("Contents", []):
+                        out.write(f"{item['Key']}\\t{item['Size']}\\n".encode())
+            elif command == "head":
+                out.write(s3.get_object(Bucket=bucket, Key=arg, Range=f"bytes=0-{int(sys.argv[5]) - 1}")["Body"].read())
+            elif command == "bodies":
+                for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=arg):
+                    for item in page.get("Contents", []):
+                        out.write(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
+            """
+        return try run(["python3", "-c", code, servers.rgwEndpoint, bucket, command] + arguments)
+    }
+
+    // MARK: strata's policies and the passphrase
+
+    /// A random cipher passphrase (48 random bytes in base64, as `openssl rand -base64 48` makes
+    /// them), new for every run.
+    static func randomCipherPass() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Data((0..<48).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString()
+    }
+
+    /// Writes `text` to `name` in the cluster's directory, readable by its owner only (0600; the
+    /// descriptor close-on-exec), and returns the path.
+    func writePrivateFile(_ name: String, _ text: String) throws -> String {
+        let path = root.appendingPathComponent(name).path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ClusterError("cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written < 0, errno == EINTR { continue }
+            guard written > 0 else { throw ClusterError("cannot write \(path): \(String(cString: strerror(errno)))") }
+            bytes = bytes.dropFirst(written)
+        }
+        guard fchmod(fd, 0o600) == 0 else { throw ClusterError("cannot chmod \(path): \(String(cString: strerror(errno)))") }
+        return path
+    }
+
+    /// A copy of the repository's policies in the cluster's directory (`name`), whose
+    /// postgresql.yaml reads the cipher passphrase from `cipherPassFile`
+    /// (`cipher_pass: {file: ...}` in place of the shipped one); returns the directory.
+    func policies(_ name: String, cipherPassFile: String) throws -> URL {
+        let fm = FileManager.default
+        let source = RepositoryPaths.root.appendingPathComponent("policies")
+        let target = root.appendingPathComponent(name)
+        try fm.createDirectory(at: target, withIntermediateDirectories: false)
+        for file in try fm.contentsOfDirectory(atPath: source.path) where file.hasSuffix(".yaml") {
+            var text = try String(contentsOf: source.appendingPathComponent(file), encoding: .utf8)
+            if file == "postgresql.yaml" { text = Self.replacingCipherPass(in: text, file: cipherPassFile) }
+            try text.write(to: target.appendingPathComponent(file), atomically: false, encoding: .utf8)
+        }
+        return target
+    }
+
+    /// `policy` without its top-level `cipher_pass` entry (flow or block style), then
+    /// `cipher_pass: {file: "<file>"}`.
+    static func replacingCipherPass(in policy: String, file: String) -> String {
+        var lines: [Substring] = []
+        var skipping = false
+        for line in policy.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("cipher_pass:") { skipping = true; continue }
+            // A block mapping's entries are indented under it.
+            if skipping, line.first == " " || line.first == "\t" { continue }
+            skipping = false
+            lines.append(line)
+        }
+        var text = lines.joined(separator: "\n")
+        if !text.hasSuffix("\n") { text += "\n" }
+        let quoted = file.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return text + "cipher_pass: {file: \"\(quoted)\"}\n"
     }
 
     @discardableResult
