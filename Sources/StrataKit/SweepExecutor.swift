@@ -36,9 +36,15 @@ public struct SweepExecutor: Sendable {
     /// aborted (they would otherwise wait for `abort_incomplete_after`). Strata's uploads never
     /// overwrite a key, so an upload on an existing backup's key is not a new backup.
     public var abortsDeadCopies = false
-    /// Test hook: called after each step with its name (`transition`, `delete-batch`), so tests
-    /// can stop a sweep at a chosen point.
-    public var afterStep: (@Sendable (String) async -> Void)?
+    /// A step a sweep reports to `afterStep`.
+    public enum Step: Sendable, Hashable {
+        /// One object was moved to its colder class.
+        case transition
+        /// One batch of deletions was sent.
+        case deleteBatch
+    }
+    /// Test hook: called after each step, so tests can stop a sweep at a chosen point.
+    public var afterStep: (@Sendable (Step) async -> Void)?
     /// Fencing: called before every delete batch and before transitions start; throws when this
     /// run no longer holds the sweep lease (``SweepLease/check()``), so a sweep that lost it to
     /// another stops before it changes anything more. `nil`: no lease to check.
@@ -73,12 +79,12 @@ public struct SweepExecutor: Sendable {
     public func apply(plan: Plan, runID: String, journal: SweepJournal,
                       replan: @Sendable () async throws -> Replanned) async throws -> SweepOutcome {
         var entry = SweepJournal.Entry(runID: runID, strataVersion: StrataVersion.current, planTime: plan.generatedAt,
-                                       startedAt: context.now(), status: "planned", actions: plan.actions,
+                                       startedAt: context.now(), status: .planned, actions: plan.actions,
                                        done: .init(), failures: [])
         try await journal.write(entry)
 
         // Deletions first: they are what a missing permission must stop before anything changed.
-        entry.status = "deleting"
+        entry.status = .deleting
         try await journal.write(entry)
         let fresh = try await replan()
         let confirmed = Set(fresh.plan.actions.compactMap(Self.deletion))
@@ -94,7 +100,7 @@ public struct SweepExecutor: Sendable {
             let result = try await context.client.deleteObjects(bucket: context.bucket, objects: batch,
                                                                 bypassGovernanceRetention: bypassGovernance)
             if result.deleted.isEmpty, !result.failures.isEmpty, result.failures.allSatisfy({ $0.code == .accessDenied }) {
-                entry.status = "failed"
+                entry.status = .failed
                 entry.failures.append("DeleteObjects refused every key of a batch with AccessDenied")
                 entry.finishedAt = context.now()
                 try await journal.write(entry)
@@ -115,11 +121,11 @@ public struct SweepExecutor: Sendable {
             }
             entry.failures += result.failures.map { "delete \($0.description)" }
             try await journal.write(entry)
-            await afterStep?("delete-batch")
+            await afterStep?(.deleteBatch)
         }
 
         try await checkFence(&entry, journal: journal)
-        entry.status = "transitioning"
+        entry.status = .transitioning
         try await journal.write(entry)
         let transitions: [(String, StorageClass)] = plan.actions.compactMap {
             if case .transition(let key, _, let to, _) = $0 { return (key, to) }
@@ -132,7 +138,7 @@ public struct SweepExecutor: Sendable {
         entry.done.transitions = moved
         entry.failures += transitionFailures
         if moved == 0, !transitions.isEmpty, denied == transitions.count {
-            entry.status = "failed"
+            entry.status = .failed
             entry.finishedAt = context.now()
             try await journal.write(entry)
             throw StrataError(.failure, "CopyObject s3://\(context.bucket): AccessDenied for all \(transitions.count) transitions (e.g. \(transitions[0].0)); needs s3:GetObject, s3:PutObject and s3:PutObjectTagging on the backup prefixes (and kms:Decrypt, kms:GenerateDataKey on the KMS keys of SSE-KMS objects, which a transition keeps); nothing was moved")
@@ -147,7 +153,7 @@ public struct SweepExecutor: Sendable {
                 entry.failures.append("abort \(key) (upload \(uploadID)): \(error)")
             }
         }
-        entry.status = entry.failures.isEmpty ? "completed" : "failed"
+        entry.status = entry.failures.isEmpty ? .completed : .failed
         entry.finishedAt = context.now()
         try await journal.write(entry)
         return SweepOutcome(done: entry.done, failures: entry.failures, blocked: plan.blockedComponents)
@@ -175,7 +181,7 @@ public struct SweepExecutor: Sendable {
         do {
             try await fence()
         } catch {
-            entry.status = "failed"
+            entry.status = .failed
             entry.failures.append("\(error)")
             entry.finishedAt = context.now()
             // The fence's error is what the operator must see; a journal that cannot be written
@@ -221,7 +227,7 @@ public struct SweepExecutor: Sendable {
                 // Already there (a re-run after a crash): nothing to do.
                 if StorageClass(rawValue: head.storageClass) == item.target { return nil }
                 try await client.transition(bucket: bucket, key: item.key, to: item.target.rawValue, head: head)
-                await hook?("transition")
+                await hook?(.transition)
                 return nil
             } catch {
                 let isDenied = (error as? S3Error)?.code == .accessDenied

@@ -18,8 +18,8 @@ public struct SweepJournal: Sendable {
         public var planTime: Date
         /// Wall-clock start.
         public var startedAt: Date
-        /// `planned`, `transitioning`, `deleting`, `completed`, `failed`.
-        public var status: String
+        /// How far the run got.
+        public var status: Status
         /// The actions planned.
         public var actions: [PlanAction]
         /// Actions done so far.
@@ -30,7 +30,7 @@ public struct SweepJournal: Sendable {
         public var finishedAt: Date?
 
         /// Creates an entry.
-        public init(runID: String, strataVersion: String, planTime: Date, startedAt: Date, status: String,
+        public init(runID: String, strataVersion: String, planTime: Date, startedAt: Date, status: Status,
                     actions: [PlanAction], done: Counts = Counts(), failures: [String] = [], finishedAt: Date? = nil) {
             self.runID = runID
             self.strataVersion = strataVersion
@@ -44,12 +44,28 @@ public struct SweepJournal: Sendable {
         }
 
         /// Whether the run got to the end (a killed or failed run did not).
-        public var isFinished: Bool { status == "completed" }
+        public var isFinished: Bool { status == .completed }
 
         /// When the run started, for the delete-marker incident guard (`PlanOptions.lastSweep`),
         /// never later than `now`: a journal written with a wrong clock (or planted) cannot make
         /// new delete markers look old.
         public func start(notAfter now: Date) -> Date { min(startedAt, now) }
+    }
+
+    /// How far a sweep got, in the order it gets there: `planned`, then `deleting`, then
+    /// `transitioning`, then `completed`; or `failed` at any point. A killed sweep stays at the
+    /// phase it was in. Stored as these words in the journal.
+    public enum Status: String, Codable, Sendable, Hashable {
+        /// The plan is recorded; nothing has been done yet.
+        case planned
+        /// Deleting (expired sets, WAL, noncurrent versions; aborting stale uploads).
+        case deleting
+        /// Moving kept objects to colder classes.
+        case transitioning
+        /// Every action was carried out.
+        case completed
+        /// Stopped by failures or a lost lease; `failures` says which.
+        case failed
     }
 
     /// Counts of actions carried out.

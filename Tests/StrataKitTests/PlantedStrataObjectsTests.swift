@@ -12,7 +12,7 @@ struct PlantedStrataObjectsTests {
     static let now = Date(timeIntervalSince1970: 1_795_601_104)  // 2026-11-25T10:05:04Z
 
     /// A journal entry of the run started at `startedAt`.
-    static func entry(_ runID: String, _ startedAt: Date, status: String) -> SweepJournal.Entry {
+    static func entry(_ runID: String, _ startedAt: Date, status: SweepJournal.Status) -> SweepJournal.Entry {
         SweepJournal.Entry(runID: runID, strataVersion: "test", planTime: startedAt, startedAt: startedAt,
                            status: status, actions: [])
     }
@@ -21,8 +21,8 @@ struct PlantedStrataObjectsTests {
     static func writeRealEntries(_ journal: SweepJournal) async throws -> (old: String, killed: String) {
         let old = SweepJournal.newRunID(now: now.addingTimeInterval(-2 * 86400))
         let killed = SweepJournal.newRunID(now: now.addingTimeInterval(-86400))
-        try await journal.write(entry(old, now.addingTimeInterval(-2 * 86400), status: "completed"))
-        try await journal.write(entry(killed, now.addingTimeInterval(-86400), status: "deleting"))
+        try await journal.write(entry(old, now.addingTimeInterval(-2 * 86400), status: .completed))
+        try await journal.write(entry(killed, now.addingTimeInterval(-86400), status: .deleting))
         return (old, killed)
     }
 
@@ -32,7 +32,7 @@ struct PlantedStrataObjectsTests {
 
     static func plantedBody(_ name: String) throws -> Data {
         name.hasPrefix("2027")
-            ? try JSONCoding.encoder.encode(entry("20271125T000000Z-1", now.addingTimeInterval(365 * 86400), status: "completed"))
+            ? try JSONCoding.encoder.encode(entry("20271125T000000Z-1", now.addingTimeInterval(365 * 86400), status: .completed))
             : Data("not a journal".utf8)
     }
 

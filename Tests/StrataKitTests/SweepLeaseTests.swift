@@ -249,7 +249,7 @@ struct SweepLeaseTests {
             sweep.executor.deleteBatchSize = 2
             let batches = BatchCounter()
             sweep.executor.afterStep = { step in
-                guard step == "delete-batch", batches.increment() == 1 else { return }
+                guard step == .deleteBatch, batches.increment() == 1 else { return }
                 switch interloper {
                 case .unlock: _ = try? await SweepLease.remove(context: context)
                 case .overwrite: try? await Self.plant(context, runID: "run-interloper", expiresIn: 60)
@@ -261,7 +261,7 @@ struct SweepLeaseTests {
             #expect(batches.count == 1, "no delete batch after the lease was lost")
             #expect(try await bucket.keys(prefix: "vault/").count == 6, "one batch of two deleted, then stopped")
             let entry = try await SweepJournal(context: context, location: .directory(journal)).latest()
-            #expect(entry?.status == "failed")
+            #expect(entry?.status == .failed)
             #expect(entry?.failures.contains { $0.contains("lost the sweep lease") } == true)
             let left = try await SweepLease.current(context: context)
             #expect(left?.runID == (interloper == .overwrite ? "run-interloper" : nil), "the winner's lease is left alone")
