@@ -155,7 +155,7 @@ package enum PgBackRest {
 
     /// Position (log << 32 | segment) of a 24-hex segment name, ignoring the timeline: comparing
     /// across timelines this way keeps more, never less.
-    static func segmentPosition<S: StringProtocol>(_ name: S) -> UInt64? {
+    package static func segmentPosition<S: StringProtocol>(_ name: S) -> UInt64? {
         guard isHex(name, count: 24) else { return nil }
         let log = UInt64(name.dropFirst(8).prefix(8), radix: 16)
         let segment = UInt64(name.dropFirst(16).prefix(8), radix: 16)

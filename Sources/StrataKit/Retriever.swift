@@ -304,21 +304,19 @@ extension Retriever {
         var keys = infoNames.filter(present.contains)
         keys += current.filter { $0.hasPrefix(archiveBase) && $0.hasSuffix(".history") }
         var notes: [String] = []
-        var entry: [String: Any]?
+        var entry: PgBackRest.SetInfo?
         if let infoKey = [backupBase + "backup.info", backupBase + "backup.info.copy"].first(where: present.contains) {
-            // A restore must not be blocked by backup.info: without an entry the whole chain is fetched.
-            do {
-                let read = try await PgBackRestDocuments(context: context).fetch([infoKey], policies: [policy])
-                notes += read.notes.map { "\($0); fetching the whole chain" }
-                if let text = read.documents.values.first, !PgBackRest.isEncrypted(text) {
-                    entry = Self.backupInfoEntry(text, label: set.id)
-                }
-            } catch let error as StrataError {
-                notes.append("\(error.message); fetching the whole chain")
+            // A restore must not be blocked by backup.info: without an entry the whole chain is
+            // fetched (an undecryptable one arrives still encrypted, with a note saying why).
+            let read = try await PgBackRestDocuments(context: context, onUndecryptable: .planWithout)
+                .fetch([infoKey], policies: [policy])
+            notes += read.notes.map { "\($0); fetching the whole chain" }
+            if let text = read.documents.values.first, !PgBackRest.isEncrypted(text) {
+                entry = PgBackRest.parseBackupInfo(text)[set.id]
             }
         }
-        var labels = Set((entry?["backup-reference"] as? [String]) ?? [])
-        if let prior = entry?["backup-prior"] as? String { labels.insert(prior) }
+        var labels = Set(entry?.references ?? [])
+        if let prior = entry?.prior { labels.insert(prior) }
         if entry == nil, set.id.count == 33 {
             // No backup.info entry: take the whole chain before the set (more than needed, never less).
             let full = String(set.id.prefix(16))
@@ -333,11 +331,11 @@ extension Retriever {
             }
             keys += dependency.members
         }
-        if let start = (entry?["backup-archive-start"] as? String).flatMap(Self.walPosition),
-           let stop = (entry?["backup-archive-stop"] as? String).flatMap(Self.walPosition) {
+        if let start = entry?.archiveStart.flatMap(PgBackRest.segmentPosition),
+           let stop = entry?.archiveStop.flatMap(PgBackRest.segmentPosition) {
             let wal = current.filter { key in
                 guard key.hasPrefix(archiveBase), let name = key.split(separator: "/").last,
-                      let position = Self.walPosition(name.prefix(24)) else { return false }
+                      let position = PgBackRest.segmentPosition(name.prefix(24)) else { return false }
                 return position >= start && position <= stop
             }
             keys += wal
@@ -346,25 +344,5 @@ extension Retriever {
             notes.append("WAL not included: backup.info gives no archive range for \(set.id); fetch it with pgbackrest archive-get")
         }
         return (keys, notes)
-    }
-
-    /// The JSON object of `label` in `backup.info`'s `[backup:current]` section.
-    static func backupInfoEntry(_ text: String, label: String) -> [String: Any]? {
-        var inSection = false
-        for raw in text.split(whereSeparator: \.isNewline) {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.hasPrefix("[") { inSection = line == "[backup:current]"; continue }
-            guard inSection, line.hasPrefix(label + "=") else { continue }
-            let json = Data(line.dropFirst(label.count + 1).utf8)
-            return (try? JSONSerialization.jsonObject(with: json)) as? [String: Any]
-        }
-        return nil
-    }
-
-    /// Position (log << 32 | segment) of a 24-hex WAL segment name, ignoring the timeline.
-    static func walPosition<S: StringProtocol>(_ name: S) -> UInt64? {
-        guard name.utf8.count == 24, let log = UInt64(name.dropFirst(8).prefix(8), radix: 16),
-              let segment = UInt64(name.dropFirst(16), radix: 16) else { return nil }
-        return log << 32 | segment
     }
 }

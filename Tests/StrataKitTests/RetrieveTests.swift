@@ -1,4 +1,5 @@
 import Foundation
+import Retention
 import S3
 @testable import StrataKit
 import StrataTestSupport
@@ -140,6 +141,7 @@ struct RetrieveTests {
         #expect(fast.delay(attempt: 2) == .milliseconds(25))
     }
 
+    /// What retrieve reads from backup.info: the planner's parser and segment positions.
     @Test func backupInfoEntryAndWALPositions() {
         let info = """
             [backup:current]
@@ -149,11 +151,11 @@ struct RetrieveTests {
             [db]
             db-id=1
             """
-        let full = Retriever.backupInfoEntry(info, label: "20251101-020000F")
-        #expect(full?["backup-archive-stop"] as? String == "000000010000000000000005")
-        #expect(Retriever.backupInfoEntry(info, label: "20251102-020000F_20251102-120000I")?["backup-prior"] as? String == "20251101-020000F")
-        #expect(Retriever.backupInfoEntry(info, label: "20251103-020000F") == nil)
-        #expect(Retriever.walPosition("0000000200000001000000A0") == (1 << 32 | 0xA0))
-        #expect(Retriever.walPosition("00000001000000000000000") == nil)
+        let entries = PgBackRest.parseBackupInfo(info)
+        #expect(entries["20251101-020000F"]?.archiveStop == "000000010000000000000005")
+        #expect(entries["20251102-020000F_20251102-120000I"]?.prior == "20251101-020000F")
+        #expect(entries["20251103-020000F"] == nil)
+        #expect(PgBackRest.segmentPosition("0000000200000001000000A0") == (1 << 32 | 0xA0))
+        #expect(PgBackRest.segmentPosition("00000001000000000000000") == nil)
     }
 }
