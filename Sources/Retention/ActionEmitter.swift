@@ -30,7 +30,7 @@ struct ActionEmitter {
     }
 
     /// The live sets: tier transitions for kept ones, deletions for expired ones (unless blocked).
-    mutating func emitSets(_ sets: [SetRecord], _ verdicts: [KeepEvaluator.Verdict], pg: PgBackRestContext, blocked: Bool,
+    mutating func emitSets(_ sets: [SetRecord], _ verdicts: [KeepEvaluator.Verdict], constraints: any LayoutConstraints, blocked: Bool,
                            into actions: inout [PlanAction]) -> [PlanSet] {
         var planSets: [PlanSet] = []
         planSets.reserveCapacity(sets.count)
@@ -41,7 +41,7 @@ struct ActionEmitter {
             let ordered = set.current.sorted { objects[$0].key < objects[$1].key }
             if keep, let tier = tiers.target(ageSeconds: now.saturatingSubtract(set.epoch), now: now, expiry: verdict.expiry) {
                 target = tier.storageClass
-                transition(ordered.filter { !pg.isManifest(objects[$0].key) }, to: tier, set: set, into: &actions)
+                transition(ordered.filter { !constraints.isPinned(objects[$0].key) }, to: tier, set: set, into: &actions)
             } else if !keep && !blocked {
                 let all = set.versions.isEmpty ? ordered : (set.current + set.versions).sorted(by: planner.keyOrder)
                 emitDeletes(all, reason: "set \(set.id) expired: kept by no rule of \(policy.sourcePath)", into: &actions)

@@ -23,8 +23,9 @@ struct ComponentPlanner {
         var expiring: [Int]
         /// Hidden sets all of whose data versions the `noncurrent` option purges.
         var expiringHidden: [Int]
+        /// Log objects (pgBackRest's WAL) no kept set needs.
         var wal: [ObjectIndex]
-        /// The component's WAL when none of it could be judged.
+        /// The component's log when none of it could be judged.
         var uncheckedWAL: UncheckedWAL?
         var noncurrent: [(ObjectIndex, String)]
         var entries: [NoncurrentVersion]
@@ -35,30 +36,28 @@ struct ComponentPlanner {
     /// then noncurrent versions; then aborts.
     func plan(into actions: inout [PlanAction]) -> ComponentPlan {
         var warnings: [String] = []
-        let grouping = SetGrouping(policy: policy, objects: objects, indices: indices)
+        let layout = policy.backupLayout
+        let grouping = layout.group(objects, indices: indices)
         var decisions = decide(grouping)
-        var pg = PgBackRestContext(sets: grouping.sets, documents: documents, policy: policy)
-        if case .pgbackrest = policy.layout {
-            pg.keepDependencies(&decisions.live)
-            warnings += pg.warnings
-        }
+        var constraints = layout.constraints(sets: grouping.sets, documents: documents)
+        warnings += constraints.keepDependencies(&decisions.live)
         let protected = protectedVersions(grouping, decisions)
-        var deletions = wouldDelete(grouping, decisions, pg: pg, protected: protected, warnings: &warnings)
+        var deletions = wouldDelete(grouping, decisions, constraints: constraints, protected: protected, warnings: &warnings)
         let (guards, blocked) = guardFindings(grouping, decisions, deletions)
         if blocked {
             deletions.entries = noncurrentPlanner(protected).plan(indices: indices, deleted: [Bool](repeating: false, count: objects.count), allowDeletes: false).entries
         }
-        warnings += notes(grouping, decisions, deletions, blocked: blocked)
+        warnings += notes(grouping, decisions, deletions, blocked: blocked, constraints: constraints)
 
         var emitter = ActionEmitter(planner: self, totals: PlanTotals(), deleted: [Bool](repeating: false, count: objects.count))
-        let planSets = emitter.emitSets(grouping.sets, decisions.live, pg: pg, blocked: blocked, into: &actions)
+        let planSets = emitter.emitSets(grouping.sets, decisions.live, constraints: constraints, blocked: blocked, into: &actions)
         let hiddenSets = emitter.hiddenPlanSets(grouping.hidden, decisions.hidden)
         if !blocked {
             emitter.emitDeletes(deletions.wal.sorted(by: keyOrder), reason: "WAL outside the ranges kept sets need (\(policy.sourcePath))", into: &actions)
             for (index, reason) in deletions.noncurrent { emitter.delete(index, reason, into: &actions) }
         }
         emitter.emitAborts(uploads, into: &actions)
-        warnings += pg.metadataWarnings(grouping: grouping, objects: objects)
+        warnings += constraints.metadataWarnings(grouping: grouping, objects: objects)
         let totals = tally(grouping, emitter.totals, expiring: deletions.expiring.count)
         let cost = CostModel(pricing: pricing, now: now).cost(objects: objects, indices: indices, deleted: emitter.deleted, moved: emitter.moved)
         return ComponentPlan(
@@ -98,22 +97,20 @@ struct ComponentPlanner {
 
     /// Expired live sets go whole; a hidden set the policy expires is left to the `noncurrent`
     /// option like any other old version (it counts as a deleted set once all its data goes).
-    private func wouldDelete(_ grouping: SetGrouping, _ decisions: KeepDecisions, pg: PgBackRestContext,
+    private func wouldDelete(_ grouping: SetGrouping, _ decisions: KeepDecisions, constraints: any LayoutConstraints,
                              protected: Set<ObjectIndex>, warnings: inout [String]) -> Deletions {
         let expiring = grouping.sets.indices.filter { decisions.live[$0].reasons.isEmpty }
         var wal: [ObjectIndex] = []
         var unchecked: UncheckedWAL?
-        if case .pgbackrest = policy.layout {
-            switch pg.deletableWAL(grouping.wal, verdicts: decisions.live) {
-            case .deletable(let deletable):
-                wal = deletable
-            case .allKept(let reason, rangeUnknown: true):
-                let summary = UncheckedWAL(wal: grouping.wal.map(\.index), objects: objects, pricing: pricing, reason: reason)
-                unchecked = summary
-                warnings.append(summary.warning)
-            case .allKept(let reason, rangeUnknown: false):
-                warnings.append(reason)
-            }
+        switch constraints.logDeletions(grouping.wal, verdicts: decisions.live) {
+        case .deletable(let deletable):
+            wal = deletable
+        case .allKept(let reason, rangeUnknown: true):
+            let summary = UncheckedWAL(wal: grouping.wal.map(\.index), objects: objects, pricing: pricing, reason: reason)
+            unchecked = summary
+            warnings.append(summary.warning)
+        case .allKept(let reason, rangeUnknown: false):
+            warnings.append(reason)
         }
         var deleted = [Bool](repeating: false, count: objects.count)
         for i in expiring { for index in grouping.sets[i].current + grouping.sets[i].versions { deleted[Int(index)] = true } }
@@ -184,7 +181,8 @@ struct ComponentPlanner {
             message: "\(future.count) set(s) dated more than future_tolerance \(policy.guards.futureTolerance) after now (\(ids.prefix(3).joined(separator: ", "))\(ids.count > 3 ? ", ..." : "")): kept, never deleted, and counted for no rule; check the backup host's clock, or who wrote the key")
     }
 
-    private func notes(_ grouping: SetGrouping, _ decisions: KeepDecisions, _ deletions: Deletions, blocked: Bool) -> [String] {
+    private func notes(_ grouping: SetGrouping, _ decisions: KeepDecisions, _ deletions: Deletions, blocked: Bool,
+                       constraints: any LayoutConstraints) -> [String] {
         var notes: [String] = []
         if grouping.orphanVersions > 0 {
             let fate = policy.noncurrentExpireAfter.map { "noncurrent.expire_after \($0) applies" } ?? "kept (noncurrent: keep)"
@@ -194,10 +192,7 @@ struct ComponentPlanner {
         if !keptHidden.isEmpty {
             notes.append("\(keptHidden.count) set(s) hidden by delete markers are kept by the policy and their versions are not deleted; `strata undelete --component \(policy.component)` restores them")
         }
-        if !blocked, !deletions.expiring.isEmpty, case .pgbackrest(let stanza) = policy.layout {
-            let labels = deletions.expiring.map { grouping.sets[$0].id }.sorted()
-            notes.append("backup.info still lists \(labels.count) deleted set(s) until pgBackRest's next expire; run `tools/backup/postgresql sync-info` (pgbackrest --stanza=\(stanza) expire with retention high enough to remove nothing else) to refresh it (\(labels.prefix(3).joined(separator: ", "))\(labels.count > 3 ? ", ..." : ""))")
-        }
+        if !blocked { notes += constraints.expiryNotes(deletions.expiring.map { grouping.sets[$0].id }.sorted()) }
         return notes
     }
 

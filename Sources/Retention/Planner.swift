@@ -49,39 +49,15 @@ public struct Planner: Sendable {
         policies.policies.filter { options.components?.contains($0.component) ?? true }
     }
 
-    /// Keys whose contents `plan` needs: each pgBackRest repository's `backup.info` (or its copy if
-    /// only that exists); if neither exists, the manifest of every set. Sorted.
+    /// Keys whose contents `plan` needs, as each component's layout names them: for a pgBackRest
+    /// repository its `backup.info` (or its copy if only that exists), or, if neither exists, the
+    /// manifest of every set. Sorted.
     public func documentsNeeded(inventory: Inventory) -> [String] {
-        var needed: [String] = []
-        for policy in activePolicies {
-            guard case .pgbackrest(let stanza) = policy.layout else { continue }
-            let base = "\(policy.prefix)backup/\(stanza)/"
-            var present = Set<String>()
-            var manifests: [String: String] = [:]
-            let prefixLength = policy.prefix.utf8.count
-            let stanzaBytes = Array(stanza.utf8)
-            let basePrefix = [Array(base.utf8)]
-            for object in inventory.objects where object.isCurrent && Self.owner(of: object.key, prefixes: basePrefix) != nil {
-                var key = object.key
-                let kind = key.withUTF8 { PgBackRest.classify($0, from: prefixLength, stanza: stanzaBytes) }
-                switch kind {
-                case .metadata:
-                    if key == base + "backup.info" || key == base + "backup.info.copy" { present.insert(String(key.dropFirst(base.count))) }
-                case .setFile(let range, true):
-                    let label = String(key.utf8.dropFirst(range.lowerBound).prefix(range.count)) ?? ""
-                    if manifests[label] == nil || key.hasSuffix("/backup.manifest") { manifests[label] = key }
-                default: break
-                }
-            }
-            if present.contains("backup.info") {
-                needed.append(base + "backup.info")
-            } else if present.contains("backup.info.copy") {
-                needed.append(base + "backup.info.copy")
-            } else {
-                needed += manifests.values
-            }
-        }
-        return needed.sorted()
+        let active = activePolicies
+        let buckets = Self.partition(inventory.objects, by: active)
+        return zip(active, buckets).flatMap { policy, indices in
+            policy.backupLayout.documentsNeeded(inventory.objects, indices: indices)
+        }.sorted()
     }
 
     /// Plans every (selected) component. `documents` maps keys from `documentsNeeded` to their text;

@@ -65,90 +65,18 @@ struct SetGrouping {
     /// pgBackRest WAL objects and their positions.
     var wal: [(index: ObjectIndex, position: UInt64)] = []
 
+    /// An empty grouping, which a layout fills.
+    init() {}
+
     /// Groups the objects at `indices` by `policy`'s layout.
     init(policy: Policy, objects: [InventoryObject], indices: [ObjectIndex]) {
-        switch policy.layout {
-        case .template(let template):
-            self.init(template: template, zone: policy.timeZone, objects: objects, indices: indices)
-        case .pgbackrest(let stanza):
-            self.init(pgbackrestStanza: stanza, prefix: policy.prefix, zone: policy.timeZone, objects: objects, indices: indices)
-        }
+        self = policy.backupLayout.group(objects, indices: indices)
     }
 
-    /// Groups by template: one set per (series, time).
-    init(template: KeyTemplate, zone: PolicyTimeZone, objects: [InventoryObject], indices: [ObjectIndex]) {
-        struct SetKey: Hashable { let series: String; let epoch: Int64 }
-        var byKey: [SetKey: Int] = [:]
-        var records: [SetRecord] = []
-        for index in indices {
-            let object = objects[index]
-            guard let (series, epoch) = template.match(object.key, zone: zone) else {
-                unrecognized.insert(object.key)
-                continue
-            }
-            let setKey = SetKey(series: series, epoch: epoch)
-            let slot: Int
-            if let existing = byKey[setKey] { slot = existing } else {
-                slot = records.count
-                byKey[setKey] = slot
-                records.append(SetRecord(id: SetRecord.templateID(series: series, epoch: epoch), series: series, epoch: epoch))
-            }
-            if object.isCurrent { records[slot].current.append(index) } else { records[slot].versions.append(index) }
-        }
-        self.adopt(records, objects: objects)
-    }
-
-    /// Groups a pgBackRest repository: one set per label, plus metadata and WAL.
-    init(pgbackrestStanza stanza: String, prefix: String, zone: PolicyTimeZone, objects: [InventoryObject], indices: [ObjectIndex]) {
-        var byLabel: [String: Int] = [:]
-        var records: [SetRecord] = []
-        var invalidLabels = Set<String>()
-        let prefixLength = prefix.utf8.count
-        let stanzaBytes = Array(stanza.utf8)
-        // Listings come sorted by key, so consecutive objects usually share a label: remember the
-        // last one's bytes and slot to skip building a String and hashing it per object.
-        var lastLabel: [UInt8] = []
-        var lastSlot = -1
-        for index in indices {
-            var key = objects[index].key
-            let kind = key.withUTF8 { bytes -> PgBackRest.RawKind in
-                let kind = PgBackRest.classify(bytes, from: prefixLength, stanza: stanzaBytes)
-                guard case .setFile(let range, _) = kind else { return kind }
-                if lastSlot >= 0, range.count == lastLabel.count, zip(range, lastLabel).allSatisfy({ bytes[$0] == $1 }) { return kind }
-                lastLabel = Array(UnsafeBufferPointer(rebasing: bytes[range]))
-                lastSlot = -1
-                return kind
-            }
-            switch kind {
-            case .metadata:
-                metadata.append(index)
-            case .wal(let position):
-                wal.append((index, position))
-            case .unrecognized:
-                unrecognized.insert(key)
-            case .setFile:
-                if lastSlot < 0 {
-                    let labelText = String(decoding: lastLabel, as: UTF8.self)
-                    if let existing = byLabel[labelText] {
-                        lastSlot = existing
-                    } else if !invalidLabels.contains(labelText), let label = PgBackRest.Label(labelText, zone: zone) {
-                        lastSlot = records.count
-                        byLabel[labelText] = lastSlot
-                        records.append(SetRecord(id: labelText, series: stanza, epoch: label.epochSeconds, label: label))
-                    } else {
-                        invalidLabels.insert(labelText)
-                        lastLabel = []
-                        unrecognized.insert(key)
-                        continue
-                    }
-                }
-                if objects[index].isCurrent { records[lastSlot].current.append(index) } else { records[lastSlot].versions.append(index) }
-            }
-        }
-        self.adopt(records, objects: objects)
-    }
-
-    private mutating func adopt(_ records: [SetRecord], objects: [InventoryObject]) {
+    /// Takes `records` as the sets: those with a current version are live, those with data only
+    /// behind delete markers are hidden, and the rest (markers alone) are counted as orphans.
+    /// Both lists are sorted by series, time and id.
+    mutating func adopt(_ records: [SetRecord], objects: [InventoryObject]) {
         sets.reserveCapacity(records.count)
         for var record in records {
             guard !record.current.isEmpty else {

@@ -161,12 +161,9 @@ public struct Retriever: Sendable {
         let set = try Self.choose(sets, selector: selector, series: series, component: component)
         var notes: [String] = []
         if set.decision == .expire { notes.append("set \(set.id) is planned to expire at the next sweep") }
-        var keys = set.members
-        if case .pgbackrest(let stanza) = policy.layout {
-            let extra = try await pgBackRestKeys(set: set, sets: sets, policy: policy, stanza: stanza, inventory: inventory)
-            keys = Self.distinct(keys + extra.keys)
-            notes += extra.notes
-        }
+        let needed = try await layoutKeys(set: set, sets: sets, policy: policy, inventory: inventory)
+        let keys = Self.distinct(needed.keys)
+        notes += needed.notes
         guard !keys.isEmpty else { throw StrataError(.failure, "set \(set.id) of \(component) has no current objects") }
         if destination?.isEmpty == true { throw LocalPathError.emptyDestination }
         let files = try destination.map { _ in try KeyPathMap(keys: keys, prefix: policy.prefix) }
@@ -291,58 +288,22 @@ public struct Retriever: Sendable {
 }
 
 extension Retriever {
-    /// What a pgBackRest set needs besides its own files: the sets it references, the info
-    /// files and timeline histories, and the WAL between its archive start and stop.
-    func pgBackRestKeys(set: PlanSet, sets: [PlanSet], policy: Policy, stanza: String,
-                        inventory: Inventory) async throws -> (keys: [String], notes: [String]) {
-        let backupBase = "\(policy.prefix)backup/\(stanza)/"
-        let archiveBase = "\(policy.prefix)archive/\(stanza)/"
+    /// Every key restoring `set` needs, as its layout says (for pgBackRest: the sets it
+    /// references, the info files and timeline histories, and the WAL between its archive start
+    /// and stop), after reading the documents the layout asks for.
+    func layoutKeys(set: PlanSet, sets: [PlanSet], policy: Policy, inventory: Inventory) async throws -> (keys: [String], notes: [String]) {
         let current = inventory.objects.filter { $0.isCurrent && $0.key.hasPrefix(policy.prefix) }.map(\.key)
-        let present = Set(current)
-        let infoNames = ["backup.info", "backup.info.copy"].map { backupBase + $0 }
-            + ["archive.info", "archive.info.copy"].map { archiveBase + $0 }
-        var keys = infoNames.filter(present.contains)
-        keys += current.filter { $0.hasPrefix(archiveBase) && $0.hasSuffix(".history") }
         var notes: [String] = []
-        var entry: PgBackRest.SetInfo?
-        if let infoKey = [backupBase + "backup.info", backupBase + "backup.info.copy"].first(where: present.contains) {
+        var documents: [String: String] = [:]
+        let wanted = policy.retrievalDocuments(present: Set(current))
+        if !wanted.isEmpty {
             // A restore must not be blocked by backup.info: without an entry the whole chain is
             // fetched (an undecryptable one arrives still encrypted, with a note saying why).
-            let read = try await PgBackRestDocuments(context: context, onUndecryptable: .planWithout)
-                .fetch([infoKey], policies: [policy])
+            let read = try await PgBackRestDocuments(context: context, onUndecryptable: .planWithout).fetch(wanted, policies: [policy])
             notes += read.notes.map { "\($0); fetching the whole chain" }
-            if let text = read.documents.values.first, !PgBackRest.isEncrypted(text) {
-                entry = PgBackRest.parseBackupInfo(text)[set.id]
-            }
+            documents = read.documents
         }
-        var labels = Set(entry?.references ?? [])
-        if let prior = entry?.prior { labels.insert(prior) }
-        if entry == nil, set.id.count == 33 {
-            // No backup.info entry: take the whole chain before the set (more than needed, never less).
-            let full = String(set.id.prefix(16))
-            labels.formUnion(sets.filter { ($0.id == full || $0.id.hasPrefix(full + "_")) && $0.time < set.time }.map(\.id))
-            notes.append("backup.info has no entry for \(set.id): fetching every older set of its chain")
-        }
-        labels.remove(set.id)
-        for label in labels.sorted() {
-            guard let dependency = sets.first(where: { $0.id == label }) else {
-                notes.append("\(set.id) references \(label), which is not in the bucket: the restore will fail")
-                continue
-            }
-            keys += dependency.members
-        }
-        if let start = entry?.archiveStart.flatMap(PgBackRest.segmentPosition),
-           let stop = entry?.archiveStop.flatMap(PgBackRest.segmentPosition) {
-            let wal = current.filter { key in
-                guard key.hasPrefix(archiveBase), let name = key.split(separator: "/").last,
-                      let position = PgBackRest.segmentPosition(name.prefix(24)) else { return false }
-                return position >= start && position <= stop
-            }
-            keys += wal
-            notes.append("WAL from archive start to stop included (\(wal.count) objects); WAL after the stop (point-in-time recovery) is not: fetch it with pgbackrest archive-get")
-        } else {
-            notes.append("WAL not included: backup.info gives no archive range for \(set.id); fetch it with pgbackrest archive-get")
-        }
-        return (keys, notes)
+        let needed = policy.retrievalKeys(of: set, sets: sets, currentKeys: current, documents: documents)
+        return (needed.keys, notes + needed.notes)
     }
 }

@@ -2,40 +2,33 @@ import Foundation
 
 /// What the planner knows about a pgBackRest repository beyond the keys: the dependency graph and
 /// WAL ranges from `backup.info` (or manifests), with conservative fallbacks when they are missing.
-struct PgBackRestContext {
+struct PgBackRestConstraints: LayoutConstraints {
     let sets: [SetRecord]
-    let isPgBackRest: Bool
+    let layout: PgBackRestLayout
     /// Per label, what `backup.info` or the set's manifest says.
     private(set) var info: [String: PgBackRest.SetInfo] = [:]
-    private(set) var warnings: [String] = []
     /// The key of a document that arrived still encrypted: Strata had no passphrase that
     /// decrypts it, so ranges and references are unknown.
     private(set) var encryptedDocument: String?
     private var slotByLabel: [String: Int] = [:]
 
-    init(sets: [SetRecord], documents: [String: String], policy: Policy) {
+    init(sets: [SetRecord], documents: [String: String], layout: PgBackRestLayout) {
         self.sets = sets
-        guard case .pgbackrest(let stanza) = policy.layout else {
-            isPgBackRest = false
-            return
-        }
-        isPgBackRest = true
+        self.layout = layout
         for (i, set) in sets.enumerated() { slotByLabel[set.id] = i }
-        let base = "\(policy.prefix)backup/\(stanza)/"
-        if let key = [base + "backup.info", base + "backup.info.copy"].first(where: { documents[$0] != nil }), let text = documents[key] {
+        if let key = layout.backupInfoKeys.first(where: { documents[$0] != nil }), let text = documents[key] {
             if PgBackRest.isEncrypted(text) { encryptedDocument = key } else { info = PgBackRest.parseBackupInfo(text) }
         }
         for set in sets where info[set.id] == nil {
-            let keys = [base + set.id + "/backup.manifest", base + set.id + "/backup.manifest.copy"]
-            if let key = keys.first(where: { documents[$0] != nil }), let text = documents[key] {
+            if let key = layout.manifestKeys(set.id).first(where: { documents[$0] != nil }), let text = documents[key] {
                 if PgBackRest.isEncrypted(text) { encryptedDocument = encryptedDocument ?? key } else { info[set.id] = PgBackRest.parseManifest(text) }
             }
         }
     }
 
-    /// Whether `key` is a pgBackRest manifest (kept with its set, never moved out of STANDARD).
-    func isManifest(_ key: String) -> Bool {
-        isPgBackRest && (key.hasSuffix("/backup.manifest") || key.hasSuffix("/backup.manifest.copy"))
+    /// A manifest is kept with its set and never moved out of STANDARD: pgBackRest reads it.
+    func isPinned(_ key: String) -> Bool {
+        key.hasSuffix("/backup.manifest") || key.hasSuffix("/backup.manifest.copy")
     }
 
     /// Labels set `slot` needs to restore: from `backup.info`/manifest when known; otherwise from the
@@ -60,7 +53,7 @@ struct PgBackRestContext {
 
     /// Keeps every dependency of a kept set (newest first, so chains resolve in one pass) and lets
     /// each dependency live as long as its longest-living dependent.
-    mutating func keepDependencies(_ verdicts: inout [KeepEvaluator.Verdict]) {
+    mutating func keepDependencies(_ verdicts: inout [KeepEvaluator.Verdict]) -> [String] {
         let order = sets.indices.sorted { sets[$0].epoch > sets[$1].epoch }
         var missing: Set<String> = []
         for slot in order where !verdicts[slot].reasons.isEmpty {
@@ -73,23 +66,13 @@ struct PgBackRestContext {
                 verdicts[target].extend(verdicts[slot].expiry)
             }
         }
-        warnings += missing.sorted()
-    }
-
-    /// What the WAL rule decides for a component's WAL.
-    enum WALDecision: Equatable {
-        /// These WAL objects no kept set needs.
-        case deletable([ObjectIndex])
-        /// Every WAL object is kept, for `reason`. `rangeUnknown`: because what some kept set
-        /// needs cannot be read (no `backup.info`, or one Strata cannot decrypt); the WAL is then
-        /// kept unchecked, and reported as such.
-        case allKept(reason: String, rangeUnknown: Bool)
+        return missing.sorted()
     }
 
     /// WAL objects no kept set needs: before the archive-start of the oldest set kept by the
     /// continuous window (newest, keep_last, keep_within), and outside every other kept set's
     /// archive-start...archive-stop. If any kept set's range is unknown, no WAL is deletable.
-    func deletableWAL(_ wal: [(index: ObjectIndex, position: UInt64)], verdicts: [KeepEvaluator.Verdict]) -> WALDecision {
+    func logDeletions(_ wal: [(index: ObjectIndex, position: UInt64)], verdicts: [KeepEvaluator.Verdict]) -> LogDecision {
         guard !wal.isEmpty else { return .deletable([]) }
         var continuousStart: UInt64? = nil
         var ranges: [ClosedRange<UInt64>] = []
@@ -117,9 +100,15 @@ struct PgBackRestContext {
 
     /// Metadata and manifests pgBackRest reads that are not in STANDARD (the plan never moves them).
     func metadataWarnings(grouping: SetGrouping, objects: [InventoryObject]) -> [String] {
-        let manifests = grouping.sets.flatMap { $0.current.filter { isManifest(objects[$0].key) } }
+        let manifests = grouping.sets.flatMap { $0.current.filter { isPinned(objects[$0].key) } }
         return (grouping.metadata + manifests).filter { objects[$0].storageClass != .standard }.map {
             "pgBackRest reads \(objects[$0].key) but it is in \(objects[$0].storageClass), expected STANDARD; not moved by this plan"
         }
+    }
+
+    /// `backup.info` keeps naming expired sets until pgBackRest's own `expire` runs.
+    func expiryNotes(_ expiring: [String]) -> [String] {
+        guard !expiring.isEmpty else { return [] }
+        return ["backup.info still lists \(expiring.count) deleted set(s) until pgBackRest's next expire; run `tools/backup/postgresql sync-info` (pgbackrest --stanza=\(layout.stanza) expire with retention high enough to remove nothing else) to refresh it (\(expiring.prefix(3).joined(separator: ", "))\(expiring.count > 3 ? ", ..." : ""))"]
     }
 }

@@ -1,0 +1,110 @@
+import Foundation
+
+/// How one backup tool lays out a component's objects under its prefix: everything the planner,
+/// the deletion floor and `retrieve` need to know about that tool, and nothing else does.
+///
+/// The planner's steps (``ComponentPlanner``) know no layout: they ask the component's layout to
+/// group the objects into sets, to name the documents it must read, and, from those documents,
+/// for the constraints between sets (``LayoutConstraints``). A third backup tool is one new type
+/// conforming to this protocol, and one case of ``Policy/Layout`` that makes it.
+protocol BackupLayout: Sendable {
+    /// Sorts the objects at `indices` into backup sets, the layout's pinned metadata, its log
+    /// (WAL) objects, and keys it does not recognize.
+    func group(_ objects: [InventoryObject], indices: [ObjectIndex]) -> SetGrouping
+
+    /// The id of the set `key` (a key under the policy prefix) belongs to, as ``PlanSet/id``
+    /// names it; `nil` for a key in no set.
+    func setID(ofKey key: String) -> String?
+
+    /// Keys whose contents planning needs (sorted, or in the order they are to be tried), given
+    /// the component's objects at `indices`.
+    func documentsNeeded(_ objects: [InventoryObject], indices: [ObjectIndex]) -> [String]
+
+    /// What the documents say about the sets beyond their keys: dependencies between sets, log
+    /// objects that may go, keys never moved.
+    func constraints(sets: [SetRecord], documents: [String: String]) -> any LayoutConstraints
+
+    /// The documents a retrieval of one set reads, from the component's current keys.
+    func retrievalDocuments(present: Set<String>) -> [String]
+
+    /// Every key restoring `set` needs besides its members, with notes on what could not be
+    /// worked out; `documents` holds what ``retrievalDocuments(present:)`` named and could be read.
+    func retrievalKeys(of set: PlanSet, sets: [PlanSet], currentKeys: [String],
+                       documents: [String: String]) -> (keys: [String], notes: [String])
+}
+
+/// The constraints a layout's documents put on one component's sets, for one plan.
+protocol LayoutConstraints {
+    /// Keeps what the kept sets need to restore (marking each with a `dependency` reason and
+    /// extending its expiry to its dependents'), and returns warnings about needs that cannot be
+    /// met, e.g. a set that depends on one not in the bucket.
+    mutating func keepDependencies(_ verdicts: inout [KeepEvaluator.Verdict]) -> [String]
+
+    /// The layout's log objects (``SetGrouping/wal``) the decisions let go.
+    func logDeletions(_ wal: [(index: ObjectIndex, position: UInt64)], verdicts: [KeepEvaluator.Verdict]) -> LogDecision
+
+    /// Whether `key`, a member of a set, stays where it is (never moved to a colder class).
+    func isPinned(_ key: String) -> Bool
+
+    /// Warnings about the layout's metadata and pinned keys as the bucket holds them.
+    func metadataWarnings(grouping: SetGrouping, objects: [InventoryObject]) -> [String]
+
+    /// Notes for the operator when the sets `expiring` (ids, sorted) go.
+    func expiryNotes(_ expiring: [String]) -> [String]
+}
+
+/// What a layout's constraints decide for its log objects.
+enum LogDecision: Equatable {
+    /// These log objects no kept set needs.
+    case deletable([ObjectIndex])
+    /// Every log object is kept, for `reason`. `rangeUnknown`: because what some kept set needs
+    /// cannot be read (no `backup.info`, or one Strata cannot decrypt); the log is then kept
+    /// unchecked, and reported as such.
+    case allKept(reason: String, rangeUnknown: Bool)
+}
+
+/// The constraints of a layout whose sets stand alone: no dependencies, no log, nothing pinned.
+struct IndependentSets: LayoutConstraints {
+    mutating func keepDependencies(_ verdicts: inout [KeepEvaluator.Verdict]) -> [String] { [] }
+    func logDeletions(_ wal: [(index: ObjectIndex, position: UInt64)], verdicts: [KeepEvaluator.Verdict]) -> LogDecision { .deletable([]) }
+    func isPinned(_ key: String) -> Bool { false }
+    func metadataWarnings(grouping: SetGrouping, objects: [InventoryObject]) -> [String] { [] }
+    func expiryNotes(_ expiring: [String]) -> [String] { [] }
+}
+
+extension Policy {
+    /// The strategy behind this policy's ``Layout``.
+    var backupLayout: any BackupLayout {
+        switch layout {
+        case .template(let template): TemplateLayout(template: template, zone: timeZone)
+        case .pgbackrest(let stanza): PgBackRestLayout(prefix: prefix, stanza: stanza, zone: timeZone)
+        }
+    }
+
+    /// The id of the backup set `key` belongs to, as the plan names it (``PlanSet/id``), or `nil`
+    /// for a key outside the prefix or in no set (pgBackRest metadata and WAL, unrecognized keys).
+    ///
+    /// A live set's `members` are its current keys only, so a key someone hid with a delete
+    /// marker is found in its set through this, the same matching the planner groups by.
+    public func setID(ofKey key: String) -> String? {
+        guard key.utf8.starts(with: prefix.utf8) else { return nil }
+        return backupLayout.setID(ofKey: key)
+    }
+
+    /// The documents `retrieve` reads before working out what restoring a set needs (for
+    /// pgBackRest, `backup.info` or its copy), given the keys currently under the prefix.
+    public func retrievalDocuments(present: Set<String>) -> [String] {
+        backupLayout.retrievalDocuments(present: present)
+    }
+
+    /// Every key restoring `set` needs: its members, and what the layout adds (for pgBackRest:
+    /// the sets it references, the info and history files, the WAL from its archive start to
+    /// stop), possibly with repeats; with notes on what could not be worked out. `currentKeys` are the
+    /// current keys under the prefix; `documents` what ``retrievalDocuments(present:)`` named, as
+    /// far as it could be read (decrypted).
+    public func retrievalKeys(of set: PlanSet, sets: [PlanSet], currentKeys: [String],
+                              documents: [String: String]) -> (keys: [String], notes: [String]) {
+        let extra = backupLayout.retrievalKeys(of: set, sets: sets, currentKeys: currentKeys, documents: documents)
+        return (set.members + extra.keys, extra.notes)
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+
+/// A pgBackRest repository under the policy prefix: `backup/<stanza>/<label>/...` holds one set
+/// per backup label, `backup/<stanza>/backup.info` describes them, and `archive/<stanza>/...`
+/// holds the WAL the sets need to be restored. The only place that knows these paths.
+struct PgBackRestLayout: BackupLayout {
+    /// The component's key prefix.
+    let prefix: String
+    /// The pgBackRest stanza.
+    let stanza: String
+    /// The zone labels are read in.
+    let zone: PolicyTimeZone
+
+    /// `<prefix>backup/<stanza>/`: backup sets and `backup.info`.
+    var backupBase: String { "\(prefix)backup/\(stanza)/" }
+    /// `<prefix>archive/<stanza>/`: WAL, `archive.info` and timeline histories.
+    var archiveBase: String { "\(prefix)archive/\(stanza)/" }
+    /// `backup.info`, then the copy pgBackRest falls back to, as keys.
+    var backupInfoKeys: [String] { [backupBase + "backup.info", backupBase + "backup.info.copy"] }
+
+    /// The manifest of set `label`, then its copy, as keys.
+    func manifestKeys(_ label: String) -> [String] {
+        [backupBase + label + "/backup.manifest", backupBase + label + "/backup.manifest.copy"]
+    }
+
+    /// Groups a repository: one set per label, plus metadata and WAL.
+    func group(_ objects: [InventoryObject], indices: [ObjectIndex]) -> SetGrouping {
+        var grouping = SetGrouping()
+        var byLabel: [String: Int] = [:]
+        var records: [SetRecord] = []
+        var invalidLabels = Set<String>()
+        let prefixLength = prefix.utf8.count
+        let stanzaBytes = Array(stanza.utf8)
+        // Listings come sorted by key, so consecutive objects usually share a label: remember the
+        // last one's bytes and slot to skip building a String and hashing it per object.
+        var lastLabel: [UInt8] = []
+        var lastSlot = -1
+        for index in indices {
+            var key = objects[index].key
+            let kind = key.withUTF8 { bytes -> PgBackRest.RawKind in
+                let kind = PgBackRest.classify(bytes, from: prefixLength, stanza: stanzaBytes)
+                guard case .setFile(let range, _) = kind else { return kind }
+                if lastSlot >= 0, range.count == lastLabel.count, zip(range, lastLabel).allSatisfy({ bytes[$0] == $1 }) { return kind }
+                lastLabel = Array(UnsafeBufferPointer(rebasing: bytes[range]))
+                lastSlot = -1
+                return kind
+            }
+            switch kind {
+            case .metadata:
+                grouping.metadata.append(index)
+            case .wal(let position):
+                grouping.wal.append((index, position))
+            case .unrecognized:
+                grouping.unrecognized.insert(key)
+            case .setFile:
+                if lastSlot < 0 {
+                    let labelText = String(decoding: lastLabel, as: UTF8.self)
+                    if let existing = byLabel[labelText] {
+                        lastSlot = existing
+                    } else if !invalidLabels.contains(labelText), let label = PgBackRest.Label(labelText, zone: zone) {
+                        lastSlot = records.count
+                        byLabel[labelText] = lastSlot
+                        records.append(SetRecord(id: labelText, series: stanza, epoch: label.epochSeconds, label: label))
+                    } else {
+                        invalidLabels.insert(labelText)
+                        lastLabel = []
+                        grouping.unrecognized.insert(key)
+                        continue
+                    }
+                }
+                if objects[index].isCurrent { records[lastSlot].current.append(index) } else { records[lastSlot].versions.append(index) }
+            }
+        }
+        grouping.adopt(records, objects: objects)
+        return grouping
+    }
+
+    func setID(ofKey key: String) -> String? {
+        let relative = Substring(key.utf8.dropFirst(prefix.utf8.count))
+        guard case .setFile(let label, _) = PgBackRest.classify(relative, stanza: stanza),
+              PgBackRest.Label(label, zone: zone) != nil else { return nil }
+        return label
+    }
+
+    /// `backup.info` (or its copy if only that exists); if neither exists, the manifest of every
+    /// set, which is slower to read but says the same for each set.
+    func documentsNeeded(_ objects: [InventoryObject], indices: [ObjectIndex]) -> [String] {
+        let base = backupBase
+        var present = Set<String>()
+        var manifests: [String: String] = [:]
+        let prefixLength = prefix.utf8.count
+        let stanzaBytes = Array(stanza.utf8)
+        for index in indices where objects[index].isCurrent && objects[index].key.hasPrefix(base) {
+            var key = objects[index].key
+            let kind = key.withUTF8 { PgBackRest.classify($0, from: prefixLength, stanza: stanzaBytes) }
+            switch kind {
+            case .metadata:
+                if backupInfoKeys.contains(key) { present.insert(key) }
+            case .setFile(let range, true):
+                let label = String(key.utf8.dropFirst(range.lowerBound).prefix(range.count)) ?? ""
+                if manifests[label] == nil || key.hasSuffix("/backup.manifest") { manifests[label] = key }
+            default: break
+            }
+        }
+        if let info = backupInfoKeys.first(where: present.contains) { return [info] }
+        return Array(manifests.values)
+    }
+
+    func constraints(sets: [SetRecord], documents: [String: String]) -> any LayoutConstraints {
+        PgBackRestConstraints(sets: sets, documents: documents, layout: self)
+    }
+
+    func retrievalDocuments(present: Set<String>) -> [String] {
+        backupInfoKeys.first(where: present.contains).map { [$0] } ?? []
+    }
+
+    /// The sets `set` references, the info files and timeline histories, and the WAL between its
+    /// archive start and stop. Without an entry in `backup.info` the whole chain before the set is
+    /// taken (more than needed, never less), so a restore is never blocked by the document.
+    func retrievalKeys(of set: PlanSet, sets: [PlanSet], currentKeys: [String],
+                       documents: [String: String]) -> (keys: [String], notes: [String]) {
+        let present = Set(currentKeys)
+        let infoNames = backupInfoKeys + ["archive.info", "archive.info.copy"].map { archiveBase + $0 }
+        var keys = infoNames.filter(present.contains)
+        keys += currentKeys.filter { $0.hasPrefix(archiveBase) && $0.hasSuffix(".history") }
+        var notes: [String] = []
+        var entry: PgBackRest.SetInfo?
+        if let text = retrievalDocuments(present: present).first.flatMap({ documents[$0] }), !PgBackRest.isEncrypted(text) {
+            entry = PgBackRest.parseBackupInfo(text)[set.id]
+        }
+        var labels = Set(entry?.references ?? [])
+        if let prior = entry?.prior { labels.insert(prior) }
+        if entry == nil, set.id.count == 33 {
+            let full = String(set.id.prefix(16))
+            labels.formUnion(sets.filter { ($0.id == full || $0.id.hasPrefix(full + "_")) && $0.time < set.time }.map(\.id))
+            notes.append("backup.info has no entry for \(set.id): fetching every older set of its chain")
+        }
+        labels.remove(set.id)
+        for label in labels.sorted() {
+            guard let dependency = sets.first(where: { $0.id == label }) else {
+                notes.append("\(set.id) references \(label), which is not in the bucket: the restore will fail")
+                continue
+            }
+            keys += dependency.members
+        }
+        if let start = entry?.archiveStart.flatMap(PgBackRest.segmentPosition),
+           let stop = entry?.archiveStop.flatMap(PgBackRest.segmentPosition) {
+            let wal = currentKeys.filter { key in
+                guard key.hasPrefix(archiveBase), let name = key.split(separator: "/").last,
+                      let position = PgBackRest.segmentPosition(name.prefix(24)) else { return false }
+                return position >= start && position <= stop
+            }
+            keys += wal
+            notes.append("WAL from archive start to stop included (\(wal.count) objects); WAL after the stop (point-in-time recovery) is not: fetch it with pgbackrest archive-get")
+        } else {
+            notes.append("WAL not included: backup.info gives no archive range for \(set.id); fetch it with pgbackrest archive-get")
+        }
+        return (keys, notes)
+    }
+}
