@@ -8,9 +8,8 @@ import Foundation
 /// for the constraints between sets (``LayoutConstraints``). A third backup tool is one new type
 /// conforming to this protocol, and one case of ``Policy/Layout`` that makes it.
 protocol BackupLayout: Sendable {
-    /// Sorts the objects at `indices` into backup sets, the layout's pinned metadata, its log
-    /// (WAL) objects, and keys it does not recognize.
-    func group(_ objects: [InventoryObject], indices: [ObjectIndex]) -> SetGrouping
+    /// A fresh classifier of this layout's keys, which names sets as it meets them.
+    func makeGrouper() -> any SetGrouper
 
     /// The id of the set `key` (a key under the policy prefix) belongs to, as ``PlanSet/id``
     /// names it; `nil` for a key in no set.
@@ -31,6 +30,61 @@ protocol BackupLayout: Sendable {
     /// worked out; `documents` holds what ``retrievalDocuments(present:)`` named and could be read.
     func retrievalKeys(of set: PlanSet, sets: [PlanSet], currentKeys: [String],
                        documents: [String: String]) -> (keys: [String], notes: [String])
+}
+
+/// What a key is to its layout.
+enum KeyRole: Equatable {
+    /// A file of the set at `slot` in the grouper's ``SetGrouper/records``.
+    case member(slot: Int)
+    /// The layout's metadata (pgBackRest's info and history files): always kept, never moved.
+    case metadata
+    /// A log object (a WAL segment) at `position` in the log.
+    case log(position: UInt64)
+    /// A key the layout does not recognize: reported, never touched.
+    case unrecognized
+}
+
+/// Classifies one component's keys, one at a time, in any order, and names the sets it meets:
+/// the one place a layout's key grammar is applied, by the in-memory grouping and by a pass over
+/// a spooled inventory alike.
+protocol SetGrouper {
+    /// The sets met so far, by slot, with id, series, time (and label); their member lists stay
+    /// empty: the caller keeps members.
+    var records: [SetRecord] { get }
+    /// What `key` is.
+    mutating func classify(_ key: String) -> KeyRole
+}
+
+extension BackupLayout {
+    /// Sorts the objects at `indices` into backup sets (live and hidden), the layout's metadata,
+    /// its log objects, and keys it does not recognize.
+    func group(_ objects: [InventoryObject], indices: [ObjectIndex]) -> SetGrouping {
+        var grouper = makeGrouper()
+        var grouping = SetGrouping()
+        var current: [[ObjectIndex]] = []
+        var versions: [[ObjectIndex]] = []
+        for index in indices {
+            let object = objects[index]
+            switch grouper.classify(object.key) {
+            case .member(let slot):
+                while current.count <= slot {
+                    current.append([])
+                    versions.append([])
+                }
+                if object.isCurrent { current[slot].append(index) } else { versions[slot].append(index) }
+            case .metadata: grouping.metadata.append(index)
+            case .log(let position): grouping.wal.append((index, position))
+            case .unrecognized: grouping.unrecognized.insert(object.key)
+            }
+        }
+        var records = grouper.records
+        for slot in records.indices where slot < current.count {
+            records[slot].current = current[slot]
+            records[slot].versions = versions[slot]
+        }
+        grouping.adopt(records, objects: objects)
+        return grouping
+    }
 }
 
 /// The constraints a layout's documents put on one component's sets, for one plan.

@@ -23,20 +23,31 @@ struct PgBackRestLayout: BackupLayout {
         [backupBase + label + "/backup.manifest", backupBase + label + "/backup.manifest.copy"]
     }
 
-    /// Groups a repository: one set per label, plus metadata and WAL.
-    func group(_ objects: [InventoryObject], indices: [ObjectIndex]) -> SetGrouping {
-        var grouping = SetGrouping()
-        var byLabel: [String: Int] = [:]
-        var records: [SetRecord] = []
-        var invalidLabels = Set<String>()
-        let prefixLength = prefix.utf8.count
-        let stanzaBytes = Array(stanza.utf8)
-        // Listings come sorted by key, so consecutive objects usually share a label: remember the
-        // last one's bytes and slot to skip building a String and hashing it per object.
-        var lastLabel: [UInt8] = []
-        var lastSlot = -1
-        for index in indices {
-            var key = objects[index].key
+    func makeGrouper() -> any SetGrouper { Grouper(layout: self) }
+
+    /// One set per valid label under `backup/<stanza>/`, plus metadata and WAL.
+    struct Grouper: SetGrouper {
+        private let prefixLength: Int
+        private let stanza: String
+        private let stanzaBytes: [UInt8]
+        private let zone: PolicyTimeZone
+        private var byLabel: [String: Int] = [:]
+        private var invalidLabels = Set<String>()
+        private(set) var records: [SetRecord] = []
+        // Listings come sorted by key, so consecutive keys usually share a label: remember the
+        // last one's bytes and slot to skip building a String and hashing it per key.
+        private var lastLabel: [UInt8] = []
+        private var lastSlot = -1
+
+        init(layout: PgBackRestLayout) {
+            prefixLength = layout.prefix.utf8.count
+            stanza = layout.stanza
+            stanzaBytes = Array(layout.stanza.utf8)
+            zone = layout.zone
+        }
+
+        mutating func classify(_ key: String) -> KeyRole {
+            var key = key
             let kind = key.withUTF8 { bytes -> PgBackRest.RawKind in
                 let kind = PgBackRest.classify(bytes, from: prefixLength, stanza: stanzaBytes)
                 guard case .setFile(let range, _) = kind else { return kind }
@@ -46,33 +57,26 @@ struct PgBackRestLayout: BackupLayout {
                 return kind
             }
             switch kind {
-            case .metadata:
-                grouping.metadata.append(index)
-            case .wal(let position):
-                grouping.wal.append((index, position))
-            case .unrecognized:
-                grouping.unrecognized.insert(key)
+            case .metadata: return .metadata
+            case .wal(let position): return .log(position: position)
+            case .unrecognized: return .unrecognized
             case .setFile:
-                if lastSlot < 0 {
-                    let labelText = String(decoding: lastLabel, as: UTF8.self)
-                    if let existing = byLabel[labelText] {
-                        lastSlot = existing
-                    } else if !invalidLabels.contains(labelText), let label = PgBackRest.Label(labelText, zone: zone) {
-                        lastSlot = records.count
-                        byLabel[labelText] = lastSlot
-                        records.append(SetRecord(id: labelText, series: stanza, epoch: label.epochSeconds, label: label))
-                    } else {
-                        invalidLabels.insert(labelText)
-                        lastLabel = []
-                        grouping.unrecognized.insert(key)
-                        continue
-                    }
+                if lastSlot >= 0 { return .member(slot: lastSlot) }
+                let labelText = String(decoding: lastLabel, as: UTF8.self)
+                if let existing = byLabel[labelText] {
+                    lastSlot = existing
+                } else if !invalidLabels.contains(labelText), let label = PgBackRest.Label(labelText, zone: zone) {
+                    lastSlot = records.count
+                    byLabel[labelText] = lastSlot
+                    records.append(SetRecord(id: labelText, series: stanza, epoch: label.epochSeconds, label: label))
+                } else {
+                    invalidLabels.insert(labelText)
+                    lastLabel = []
+                    return .unrecognized
                 }
-                if objects[index].isCurrent { records[lastSlot].current.append(index) } else { records[lastSlot].versions.append(index) }
+                return .member(slot: lastSlot)
             }
         }
-        grouping.adopt(records, objects: objects)
-        return grouping
     }
 
     func setID(ofKey key: String) -> String? {

@@ -8,29 +8,29 @@ struct TemplateLayout: BackupLayout {
     /// The zone key times are read in.
     let zone: PolicyTimeZone
 
-    /// Groups by template: one set per (series, time).
-    func group(_ objects: [InventoryObject], indices: [ObjectIndex]) -> SetGrouping {
-        struct SetKey: Hashable { let series: String; let epoch: Int64 }
-        var grouping = SetGrouping()
-        var byKey: [SetKey: Int] = [:]
-        var records: [SetRecord] = []
-        for index in indices {
-            let object = objects[index]
-            guard let (series, epoch) = template.match(object.key, zone: zone) else {
-                grouping.unrecognized.insert(object.key)
-                continue
-            }
-            let setKey = SetKey(series: series, epoch: epoch)
-            let slot: Int
-            if let existing = byKey[setKey] { slot = existing } else {
-                slot = records.count
-                byKey[setKey] = slot
-                records.append(SetRecord(id: SetRecord.templateID(series: series, epoch: epoch), series: series, epoch: epoch))
-            }
-            if object.isCurrent { records[slot].current.append(index) } else { records[slot].versions.append(index) }
+    func makeGrouper() -> any SetGrouper { Grouper(template: template, zone: zone) }
+
+    /// One set per (series, time) the template reads from a key.
+    struct Grouper: SetGrouper {
+        let template: KeyTemplate
+        let zone: PolicyTimeZone
+        private struct SetKey: Hashable { let series: String; let epoch: Int64 }
+        private var byKey: [SetKey: Int] = [:]
+        private(set) var records: [SetRecord] = []
+
+        init(template: KeyTemplate, zone: PolicyTimeZone) {
+            self.template = template
+            self.zone = zone
         }
-        grouping.adopt(records, objects: objects)
-        return grouping
+
+        mutating func classify(_ key: String) -> KeyRole {
+            guard let (series, epoch) = template.match(key, zone: zone) else { return .unrecognized }
+            let setKey = SetKey(series: series, epoch: epoch)
+            if let slot = byKey[setKey] { return .member(slot: slot) }
+            byKey[setKey] = records.count
+            records.append(SetRecord(id: SetRecord.templateID(series: series, epoch: epoch), series: series, epoch: epoch))
+            return .member(slot: records.count - 1)
+        }
     }
 
     func setID(ofKey key: String) -> String? {
