@@ -94,8 +94,10 @@ protocol LayoutConstraints {
     /// met, e.g. a set that depends on one not in the bucket.
     mutating func keepDependencies(_ verdicts: inout [KeepEvaluator.Verdict]) -> [String]
 
-    /// The layout's log objects (``SetGrouping/wal``) the decisions let go.
-    func logDeletions(_ wal: [(index: ObjectIndex, position: UInt64)], verdicts: [KeepEvaluator.Verdict]) -> LogDecision
+    /// Which of the layout's log objects (``SetGrouping/wal``) the decisions let go, as a rule
+    /// on log positions, so it can be applied to a log too large to hold. Asked only when the
+    /// component has log objects.
+    func logDecision(verdicts: [KeepEvaluator.Verdict]) -> LogDecision
 
     /// Whether `key`, a member of a set, stays where it is (never moved to a colder class).
     func isPinned(_ key: String) -> Bool
@@ -109,18 +111,36 @@ protocol LayoutConstraints {
 
 /// What a layout's constraints decide for its log objects.
 enum LogDecision: Equatable {
-    /// These log objects no kept set needs.
-    case deletable([ObjectIndex])
+    /// The log objects at positions `free` contains: no kept set needs them.
+    case deletable(FreeLog)
     /// Every log object is kept, for `reason`. `rangeUnknown`: because what some kept set needs
     /// cannot be read (no `backup.info`, or one Strata cannot decrypt); the log is then kept
     /// unchecked, and reported as such.
     case allKept(reason: String, rangeUnknown: Bool)
 }
 
+/// The log positions no kept set needs: those before `before` (the archive start of the oldest
+/// set the continuous window keeps) and outside every range in `kept` (the archive ranges of the
+/// other kept sets).
+struct FreeLog: Equatable {
+    /// Positions from here on are needed by the continuous window.
+    var before: UInt64
+    /// Ranges needed by kept sets outside the continuous window.
+    var kept: [ClosedRange<UInt64>]
+
+    /// No position is free.
+    static let none = FreeLog(before: 0, kept: [])
+
+    /// Whether the log object at `position` may go.
+    func contains(_ position: UInt64) -> Bool {
+        position < before && !kept.contains { $0.contains(position) }
+    }
+}
+
 /// The constraints of a layout whose sets stand alone: no dependencies, no log, nothing pinned.
 struct IndependentSets: LayoutConstraints {
     mutating func keepDependencies(_ verdicts: inout [KeepEvaluator.Verdict]) -> [String] { [] }
-    func logDeletions(_ wal: [(index: ObjectIndex, position: UInt64)], verdicts: [KeepEvaluator.Verdict]) -> LogDecision { .deletable([]) }
+    func logDecision(verdicts: [KeepEvaluator.Verdict]) -> LogDecision { .deletable(.none) }
     func isPinned(_ key: String) -> Bool { false }
     func metadataWarnings(grouping: SetGrouping, objects: [InventoryObject]) -> [String] { [] }
     func expiryNotes(_ expiring: [String]) -> [String] { [] }

@@ -102,9 +102,9 @@ struct ComponentPlanner {
         let expiring = grouping.sets.indices.filter { decisions.live[$0].reasons.isEmpty }
         var wal: [ObjectIndex] = []
         var unchecked: UncheckedWAL?
-        switch constraints.logDeletions(grouping.wal, verdicts: decisions.live) {
-        case .deletable(let deletable):
-            wal = deletable
+        switch grouping.wal.isEmpty ? .deletable(.none) : constraints.logDecision(verdicts: decisions.live) {
+        case .deletable(let free):
+            wal = grouping.wal.filter { free.contains($0.position) }.map(\.index)
         case .allKept(let reason, rangeUnknown: true):
             let summary = UncheckedWAL(wal: grouping.wal.map(\.index), objects: objects, pricing: pricing, reason: reason)
             unchecked = summary

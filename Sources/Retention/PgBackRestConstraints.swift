@@ -72,8 +72,7 @@ struct PgBackRestConstraints: LayoutConstraints {
     /// WAL objects no kept set needs: before the archive-start of the oldest set kept by the
     /// continuous window (newest, keep_last, keep_within), and outside every other kept set's
     /// archive-start...archive-stop. If any kept set's range is unknown, no WAL is deletable.
-    func logDeletions(_ wal: [(index: ObjectIndex, position: UInt64)], verdicts: [KeepEvaluator.Verdict]) -> LogDecision {
-        guard !wal.isEmpty else { return .deletable([]) }
+    func logDecision(verdicts: [KeepEvaluator.Verdict]) -> LogDecision {
         var continuousStart: UInt64? = nil
         var ranges: [ClosedRange<UInt64>] = []
         let continuous: Set<KeepReason.Kind> = [.newest, .last, .within]
@@ -92,10 +91,7 @@ struct PgBackRestConstraints: LayoutConstraints {
             }
         }
         guard let continuousStart else { return .allKept(reason: "all WAL kept: no set is kept by the continuous window", rangeUnknown: false) }
-        let deletable = wal.filter { entry in
-            entry.position < continuousStart && !ranges.contains { $0.contains(entry.position) }
-        }.map(\.index)
-        return .deletable(deletable)
+        return .deletable(FreeLog(before: continuousStart, kept: ranges))
     }
 
     /// Metadata and manifests pgBackRest reads that are not in STANDARD (the plan never moves them).
