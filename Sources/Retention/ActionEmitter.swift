@@ -37,32 +37,25 @@ struct ActionEmitter {
         let tiers = TierSelector(tiers: policy.tiers, pricing: planner.pricing)
         for (set, verdict) in zip(sets, verdicts) {
             let keep = !verdict.reasons.isEmpty
-            var target: StorageClass? = nil
+            var tier: TierRule? = nil
             let ordered = set.current.sorted { objects[$0].key < objects[$1].key }
-            if keep, let tier = tiers.target(ageSeconds: now.saturatingSubtract(set.epoch), now: now, expiry: verdict.expiry) {
-                target = tier.storageClass
-                transition(ordered.filter { !constraints.isPinned(objects[$0].key) }, to: tier, set: set, into: &actions)
+            if keep, let target = tiers.target(ageSeconds: now.saturatingSubtract(set.epoch), now: now, expiry: verdict.expiry) {
+                tier = target
+                transition(ordered.filter { !constraints.isPinned(objects[$0].key) }, to: target, set: set, into: &actions)
             } else if !keep && !blocked {
                 let all = set.versions.isEmpty ? ordered : (set.current + set.versions).sorted(by: planner.keyOrder)
-                emitDeletes(all, reason: "set \(set.id) expired: kept by no rule of \(policy.sourcePath)", into: &actions)
+                emitDeletes(all, reason: Self.expiredReason(set, policy: policy), into: &actions)
             }
             var classes: [StorageClass] = []
             for index in set.current where !classes.contains(objects[index].storageClass) { classes.append(objects[index].storageClass) }
-            classes.sort()
-            planSets.append(PlanSet(
-                id: set.id, series: set.series, time: Date(timeIntervalSince1970: TimeInterval(set.epoch)),
-                decision: keep ? .keep : .expire, reasons: verdict.reasons,
-                cannotDelete: verdict.reasons.contains(where: \.preventsDeletion), currentClasses: classes,
-                targetClass: target.flatMap { t in classes.contains(where: { ($0.coldness ?? 99) < (t.coldness ?? 0) }) ? t : nil },
-                projectedExpiry: expiry(keep: keep, verdict), objectCount: set.current.count,
-                bytes: set.current.saturatingSum { objects[$0].size },
-                members: ordered.map { objects[$0].key }))
+            planSets.append(Self.planSet(set, verdict, classes: classes, tier: tier, now: now, objectCount: set.current.count,
+                                         bytes: set.current.saturatingSum { objects[$0].size }, members: ordered.map { objects[$0].key }))
         }
         return planSets
     }
 
     private mutating func transition(_ ordered: [ObjectIndex], to tier: TierRule, set: SetRecord, into actions: inout [PlanAction]) {
-        let reason = "tier after \(tier.after): \(tier.storageClass) (set \(set.id) is \(ComponentPlanner.days(now.saturatingSubtract(set.epoch))) old)"
+        let reason = Self.tierReason(tier, set, now: now)
         for index in ordered {
             let object = objects[index]
             guard TierSelector.shouldMove(size: object.size, from: object.storageClass, to: tier.storageClass) else { continue }
@@ -78,15 +71,10 @@ struct ActionEmitter {
     /// `noncurrent` option, like any other noncurrent version.
     func hiddenPlanSets(_ sets: [SetRecord], _ verdicts: [KeepEvaluator.Verdict]) -> [PlanSet] {
         zip(sets, verdicts).map { set, verdict in
-            let keep = !verdict.reasons.isEmpty
             let newest = objects.newestHiddenData(set.versions)
-            return PlanSet(
-                id: set.id, series: set.series, time: Date(timeIntervalSince1970: TimeInterval(set.epoch)),
-                decision: keep ? .keep : .expire, reasons: verdict.reasons,
-                cannotDelete: verdict.reasons.contains(where: \.preventsDeletion), currentClasses: [], targetClass: nil,
-                projectedExpiry: expiry(keep: keep, verdict), objectCount: newest.count,
-                bytes: newest.saturatingSum { objects[$0].size },
-                members: Array(Set(set.versions.map { objects[$0].key })).sorted())
+            return Self.planSet(set, verdict, classes: [], tier: nil, now: now, objectCount: newest.count,
+                                bytes: newest.saturatingSum { objects[$0].size },
+                                members: Array(Set(set.versions.map { objects[$0].key })).sorted())
         }
     }
 
@@ -99,7 +87,39 @@ struct ActionEmitter {
         }
     }
 
-    private func expiry(keep: Bool, _ verdict: KeepEvaluator.Verdict) -> Date? {
+    // MARK: - What both planners write the same way
+
+    /// The reason of the deletions of an expired set.
+    static func expiredReason(_ set: SetRecord, policy: Policy) -> String {
+        "set \(set.id) expired: kept by no rule of \(policy.sourcePath)"
+    }
+
+    /// The reason of the transitions of a set a tier moves.
+    static func tierReason(_ tier: TierRule, _ set: SetRecord, now: Int64) -> String {
+        "tier after \(tier.after): \(tier.storageClass) (set \(set.id) is \(ComponentPlanner.days(now.saturatingSubtract(set.epoch))) old)"
+    }
+
+    /// The reason of the deletions of log objects no kept set needs.
+    static func logReason(policy: Policy) -> String {
+        "WAL outside the ranges kept sets need (\(policy.sourcePath))"
+    }
+
+    /// A set as the plan reports it. `classes` are its current members' classes in any order;
+    /// `tier` the rule that moves it, if one does.
+    static func planSet(_ set: SetRecord, _ verdict: KeepEvaluator.Verdict, classes: [StorageClass], tier: TierRule?, now: Int64,
+                        objectCount: Int, bytes: Int64, members: [String]) -> PlanSet {
+        let keep = !verdict.reasons.isEmpty
+        let classes = classes.sorted()
+        let target = tier?.storageClass
+        return PlanSet(
+            id: set.id, series: set.series, time: Date(timeIntervalSince1970: TimeInterval(set.epoch)),
+            decision: keep ? .keep : .expire, reasons: verdict.reasons,
+            cannotDelete: verdict.reasons.contains(where: \.preventsDeletion), currentClasses: classes,
+            targetClass: target.flatMap { t in classes.contains(where: { ($0.coldness ?? 99) < (t.coldness ?? 0) }) ? t : nil },
+            projectedExpiry: expiry(keep: keep, verdict, now: now), objectCount: objectCount, bytes: bytes, members: members)
+    }
+
+    private static func expiry(keep: Bool, _ verdict: KeepEvaluator.Verdict, now: Int64) -> Date? {
         guard keep else { return Date(timeIntervalSince1970: TimeInterval(now)) }
         return verdict.expiry.flatMap { $0 == KeepEvaluator.indefinite ? nil : Date(timeIntervalSince1970: TimeInterval($0)) }
     }

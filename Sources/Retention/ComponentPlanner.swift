@@ -53,7 +53,7 @@ struct ComponentPlanner {
         let planSets = emitter.emitSets(grouping.sets, decisions.live, constraints: constraints, blocked: blocked, into: &actions)
         let hiddenSets = emitter.hiddenPlanSets(grouping.hidden, decisions.hidden)
         if !blocked {
-            emitter.emitDeletes(deletions.wal.sorted(by: keyOrder), reason: "WAL outside the ranges kept sets need (\(policy.sourcePath))", into: &actions)
+            emitter.emitDeletes(deletions.wal.sorted(by: keyOrder), reason: ActionEmitter.logReason(policy: policy), into: &actions)
             for (index, reason) in deletions.noncurrent { emitter.delete(index, reason, into: &actions) }
         }
         emitter.emitAborts(uploads, into: &actions)
@@ -69,9 +69,14 @@ struct ComponentPlanner {
     // MARK: - Phases
 
     private func decide(_ grouping: SetGrouping) -> KeepDecisions {
+        KeepDecisions(grouping: grouping, evaluator: evaluator, futureCutoff: futureCutoff, candidate: candidate(for:))
+    }
+
+    /// The keep rules of the policy, for `now`.
+    var evaluator: KeepEvaluator {
         var evaluator = KeepEvaluator(rules: policy.retention, zone: policy.timeZone, now: now, expectEvery: policy.expectEvery)
         evaluator.bypassGovernance = bypassGovernance
-        return KeepDecisions(grouping: grouping, evaluator: evaluator, futureCutoff: futureCutoff, candidate: candidate(for:))
+        return evaluator
     }
 
     /// Sets dated after this are future-dated.
@@ -153,7 +158,7 @@ struct ComponentPlanner {
     }
 
     /// A series whose newest set (not future-dated) is older than twice `expect_every`.
-    private func staleFindings(_ grouping: SetGrouping, _ decisions: KeepDecisions) -> [GuardFinding] {
+    func staleFindings(_ grouping: SetGrouping, _ decisions: KeepDecisions) -> [GuardFinding] {
         guard let every = policy.expectEvery else { return [] }
         var newestBySeries: [String: Int64] = [:]
         for (i, set) in grouping.sets.enumerated() where !decisions.liveFuture[i] {
@@ -172,7 +177,7 @@ struct ComponentPlanner {
         return findings
     }
 
-    private func futureFinding(_ grouping: SetGrouping, _ decisions: KeepDecisions) -> GuardFinding? {
+    func futureFinding(_ grouping: SetGrouping, _ decisions: KeepDecisions) -> GuardFinding? {
         let future = grouping.sets.indices.filter { decisions.liveFuture[$0] }.map { grouping.sets[$0] }
             + grouping.hidden.indices.filter { decisions.hiddenFuture[$0] }.map { grouping.hidden[$0] }
         guard !future.isEmpty else { return nil }
@@ -234,21 +239,7 @@ struct ComponentPlanner {
 
     private func candidate(for set: SetRecord) -> KeepEvaluator.Candidate {
         var candidate = KeepEvaluator.Candidate(epoch: set.epoch, tagged: false)
-        for index in set.current + set.versions {
-            let object = objects[index]
-            if object.tags?[Planner.holdTag] != nil { candidate.tagged = true }
-            if let lock = object.objectLock {
-                if lock.legalHold { candidate.legalHold = true }
-                if let until = lock.retainUntil {
-                    let seconds = Int64(until.timeIntervalSince1970.rounded(.up))
-                    if lock.mode == .governance {
-                        candidate.governanceUntil = max(candidate.governanceUntil ?? seconds, seconds)
-                    } else {
-                        candidate.complianceUntil = max(candidate.complianceUntil ?? seconds, seconds)
-                    }
-                }
-            }
-        }
+        for index in set.current + set.versions { candidate.add(objects[index]) }
         return candidate
     }
 

@@ -27,22 +27,39 @@ struct CostModel {
 
     /// `deleted` and `moved` are inventory indices the plan deletes or transitions.
     func cost(objects: [InventoryObject], indices: [ObjectIndex], deleted: [Bool], moved: [ObjectIndex: StorageClass]) -> PlanCost {
-        var before = Sums(), after = Sums(), transitions = Sums(), early = Sums()
-        let minimumHours = StorageClass.known.map { Int64(pricing.price($0).minimumDays) * 24 }
+        var tally = Tally(model: self)
         for index in indices {
-            let object = objects[index]
-            guard !object.isDeleteMarker else { continue }
+            tally.add(objects[index], deleted: deleted[Int(index)], movedTo: moved.isEmpty ? nil : moved[index])
+        }
+        return tally.cost
+    }
+
+    /// The running sums of one component, one object at a time (in any order: the sums are
+    /// integers), for a planner that does not hold the objects.
+    struct Tally {
+        let model: CostModel
+        private var before = Sums(), after = Sums(), transitions = Sums(), early = Sums()
+        private let minimumHours: [Int64]
+
+        init(model: CostModel) {
+            self.model = model
+            minimumHours = StorageClass.known.map { Int64(model.pricing.price($0).minimumDays) * 24 }
+        }
+
+        /// Counts `object`, which the plan deletes, moves to `movedTo`, or leaves.
+        mutating func add(_ object: InventoryObject, deleted: Bool, movedTo target: StorageClass?) {
+            guard !object.isDeleteMarker else { return }
+            let pricing = model.pricing
             let current = object.storageClass
             let billable = pricing.billableBytes(object.size, in: current)
             before.add(current, billable)
-            let target = moved.isEmpty ? nil : moved[index]
-            if deleted[Int(index)] || target != nil {
+            if deleted || target != nil {
                 // Billable KiB x hours of minimum duration left in the class being left.
                 let minimum = current.knownIndex.map { minimumHours[$0] } ?? Int64(pricing.price(current).minimumDays) * 24
-                let ageHours = now.saturatingSubtract(Int64(object.lastModified.timeIntervalSince1970)) / 3_600
+                let ageHours = model.now.saturatingSubtract(Int64(object.lastModified.timeIntervalSince1970)) / 3_600
                 if ageHours < minimum { early.add(current, (billable / 1_024).saturatingMultiply(minimum.saturatingSubtract(ageHours))) }
             }
-            if deleted[Int(index)] { continue }
+            if deleted { return }
             if let target {
                 after.add(target, pricing.billableBytes(object.size, in: target))
                 transitions.add(target, 1)
@@ -50,6 +67,12 @@ struct CostModel {
                 after.add(current, billable)
             }
         }
+
+        /// The cost of what was added.
+        var cost: PlanCost { model.price(before: before, after: after, transitions: transitions, early: early) }
+    }
+
+    private func price(before: Sums, after: Sums, transitions: Sums, early: Sums) -> PlanCost {
         var cost = PlanCost()
         func monthly(_ bytes: Int64, _ storageClass: StorageClass) -> Double {
             Double(bytes) / PricingTable.bytesPerGB * pricing.price(storageClass).storagePerGBMonth

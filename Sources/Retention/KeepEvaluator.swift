@@ -12,6 +12,21 @@ struct KeepEvaluator {
         /// Latest GOVERNANCE retain-until among the set's versions, epoch seconds.
         var governanceUntil: Int64? = nil
         var legalHold: Bool = false
+
+        /// Takes in one version of the set: its `strata-hold` tag, legal hold and lock.
+        mutating func add(_ object: InventoryObject) {
+            if object.tags?[Planner.holdTag] != nil { tagged = true }
+            guard let lock = object.objectLock else { return }
+            if lock.legalHold { legalHold = true }
+            if let until = lock.retainUntil {
+                let seconds = Int64(until.timeIntervalSince1970.rounded(.up))
+                if lock.mode == .governance {
+                    governanceUntil = max(governanceUntil ?? seconds, seconds)
+                } else {
+                    complianceUntil = max(complianceUntil ?? seconds, seconds)
+                }
+            }
+        }
     }
 
     /// Reasons and projected expiry of one set. `expiry == .max` means indefinitely.
