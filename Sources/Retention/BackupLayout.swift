@@ -102,11 +102,22 @@ protocol LayoutConstraints {
     /// Whether `key`, a member of a set, stays where it is (never moved to a colder class).
     func isPinned(_ key: String) -> Bool
 
-    /// Warnings about the layout's metadata and pinned keys as the bucket holds them.
-    func metadataWarnings(grouping: SetGrouping, objects: [InventoryObject]) -> [String]
+    /// A warning when the layout's tool reads `key` (metadata, or a pinned member) from a class
+    /// it cannot read in place; `nil` when the key is fine where it is.
+    func placementWarning(key: String, storageClass: StorageClass, isMetadata: Bool) -> String?
 
     /// Notes for the operator when the sets `expiring` (ids, sorted) go.
     func expiryNotes(_ expiring: [String]) -> [String]
+}
+
+extension LayoutConstraints {
+    /// The placement warnings of the grouping's metadata and its live sets' current members.
+    func metadataWarnings(grouping: SetGrouping, objects: [InventoryObject]) -> [String] {
+        grouping.metadata.compactMap { placementWarning(key: objects[$0].key, storageClass: objects[$0].storageClass, isMetadata: true) }
+            + grouping.sets.flatMap { set in
+                set.current.compactMap { placementWarning(key: objects[$0].key, storageClass: objects[$0].storageClass, isMetadata: false) }
+            }
+    }
 }
 
 /// What a layout's constraints decide for its log objects.
@@ -142,7 +153,7 @@ struct IndependentSets: LayoutConstraints {
     mutating func keepDependencies(_ verdicts: inout [KeepEvaluator.Verdict]) -> [String] { [] }
     func logDecision(verdicts: [KeepEvaluator.Verdict]) -> LogDecision { .deletable(.none) }
     func isPinned(_ key: String) -> Bool { false }
-    func metadataWarnings(grouping: SetGrouping, objects: [InventoryObject]) -> [String] { [] }
+    func placementWarning(key: String, storageClass: StorageClass, isMetadata: Bool) -> String? { nil }
     func expiryNotes(_ expiring: [String]) -> [String] { [] }
 }
 

@@ -202,29 +202,21 @@ struct ComponentPlanner {
     }
 
     private func tally(_ grouping: SetGrouping, _ emitted: PlanTotals, expiring: Int) -> PlanTotals {
+        var classes = ClassTally()
+        for index in indices { classes.add(objects[index].storageClass, objects[index].size) }
+        return totals(emitted, classes: classes, sets: grouping.sets.count, expiring: expiring, unrecognized: grouping.unrecognized.count)
+    }
+
+    /// The component's totals: what the actions did (`emitted`), what the component holds
+    /// (`classes`), and the counts of sets and keys.
+    func totals(_ emitted: PlanTotals, classes: ClassTally, sets: Int, expiring: Int, unrecognized: Int) -> PlanTotals {
         var totals = emitted
-        // Fixed slots for the known classes: a dictionary lookup per object costs more than the rest.
-        var classObjects = [Int](repeating: 0, count: StorageClass.known.count)
-        var classBytes = [Int64](repeating: 0, count: StorageClass.known.count)
-        var otherClasses: [String: PlanTotals.ClassTotal] = [:]
-        for index in indices {
-            let storageClass = objects[index].storageClass, size = objects[index].size
-            totals.objects += 1
-            totals.bytes = totals.bytes.saturatingAdd(size)
-            if let slot = storageClass.knownIndex {
-                classObjects[slot] += 1
-                classBytes[slot] = classBytes[slot].saturatingAdd(size)
-            } else {
-                otherClasses[storageClass.rawValue, default: .init(storageClass: storageClass, objects: 0, bytes: 0)].objects += 1
-                otherClasses[storageClass.rawValue, default: .init(storageClass: storageClass, objects: 0, bytes: 0)].bytes.saturatingIncrease(by: size)
-            }
-        }
-        totals.byClass = (StorageClass.known.indices.filter { classObjects[$0] > 0 }.map {
-            PlanTotals.ClassTotal(storageClass: StorageClass.known[$0], objects: classObjects[$0], bytes: classBytes[$0])
-        } + otherClasses.values).sorted { $0.storageClass < $1.storageClass }
-        totals.sets = grouping.sets.count
+        totals.objects = classes.objects
+        totals.bytes = classes.bytes
+        totals.byClass = classes.byClass
+        totals.sets = sets
         totals.expiringSets = expiring
-        totals.unrecognized = grouping.unrecognized.count
+        totals.unrecognized = unrecognized
         totals.abortedUploads = uploads.count { Int64($0.initiated.timeIntervalSince1970) < abortBefore }
         return totals
     }

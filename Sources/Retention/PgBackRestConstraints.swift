@@ -94,12 +94,10 @@ struct PgBackRestConstraints: LayoutConstraints {
         return .deletable(FreeLog(before: continuousStart, kept: ranges))
     }
 
-    /// Metadata and manifests pgBackRest reads that are not in STANDARD (the plan never moves them).
-    func metadataWarnings(grouping: SetGrouping, objects: [InventoryObject]) -> [String] {
-        let manifests = grouping.sets.flatMap { $0.current.filter { isPinned(objects[$0].key) } }
-        return (grouping.metadata + manifests).filter { objects[$0].storageClass != .standard }.map {
-            "pgBackRest reads \(objects[$0].key) but it is in \(objects[$0].storageClass), expected STANDARD; not moved by this plan"
-        }
+    /// Metadata and manifests pgBackRest reads must be in STANDARD (the plan never moves them).
+    func placementWarning(key: String, storageClass: StorageClass, isMetadata: Bool) -> String? {
+        guard (isMetadata || isPinned(key)), storageClass != .standard else { return nil }
+        return "pgBackRest reads \(key) but it is in \(storageClass), expected STANDARD; not moved by this plan"
     }
 
     /// `backup.info` keeps naming expired sets until pgBackRest's own `expire` runs.
