@@ -35,21 +35,23 @@ public struct PlanTotals: Codable, Sendable, Hashable {
     /// Unrecognized keys.
     public var unrecognized: Int = 0
 
+    /// Adds `other` in. Byte sums saturate at `Int64.max`, as each component's do: sizes come
+    /// from the bucket, and a planted absurd size must not trap the planner.
     mutating func add(_ other: PlanTotals) {
         objects += other.objects
-        bytes += other.bytes
+        bytes = bytes.saturatingAdd(other.bytes)
         sets += other.sets
         expiringSets += other.expiringSets
         deletes += other.deletes
-        deleteBytes += other.deleteBytes
+        deleteBytes = deleteBytes.saturatingAdd(other.deleteBytes)
         transitions += other.transitions
-        transitionBytes += other.transitionBytes
+        transitionBytes = transitionBytes.saturatingAdd(other.transitionBytes)
         abortedUploads += other.abortedUploads
         unrecognized += other.unrecognized
         var merged: [StorageClass: ClassTotal] = Dictionary(uniqueKeysWithValues: byClass.map { ($0.storageClass, $0) })
         for total in other.byClass {
             merged[total.storageClass, default: ClassTotal(storageClass: total.storageClass, objects: 0, bytes: 0)].objects += total.objects
-            merged[total.storageClass, default: ClassTotal(storageClass: total.storageClass, objects: 0, bytes: 0)].bytes += total.bytes
+            merged[total.storageClass, default: ClassTotal(storageClass: total.storageClass, objects: 0, bytes: 0)].bytes.saturatingIncrease(by: total.bytes)
         }
         byClass = merged.values.sorted { $0.storageClass < $1.storageClass }
     }

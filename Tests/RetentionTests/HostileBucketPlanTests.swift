@@ -238,4 +238,16 @@ import Testing
         #expect(plan.components[0].sets.allSatisfy { $0.decision == .keep })
         #expect(plan.totals.bytes == .max)
     }
+
+    /// Sizes no real object has, in two components: each component's totals saturate, and so
+    /// must the plan's, which adds them up (it trapped on overflow).
+    @Test func absurdSizesInTwoComponentsSaturateThePlanTotals() throws {
+        let objects = [InventoryObject(key: "vault/20261101_000000.snap", size: .max - 1, lastModified: Fixtures.date("2026-11-01T00:00:00Z"), storageClass: .glacier),
+                       InventoryObject(key: "qdrant/mind_memories-2026-11-01-03-00-00.snapshot", size: .max - 1,
+                                       lastModified: Fixtures.date("2026-11-01T00:00:00Z"), storageClass: .glacier)]
+        let plan = Planner(policies: try Fixtures.defaultPolicies()).plan(inventory: Inventory(objects: objects), now: Fixtures.date("2026-11-20T00:00:00Z"))
+        #expect(plan.totals.bytes == .max)
+        #expect(plan.totals.byClass.map(\.bytes) == [.max])
+        #expect(plan.totals.objects == 2)
+    }
 }
