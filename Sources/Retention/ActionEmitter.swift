@@ -80,14 +80,18 @@ struct ActionEmitter {
 
     /// Incomplete uploads older than `abort_incomplete_after`.
     mutating func emitAborts(_ uploads: [MultipartUploadRecord], into actions: inout [PlanAction]) {
-        let abortBefore = planner.abortBefore
-        for upload in uploads.sorted(by: { ($0.key, $0.uploadID) < ($1.key, $1.uploadID) }) where Int64(upload.initiated.timeIntervalSince1970) < abortBefore {
-            actions.append(.abortUpload(key: upload.key, uploadID: upload.uploadID,
-                reason: "incomplete upload started \(CivilTime.iso8601(Int64(upload.initiated.timeIntervalSince1970))), older than abort_incomplete_after \(policy.abortIncompleteAfter)"))
-        }
+        actions += Self.aborts(uploads, policy: policy, before: planner.abortBefore)
     }
 
     // MARK: - What both planners write the same way
+
+    /// The aborts of the uploads started before `abortBefore`, by key and upload id.
+    static func aborts(_ uploads: [MultipartUploadRecord], policy: Policy, before abortBefore: Int64) -> [PlanAction] {
+        uploads.sorted(by: { ($0.key, $0.uploadID) < ($1.key, $1.uploadID) }).filter { Int64($0.initiated.timeIntervalSince1970) < abortBefore }.map { upload in
+            .abortUpload(key: upload.key, uploadID: upload.uploadID,
+                reason: "incomplete upload started \(CivilTime.iso8601(Int64(upload.initiated.timeIntervalSince1970))), older than abort_incomplete_after \(policy.abortIncompleteAfter)")
+        }
+    }
 
     /// The reason of the deletions of an expired set.
     static func expiredReason(_ set: SetRecord, policy: Policy) -> String {

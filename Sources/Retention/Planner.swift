@@ -45,10 +45,6 @@ public struct Planner: Sendable {
         self.options = options
     }
 
-    private var activePolicies: [Policy] {
-        policies.policies.filter { options.components?.contains($0.component) ?? true }
-    }
-
     /// Keys whose contents `plan` needs, as each component's layout names them: for a pgBackRest
     /// repository its `backup.info` (or its copy if only that exists), or, if neither exists, the
     /// manifest of every set. Sorted.

@@ -1,0 +1,16 @@
+import Foundation
+
+/// Inventory objects that can be read more than once, in the same order each time: what the
+/// streaming planner passes over instead of holding the inventory. A spool file on disk serves
+/// large buckets (StrataKit); an array serves tests and small inventories.
+public protocol ObjectStream {
+    /// Calls `body` with every object, in the same order on every call.
+    func forEachObject(_ body: (InventoryObject) throws -> Void) throws
+}
+
+extension Array: ObjectStream where Element == InventoryObject {
+    /// Calls `body` with every element, in order.
+    public func forEachObject(_ body: (InventoryObject) throws -> Void) rethrows {
+        for object in self { try body(object) }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// One object's place in a plan, as the streaming planner's second pass finds it: which set (or
+/// the log) of which component it belongs to and what the plan does to it. Sorted by
+/// ``precedes(_:_:)``, placements give the plan's actions and its sets' members in the order the
+/// in-memory planner writes them; reasons are not carried, the outline has them per set.
+public struct Placement: Sendable, Hashable {
+    /// What the plan does to the object.
+    public enum Action: Sendable, Hashable {
+        /// Nothing: a member listed in its set.
+        case none
+        /// Delete it (its version, in a versioned bucket).
+        case delete
+        /// Copy it onto itself in a colder class.
+        case transition(from: StorageClass, to: StorageClass)
+    }
+
+    /// Position of the component in the plan.
+    public var component: Int
+    /// Position of the set in the component's plan, or the component's set count for a log
+    /// object (log deletions follow every set's actions).
+    public var group: Int
+    /// The object key.
+    public var key: String
+    /// The version, in a versioned bucket.
+    public var versionID: String?
+    /// Whether the object is listed among its set's members (current members are).
+    public var isMember: Bool
+    /// Its size, for the totals of what the actions delete and move.
+    public var size: Int64
+    /// What the plan does to it.
+    public var action: Action
+
+    /// Creates a placement.
+    public init(component: Int, group: Int, key: String, versionID: String?, isMember: Bool, size: Int64, action: Action) {
+        self.component = component
+        self.group = group
+        self.key = key
+        self.versionID = versionID
+        self.isMember = isMember
+        self.size = size
+        self.action = action
+    }
+
+    /// The plan's order: component, group, then key and version as the in-memory planner sorts
+    /// them (Swift's `String` order, a missing version as empty).
+    public static func precedes(_ a: Placement, _ b: Placement) -> Bool {
+        if a.component != b.component { return a.component < b.component }
+        if a.group != b.group { return a.group < b.group }
+        if a.key != b.key { return a.key < b.key }
+        return (a.versionID ?? "") < (b.versionID ?? "")
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// A plan from the streaming planner's first pass: every set decided, every guard, total and
+/// warning known, but no set's members and no actions yet (and no cost until pass two). The
+/// placements of pass two, sorted, complete it.
+public struct PlanOutline {
+    var components: [ComponentOutline]
+    let prefixes: [[UInt8]]
+    let now: Int64
+    let forced: Bool
+
+    /// The plan without members and actions: enough for a table of the sets, the guards and
+    /// the totals (action counts and cost are filled in by ``assemble(_:)``).
+    public var skeleton: Plan {
+        var totals = PlanTotals()
+        var cost = PlanCost()
+        for component in components {
+            totals.add(component.plan.totals)
+            cost.add(component.plan.cost)
+        }
+        return Plan(schemaVersion: Plan.currentSchemaVersion, generatedAt: Date(timeIntervalSince1970: TimeInterval(now)),
+                    forced: forced, components: components.map(\.plan), actions: [], totals: totals, cost: cost)
+    }
+
+    mutating func finishCosts() {
+        for i in components.indices { components[i].finish() }
+    }
+
+    /// The reason of a placement's action, as the in-memory planner words it.
+    public func reason(of placement: Placement) -> String {
+        components[placement.component].reason(placement)
+    }
+
+    /// The plan action a placement stands for, if it has one.
+    public func action(of placement: Placement) -> PlanAction? {
+        switch placement.action {
+        case .none: nil
+        case .delete: .delete(key: placement.key, versionID: placement.versionID, reason: reason(of: placement))
+        case .transition(let from, let to): .transition(key: placement.key, from: from, to: to, reason: reason(of: placement))
+        }
+    }
+
+    /// Upload aborts of the component at `component`, which follow its other actions.
+    public func aborts(of component: Int) -> [PlanAction] { components[component].aborts }
+
+    /// The whole plan, from the placements of pass two in ``Placement/precedes(_:_:)`` order:
+    /// equal, byte for byte in its JSON form, to what ``Planner`` makes of the same inventory.
+    /// Holds every member and action: for plans that fit in memory (tests, small buckets).
+    public func assemble(_ sorted: some Sequence<Placement>) -> Plan {
+        var plan = skeleton
+        var actionTotals = [PlanTotals](repeating: PlanTotals(), count: components.count)
+        var next = 0  // the next component whose aborts are due
+        func closeComponents(before component: Int) {
+            while next < component {
+                plan.actions += aborts(of: next)
+                next += 1
+            }
+        }
+        for placement in sorted {
+            closeComponents(before: placement.component)
+            if placement.isMember {
+                plan.components[placement.component].sets[placement.group].members.append(placement.key)
+            }
+            guard let action = action(of: placement) else { continue }
+            plan.actions.append(action)
+            actionTotals[placement.component].count(placement)
+        }
+        closeComponents(before: components.count)
+        plan.totals = PlanTotals()
+        for i in components.indices {
+            plan.components[i].totals.deletes = actionTotals[i].deletes
+            plan.components[i].totals.deleteBytes = actionTotals[i].deleteBytes
+            plan.components[i].totals.transitions = actionTotals[i].transitions
+            plan.components[i].totals.transitionBytes = actionTotals[i].transitionBytes
+            plan.totals.add(plan.components[i].totals)
+        }
+        return plan
+    }
+}
+
+extension PlanTotals {
+    /// Counts a placement's action as the in-memory emitter does, in the same order.
+    mutating func count(_ placement: Placement) {
+        switch placement.action {
+        case .none: break
+        case .delete:
+            deletes += 1
+            deleteBytes = deleteBytes.saturatingAdd(placement.size)
+        case .transition:
+            transitions += 1
+            transitionBytes = transitionBytes.saturatingAdd(placement.size)
+        }
+    }
+}

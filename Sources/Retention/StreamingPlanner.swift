@@ -1,0 +1,136 @@
+import Foundation
+
+/// The planner for inventories too large to hold: two passes over an ``ObjectStream``, with
+/// memory that grows with the number of sets, not of objects.
+///
+/// 1. ``outline(_:uploads:now:documents:)`` reads every object once and keeps, per set, its
+///    time, count, bytes, classes, holds and locks; per component its class totals, log
+///    positions and sizes. It then decides each set with the same steps as ``Planner`` (keep
+///    rules, layout constraints, guards) and returns the plan without members or actions.
+/// 2. ``place(_:outline:into:)`` reads the objects again and hands each member and each log
+///    object an action touches to a sink as a ``Placement``. Sorted by ``Placement/precedes(_:_:)``
+///    (on disk where large: StrataKit), the placements complete the plan
+///    (``PlanOutline/assemble(_:)``) in the same order, byte for byte, as ``Planner/plan(inventory:now:documents:)``.
+///
+/// It plans buckets whose objects are all current (no noncurrent versions, no delete markers);
+/// for any other, `outline` returns `nil` and the caller plans in memory, where hidden sets and
+/// noncurrent versions are judged key by key.
+public struct StreamingPlanner: Sendable {
+    /// Policies, prices and options, as for the in-memory planner.
+    public let planner: Planner
+
+    /// Creates a streaming planner with `planner`'s policies, prices and options.
+    public init(planner: Planner) { self.planner = planner }
+
+    /// Pass one and the decisions: the plan of `objects` without members and actions, or `nil`
+    /// when an object is a noncurrent version or a delete marker.
+    public func outline(_ objects: some ObjectStream, uploads: [MultipartUploadRecord], now: Date,
+                        documents: [String: String]) throws -> PlanOutline? {
+        let active = planner.activePolicies
+        let nowSeconds = Int64(now.timeIntervalSince1970.rounded(.down))
+        let prefixes = active.map { Array($0.prefix.utf8) }
+        var tallies = active.map { SetTally(policy: $0, now: nowSeconds, pricing: planner.pricing) }
+        var versioned = false
+        try objects.forEachObject { object in
+            guard !versioned, let slot = Planner.owner(of: object.key, prefixes: prefixes) else { return }
+            if !object.isCurrent { versioned = true; return }
+            tallies[slot].add(object)
+        }
+        guard !versioned else { return nil }
+        var uploadBuckets = [[MultipartUploadRecord]](repeating: [], count: active.count)
+        for upload in uploads {
+            if let slot = Planner.owner(of: upload.key, prefixes: prefixes) { uploadBuckets[slot].append(upload) }
+        }
+        let lastSweep = planner.options.lastSweep.map { Int64($0.timeIntervalSince1970.rounded(.down)) }
+        let components = zip(tallies, uploadBuckets).map { tally, uploads in
+            ComponentOutline(tally: tally, planner: ComponentPlanner(
+                policy: tally.policy, objects: [], indices: [], uploads: uploads, now: nowSeconds, documents: documents,
+                pricing: planner.pricing, force: planner.options.force, bypassGovernance: planner.options.bypassGovernance,
+                lastSweep: lastSweep))
+        }
+        return PlanOutline(components: components, prefixes: prefixes, now: nowSeconds, forced: planner.options.force)
+    }
+
+    /// Pass two: every current member of a set, and every log object an action touches, as a
+    /// placement, in the order of `objects` (sort them before ``PlanOutline/assemble(_:)``).
+    /// Also completes the outline's cost and placement warnings.
+    public func place(_ objects: some ObjectStream, outline: inout PlanOutline, into sink: (Placement) throws -> Void) throws {
+        try objects.forEachObject { object in
+            guard let slot = Planner.owner(of: object.key, prefixes: outline.prefixes) else { return }
+            if let placement = outline.components[slot].place(object) {
+                var placement = placement
+                placement.component = slot
+                try sink(placement)
+            }
+        }
+        outline.finishCosts()
+    }
+}
+
+extension Planner {
+    /// The policies this run plans.
+    var activePolicies: [Policy] {
+        policies.policies.filter { options.components?.contains($0.component) ?? true }
+    }
+}
+
+/// What pass one keeps of one component: per set its aggregate, per component its totals.
+struct SetTally {
+    let policy: Policy
+    let now: Int64
+    let pricing: PricingTable
+    var grouper: any SetGrouper
+    /// Per grouper slot.
+    var sets: [SetAggregate] = []
+    var classes = ClassTally()
+    /// Bytes outside future-dated sets, in inventory order (saturating), for the delete-fraction guard.
+    var nonFutureBytes: Int64 = 0
+    var unrecognized = Set<String>()
+    /// The log, in inventory order: positions and sizes.
+    var log: [(position: UInt64, size: Int64)] = []
+    var logBytes: Int64 = 0
+    var logMonthlyCost = 0.0
+
+    /// One set as pass one sees it.
+    struct SetAggregate {
+        var count = 0
+        var bytes: Int64 = 0
+        /// Classes of its members, in the order first met.
+        var classes: [StorageClass] = []
+        var candidate: KeepEvaluator.Candidate
+    }
+
+    init(policy: Policy, now: Int64, pricing: PricingTable) {
+        self.policy = policy
+        self.now = now
+        self.pricing = pricing
+        grouper = policy.backupLayout.makeGrouper()
+    }
+
+    private var futureCutoff: Int64 { now.saturatingAdd(policy.guards.futureTolerance.seconds) }
+
+    /// Counts one current object under the component's prefix.
+    mutating func add(_ object: InventoryObject) {
+        classes.add(object.storageClass, object.size)
+        switch grouper.classify(object.key) {
+        case .member(let slot):
+            while sets.count <= slot {
+                sets.append(SetAggregate(candidate: KeepEvaluator.Candidate(epoch: grouper.records[sets.count].epoch, tagged: false)))
+            }
+            sets[slot].count += 1
+            sets[slot].bytes = sets[slot].bytes.saturatingAdd(object.size)
+            if !sets[slot].classes.contains(object.storageClass) { sets[slot].classes.append(object.storageClass) }
+            sets[slot].candidate.add(object)
+            if grouper.records[slot].epoch > futureCutoff { return }
+        case .log(let position):
+            log.append((position, object.size))
+            logBytes.saturatingIncrease(by: object.size)
+            logMonthlyCost += pricing.monthlyCost(size: object.size, in: object.storageClass)
+        case .unrecognized:
+            unrecognized.insert(object.key)
+        case .metadata:
+            break
+        }
+        nonFutureBytes = nonFutureBytes.saturatingAdd(object.size)
+    }
+}

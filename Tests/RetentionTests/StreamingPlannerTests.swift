@@ -1,0 +1,91 @@
+import Foundation
+import StrataTestSupport
+import Testing
+@testable import Retention
+
+/// The streaming planner (two passes, memory by sets) plans exactly what the in-memory planner
+/// plans: the same JSON, byte for byte, for every bucket whose objects are all current.
+@Suite struct StreamingPlannerTests {
+    /// Outline, place, sort, assemble: the whole streaming path, with the sort in memory.
+    static func streamingPlan(_ planner: Planner, objects: [InventoryObject], uploads: [MultipartUploadRecord] = [],
+                              now: Date, documents: [String: String]) throws -> Plan? {
+        let streaming = StreamingPlanner(planner: planner)
+        guard var outline = try streaming.outline(objects, uploads: uploads, now: now, documents: documents) else { return nil }
+        var placements: [Placement] = []
+        try streaming.place(objects, outline: &outline) { placements.append($0) }
+        return outline.assemble(placements.sorted(by: Placement.precedes))
+    }
+
+    static let unversioned = PlanGoldenTests.histories.filter { history in
+        history.inventory.objects.allSatisfy(\.isCurrent)
+    }
+
+    @Test("the streaming plan equals the golden plan", arguments: unversioned)
+    func streamingPlanEqualsGolden(history: PlanGoldenTests.History) throws {
+        let planner = Planner(policies: try Fixtures.defaultPolicies(), options: history.options)
+        let plan = try #require(try Self.streamingPlan(planner, objects: history.inventory.objects, uploads: history.inventory.uploads,
+                                                       now: history.now, documents: history.documents))
+        let golden = try Data(contentsOf: PlanGoldenTests.goldenDirectory.appendingPathComponent("\(history.name).json"))
+        #expect(plan.jsonData == golden)
+    }
+
+    @Test("there are unversioned golden histories to compare")
+    func unversionedHistoriesExist() {
+        #expect(Self.unversioned.count >= 3)
+    }
+
+    @Test("a noncurrent version or a delete marker leaves the bucket to the in-memory planner")
+    func versionedBucketsAreLeftToTheInMemoryPlanner() throws {
+        let planner = Planner(policies: try Fixtures.defaultPolicies())
+        let live = Fixtures.object("vault/20261101_000000.snap", versionID: "a")
+        for other in [Fixtures.object("vault/20261101_000000.snap", versionID: "b", isLatest: false),
+                      Fixtures.object("vault/20261102_000000.snap", versionID: "c", isDeleteMarker: true)] {
+            #expect(try Self.streamingPlan(planner, objects: [live, other], now: PlanGoldenTests.end, documents: [:]) == nil)
+        }
+        #expect(try Self.streamingPlan(planner, objects: [live], now: PlanGoldenTests.end, documents: [:]) != nil)
+    }
+
+    /// Random unversioned buckets under the shipped policies: sets of every component at random
+    /// times (some in the future), random sizes (up to absurd) and classes, holds, locks, legal
+    /// holds, stray keys, uploads; planned plain, forced, and for some components, in random order.
+    @Test("random unversioned buckets plan the same both ways", arguments: 0..<24)
+    func randomBucketsPlanTheSame(seed: Int) throws {
+        var rng = SplitMix(seed: UInt64(seed) &* 0x9E37_79B9 &+ 7)
+        func roll(_ sides: UInt64) -> UInt64 { rng.next() % sides }
+        let end = PlanGoldenTests.end
+        let base = SyntheticInventory.make(end: end, days: 8 + Int(roll(30)), targetObjects: 500)
+        var objects: [InventoryObject] = []
+        for var object in base.inventory.objects where roll(3) != 0 {
+            switch roll(30) {
+            case 0: object.tags = [Planner.holdTag: "x"]
+            case 1: object.objectLock = ObjectLockState(mode: roll(2) == 0 ? .governance : .compliance,
+                                                        retainUntil: end.addingTimeInterval(Double(roll(100)) * 86_400 - 50 * 86_400))
+            case 2: object.objectLock = ObjectLockState(legalHold: true)
+            case 3, 4: object.storageClass = [StorageClass.standardIA, .glacier, .deepArchive, .glacierIR, .onezoneIA][Int(roll(5))]
+            case 5: object.size = Int64.max / Int64(1 + roll(4))
+            case 6: object.storageClass = StorageClass(rawValue: "VENDOR_COLD")
+            default: break
+            }
+            objects.append(object)
+        }
+        objects.append(InventoryObject(key: "qdrant/mind_memories-2027-05-01-03-00-00.snapshot", size: 5, lastModified: end))
+        objects.append(InventoryObject(key: "postgresql/backup/mind/20991231-000000F/backup.manifest", size: 5, lastModified: end))
+        objects.append(InventoryObject(key: "nats/stray", size: 5, lastModified: end))
+        for i in stride(from: objects.count - 1, to: 0, by: -1) { objects.swapAt(i, Int(roll(UInt64(i + 1)))) }
+        let uploads = [MultipartUploadRecord(key: "vault/x", uploadID: "1", initiated: end.addingTimeInterval(-30 * 86_400)),
+                       MultipartUploadRecord(key: "vault/y", uploadID: "2", initiated: end)]
+        let options = [PlanOptions(), PlanOptions(force: true, bypassGovernance: true),
+                       PlanOptions(components: ["postgresql", "vault"])][Int(roll(3))]
+        let documents = roll(3) == 0 ? [:] : base.documents
+        let planner = Planner(policies: try Fixtures.defaultPolicies(), options: options)
+        let expected = planner.plan(inventory: Inventory(objects: objects, uploads: uploads), now: end, documents: documents)
+        let streamed = try #require(try Self.streamingPlan(planner, objects: objects, uploads: uploads, now: end, documents: documents))
+        #expect(streamed.jsonData == expected.jsonData)
+        #expect(streamed == expected)
+    }
+}
+
+extension Plan {
+    /// The compact JSON form, for byte comparisons in tests.
+    var jsonData: Data { PlanJSONWriter.encode(self) }
+}
