@@ -1,0 +1,122 @@
+import Foundation
+import Retention
+
+/// A bucket's inventory on disk, about the size of its keys: what the streaming planner reads
+/// twice instead of holding a listing or report of millions of objects in memory.
+public final class ObjectSpool: ObjectStream {
+    private let file: SpoolFile
+    /// Objects spooled.
+    public var count: Int { file.count }
+    /// Bytes on disk.
+    public var size: Int64 { file.length }
+
+    /// An empty spool in `directory` (the system's temporary directory by default).
+    public init(directory: String = NSTemporaryDirectory()) throws {
+        file = try SpoolFile(directory: directory)
+    }
+
+    /// Appends one object.
+    public func append(_ object: InventoryObject) throws {
+        try file.append { Self.encode(object, into: &$0) }
+    }
+
+    /// Finishes writing; reading needs it.
+    public func finish() throws { try file.flush() }
+
+    /// Calls `body` with every object, in the order appended.
+    public func forEachObject(_ body: (InventoryObject) throws -> Void) throws {
+        try file.forEach { reader in
+            do {
+                try body(try Self.decode(&reader))
+            } catch is SpoolReader.Malformed {
+                throw StrataError(.failure, "a spool file is damaged: a record does not decode")
+            }
+        }
+    }
+
+    private struct Flags: OptionSet {
+        let rawValue: UInt8
+        static let latest = Flags(rawValue: 1)
+        static let deleteMarker = Flags(rawValue: 2)
+        static let version = Flags(rawValue: 4)
+        static let eTag = Flags(rawValue: 8)
+        static let tags = Flags(rawValue: 16)
+        static let lock = Flags(rawValue: 32)
+    }
+
+    static func encode(_ object: InventoryObject, into writer: inout SpoolWriter) {
+        var flags: Flags = []
+        if object.isLatest { flags.insert(.latest) }
+        if object.isDeleteMarker { flags.insert(.deleteMarker) }
+        if object.versionID != nil { flags.insert(.version) }
+        if object.eTag != nil { flags.insert(.eTag) }
+        if object.tags != nil { flags.insert(.tags) }
+        if object.objectLock != nil { flags.insert(.lock) }
+        writer.byte(flags.rawValue)
+        writer.string(object.key)
+        writer.int64(object.size)
+        writer.double(object.lastModified.timeIntervalSince1970)
+        StorageClassCoding.write(object.storageClass, into: &writer)
+        if let version = object.versionID { writer.string(version) }
+        if let eTag = object.eTag { writer.string(eTag) }
+        if let tags = object.tags {
+            writer.varint(UInt64(tags.count))
+            for (name, value) in tags.sorted(by: { $0.key < $1.key }) {
+                writer.string(name)
+                writer.string(value)
+            }
+        }
+        if let lock = object.objectLock {
+            writer.byte(lock.mode == nil ? 0 : lock.mode == .governance ? 1 : 2)
+            writer.byte(lock.legalHold ? 1 : 0)
+            writer.byte(lock.retainUntil == nil ? 0 : 1)
+            if let until = lock.retainUntil { writer.double(until.timeIntervalSince1970) }
+        }
+    }
+
+    static func decode(_ reader: inout SpoolReader) throws -> InventoryObject {
+        let flags = Flags(rawValue: try reader.byte())
+        let key = try reader.string()
+        let size = try reader.int64()
+        let modified = Date(timeIntervalSince1970: try reader.double())
+        let storageClass = try StorageClassCoding.read(&reader)
+        let version = flags.contains(.version) ? try reader.string() : nil
+        let eTag = flags.contains(.eTag) ? try reader.string() : nil
+        var tags: [String: String]?
+        if flags.contains(.tags) {
+            let count = try reader.varint()
+            guard count <= UInt64(SpoolFile.maximumRecord) else { throw SpoolReader.Malformed() }
+            var read: [String: String] = [:]
+            for _ in 0..<count { read[try reader.string()] = try reader.string() }
+            tags = read
+        }
+        var lock: ObjectLockState?
+        if flags.contains(.lock) {
+            let mode = try reader.byte()
+            let legalHold = try reader.byte() == 1
+            let until = try reader.byte() == 1 ? Date(timeIntervalSince1970: try reader.double()) : nil
+            lock = ObjectLockState(mode: mode == 0 ? nil : mode == 1 ? .governance : .compliance, retainUntil: until, legalHold: legalHold)
+        }
+        return InventoryObject(key: key, size: size, lastModified: modified, storageClass: storageClass, eTag: eTag, versionID: version,
+                               isLatest: flags.contains(.latest), isDeleteMarker: flags.contains(.deleteMarker), tags: tags, objectLock: lock)
+    }
+}
+
+/// A storage class in one byte when it is one S3 names, by name otherwise.
+enum StorageClassCoding {
+    static func write(_ storageClass: StorageClass, into writer: inout SpoolWriter) {
+        if let index = StorageClass.known.firstIndex(of: storageClass) {
+            writer.byte(UInt8(index))
+        } else {
+            writer.byte(0xFF)
+            writer.string(storageClass.rawValue)
+        }
+    }
+
+    static func read(_ reader: inout SpoolReader) throws -> StorageClass {
+        let code = try reader.byte()
+        if code == 0xFF { return StorageClass(rawValue: try reader.string()) }
+        guard Int(code) < StorageClass.known.count else { throw SpoolReader.Malformed() }
+        return StorageClass.known[Int(code)]
+    }
+}
