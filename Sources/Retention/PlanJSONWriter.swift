@@ -9,7 +9,7 @@ struct PlanJSONWriter {
     /// Bytes are handed to the sink in chunks of about this size, so memory stays flat.
     private static let chunkSize = 1 << 20
 
-    private init(sink: @escaping (UnsafeRawBufferPointer) -> Void) {
+    init(sink: @escaping (UnsafeRawBufferPointer) -> Void) {
         self.sink = sink
         bytes.reserveCapacity(Self.chunkSize + 4_096)
     }
@@ -28,20 +28,20 @@ struct PlanJSONWriter {
         return data
     }
 
-    private mutating func flush() {
+    mutating func flush() {
         bytes.withUnsafeBytes { sink($0) }
         bytes.removeAll(keepingCapacity: true)
     }
 
-    private mutating func flushIfFull() {
+    mutating func flushIfFull() {
         if bytes.count >= Self.chunkSize { flush() }
     }
 
-    private mutating func raw(_ text: StaticString) {
+    mutating func raw(_ text: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    private mutating func string(_ text: String) {
+    mutating func string(_ text: String) {
         bytes.append(34)
         for byte in text.utf8 {
             switch byte {
@@ -65,17 +65,17 @@ struct PlanJSONWriter {
     private static let hex = Array("0123456789abcdef".utf8)
 
     private mutating func int<I: BinaryInteger>(_ value: I) { bytes.append(contentsOf: String(value).utf8) }
-    private mutating func bool(_ value: Bool) { value ? raw("true") : raw("false") }
+    mutating func bool(_ value: Bool) { value ? raw("true") : raw("false") }
     private mutating func double(_ value: Double) {
         guard value.isFinite else { return raw("0") }
         // Like JSONEncoder: whole numbers without a fraction ("0", not "0.0").
         if value == value.rounded(), abs(value) < 1e15 { return int(Int64(value)) }
         bytes.append(contentsOf: String(value).utf8)
     }
-    private mutating func date(_ value: Date) { string(CivilTime.iso8601(Int64(value.timeIntervalSince1970.rounded(.down)))) }
+    mutating func date(_ value: Date) { string(CivilTime.iso8601(Int64(value.timeIntervalSince1970.rounded(.down)))) }
 
     /// `"key":` with the comma for every key after the first.
-    private mutating func key(_ name: StaticString, first: Bool = false) {
+    mutating func key(_ name: StaticString, first: Bool = false) {
         if !first { bytes.append(44) }
         bytes.append(34)
         raw(name)
@@ -96,6 +96,11 @@ struct PlanJSONWriter {
         raw("{")
         key("actions", first: true); array(plan.actions) { $0.action($1) }
         key("components"); array(plan.components) { $0.component($1) }
+        planTail(plan)
+    }
+
+    /// A plan after its components' array.
+    mutating func planTail(_ plan: Plan) {
         key("cost"); cost(plan.cost)
         key("forced"); bool(plan.forced)
         key("generatedAt"); date(plan.generatedAt)
@@ -104,7 +109,7 @@ struct PlanJSONWriter {
         raw("}")
     }
 
-    private mutating func action(_ action: PlanAction) {
+    mutating func action(_ action: PlanAction) {
         switch action {
         case .delete(let key, let versionID, let reason):
             raw("{\"key\":"); string(key)
@@ -126,6 +131,13 @@ struct PlanJSONWriter {
     }
 
     private mutating func component(_ c: ComponentPlan) {
+        componentHead(c)
+        array(c.sets) { $0.set($1) }
+        componentTail(c)
+    }
+
+    /// A component up to its sets' array, whose elements follow.
+    mutating func componentHead(_ c: ComponentPlan) {
         raw("{")
         key("component", first: true); string(c.component)
         key("cost"); cost(c.cost)
@@ -133,7 +145,11 @@ struct PlanJSONWriter {
         key("hiddenSets"); array(c.hiddenSets) { $0.set($1) }
         key("noncurrent"); array(c.noncurrent) { $0.noncurrent($1) }
         key("policyFile"); string(c.policyFile)
-        key("sets"); array(c.sets) { $0.set($1) }
+        key("sets")
+    }
+
+    /// A component after its sets' array.
+    mutating func componentTail(_ c: ComponentPlan) {
         key("totals"); totals(c.totals)
         if let unchecked = c.uncheckedWAL {
             key("uncheckedWAL"); raw("{")
@@ -149,13 +165,24 @@ struct PlanJSONWriter {
     }
 
     private mutating func set(_ s: PlanSet) {
+        setHead(s)
+        array(s.members) { $0.string($1) }
+        setTail(s)
+    }
+
+    /// A set up to its members' array, whose elements follow.
+    mutating func setHead(_ s: PlanSet) {
         raw("{")
         key("bytes", first: true); int(s.bytes)
         key("cannotDelete"); bool(s.cannotDelete)
         key("currentClasses"); array(s.currentClasses) { $0.string($1.rawValue) }
         key("decision"); string(s.decision.rawValue)
         key("id"); string(s.id)
-        key("members"); array(s.members) { $0.string($1) }
+        key("members")
+    }
+
+    /// A set after its members' array.
+    mutating func setTail(_ s: PlanSet) {
         key("objectCount"); int(s.objectCount)
         if let expiry = s.projectedExpiry { key("projectedExpiry"); date(expiry) }
         key("reasons"); array(s.reasons) { w, r in
@@ -193,7 +220,7 @@ struct PlanJSONWriter {
         raw("}")
     }
 
-    private mutating func totals(_ t: PlanTotals) {
+    mutating func totals(_ t: PlanTotals) {
         raw("{")
         key("abortedUploads", first: true); int(t.abortedUploads)
         key("byClass"); array(t.byClass) { w, c in
@@ -212,7 +239,7 @@ struct PlanJSONWriter {
         raw("}")
     }
 
-    private mutating func cost(_ c: PlanCost) {
+    mutating func cost(_ c: PlanCost) {
         raw("{")
         key("earlyDeletion", first: true); double(c.earlyDeletion)
         key("monthlyAfter"); double(c.monthlyAfter)

@@ -9,11 +9,20 @@ import Testing
     /// Outline, place, sort, assemble: the whole streaming path, with the sort in memory.
     static func streamingPlan(_ planner: Planner, objects: [InventoryObject], uploads: [MultipartUploadRecord] = [],
                               now: Date, documents: [String: String]) throws -> Plan? {
+        try streamed(planner, objects: objects, uploads: uploads, now: now, documents: documents)?.plan
+    }
+
+    /// The streamed plan, assembled, and its JSON as written straight from the placements.
+    static func streamed(_ planner: Planner, objects: [InventoryObject], uploads: [MultipartUploadRecord] = [],
+                         now: Date, documents: [String: String]) throws -> (plan: Plan, json: Data)? {
         let streaming = StreamingPlanner(planner: planner)
         guard var outline = try streaming.outline(objects, uploads: uploads, now: now, documents: documents) else { return nil }
         var placements: [Placement] = []
         try streaming.place(objects, outline: &outline) { placements.append($0) }
-        return outline.assemble(placements.sorted(by: Placement.precedes))
+        placements.sort(by: Placement.precedes)
+        var json = Data()
+        try outline.writeJSON(placements: { body in try placements.forEach(body) }) { json.append(contentsOf: $0) }
+        return (outline.assemble(placements), json)
     }
 
     static let unversioned = PlanGoldenTests.histories.filter { history in
@@ -23,10 +32,19 @@ import Testing
     @Test("the streaming plan equals the golden plan", arguments: unversioned)
     func streamingPlanEqualsGolden(history: PlanGoldenTests.History) throws {
         let planner = Planner(policies: try Fixtures.defaultPolicies(), options: history.options)
-        let plan = try #require(try Self.streamingPlan(planner, objects: history.inventory.objects, uploads: history.inventory.uploads,
-                                                       now: history.now, documents: history.documents))
+        let streamed = try #require(try Self.streamed(planner, objects: history.inventory.objects, uploads: history.inventory.uploads,
+                                                      now: history.now, documents: history.documents))
         let golden = try Data(contentsOf: PlanGoldenTests.goldenDirectory.appendingPathComponent("\(history.name).json"))
-        #expect(plan.jsonData == golden)
+        #expect(streamed.plan.jsonData == golden)
+        #expect(streamed.json == golden)
+    }
+
+    @Test("a bucket with no objects writes the same plan both ways")
+    func emptyBucket() throws {
+        let planner = Planner(policies: try Fixtures.defaultPolicies())
+        let expected = planner.plan(inventory: Inventory(objects: []), now: PlanGoldenTests.end)
+        let streamed = try #require(try Self.streamed(planner, objects: [], now: PlanGoldenTests.end, documents: [:]))
+        #expect(streamed.json == expected.jsonData)
     }
 
     @Test("there are unversioned golden histories to compare")
@@ -79,9 +97,10 @@ import Testing
         let documents = roll(3) == 0 ? [:] : base.documents
         let planner = Planner(policies: try Fixtures.defaultPolicies(), options: options)
         let expected = planner.plan(inventory: Inventory(objects: objects, uploads: uploads), now: end, documents: documents)
-        let streamed = try #require(try Self.streamingPlan(planner, objects: objects, uploads: uploads, now: end, documents: documents))
-        #expect(streamed.jsonData == expected.jsonData)
-        #expect(streamed == expected)
+        let streamed = try #require(try Self.streamed(planner, objects: objects, uploads: uploads, now: end, documents: documents))
+        #expect(streamed.plan.jsonData == expected.jsonData)
+        #expect(streamed.plan == expected)
+        #expect(streamed.json == expected.jsonData)
     }
 }
 
