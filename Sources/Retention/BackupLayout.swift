@@ -19,6 +19,10 @@ protocol BackupLayout: Sendable {
     /// the component's objects at `indices`.
     func documentsNeeded(_ objects: [InventoryObject], indices: [ObjectIndex]) -> [String]
 
+    /// Whether `key` could be one of the documents ``documentsNeeded(_:indices:)`` names, so a
+    /// pass over a stream keeps only those objects to ask it.
+    func mayBeDocument(_ key: String) -> Bool
+
     /// What the documents say about the sets beyond their keys: dependencies between sets, log
     /// objects that may go, keys never moved.
     func constraints(sets: [SetRecord], documents: [String: String]) -> any LayoutConstraints

@@ -110,6 +110,11 @@ struct PgBackRestLayout: BackupLayout {
         return Array(manifests.values)
     }
 
+    func mayBeDocument(_ key: String) -> Bool {
+        key.hasPrefix(backupBase) && (key.hasSuffix("/backup.info") || key.hasSuffix("/backup.info.copy")
+            || key.hasSuffix("/backup.manifest") || key.hasSuffix("/backup.manifest.copy"))
+    }
+
     func constraints(sets: [SetRecord], documents: [String: String]) -> any LayoutConstraints {
         PgBackRestConstraints(sets: sets, documents: documents, layout: self)
     }

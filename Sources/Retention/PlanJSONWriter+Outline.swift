@@ -38,14 +38,7 @@ extension PlanJSONWriter {
         }
         aborts(before: plan.components.count, &writer)
         writer.raw("]")
-        plan.totals = PlanTotals()
-        for i in plan.components.indices {
-            plan.components[i].totals.deletes = actionTotals[i].deletes
-            plan.components[i].totals.deleteBytes = actionTotals[i].deleteBytes
-            plan.components[i].totals.transitions = actionTotals[i].transitions
-            plan.components[i].totals.transitionBytes = actionTotals[i].transitionBytes
-            plan.totals.add(plan.components[i].totals)
-        }
+        PlanOutline.complete(&plan, actionTotals: actionTotals)
 
         // Components: every set's members come from the placements, in the same order.
         writer.key("components")

@@ -66,15 +66,36 @@ public struct PlanOutline {
             actionTotals[placement.component].count(placement)
         }
         closeComponents(before: components.count)
+        Self.complete(&plan, actionTotals: actionTotals)
+        return plan
+    }
+
+    /// The plan without members and actions, with its action totals counted from the placements
+    /// (in any order), and how many actions the whole plan has: what a table, the metrics and a
+    /// guard's exit code need.
+    public func summary(_ placements: (_ body: (Placement) throws -> Void) throws -> Void) throws -> (plan: Plan, actions: Int) {
+        var plan = skeleton
+        var actionTotals = [PlanTotals](repeating: PlanTotals(), count: components.count)
+        var actions = components.reduce(0) { $0 + $1.aborts.count }
+        try placements { placement in
+            guard placement.action != .none else { return }
+            actionTotals[placement.component].count(placement)
+            actions += 1
+        }
+        Self.complete(&plan, actionTotals: actionTotals)
+        return (plan, actions)
+    }
+
+    /// Puts each component's action totals into its totals, and adds up the plan's.
+    static func complete(_ plan: inout Plan, actionTotals: [PlanTotals]) {
         plan.totals = PlanTotals()
-        for i in components.indices {
+        for i in plan.components.indices {
             plan.components[i].totals.deletes = actionTotals[i].deletes
             plan.components[i].totals.deleteBytes = actionTotals[i].deleteBytes
             plan.components[i].totals.transitions = actionTotals[i].transitions
             plan.components[i].totals.transitionBytes = actionTotals[i].transitionBytes
             plan.totals.add(plan.components[i].totals)
         }
-        return plan
     }
 }
 

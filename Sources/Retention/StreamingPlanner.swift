@@ -22,6 +22,20 @@ public struct StreamingPlanner: Sendable {
     /// Creates a streaming planner with `planner`'s policies, prices and options.
     public init(planner: Planner) { self.planner = planner }
 
+    /// The documents ``outline(_:uploads:now:documents:)`` needs, as ``Planner/documentsNeeded(inventory:)``
+    /// names them, from one pass that keeps only the objects that could be documents.
+    public func documentsNeeded(_ objects: some ObjectStream) throws -> [String] {
+        let active = planner.activePolicies
+        let layouts = active.map(\.backupLayout)
+        let prefixes = active.map { Array($0.prefix.utf8) }
+        var candidates: [InventoryObject] = []
+        try objects.forEachObject { object in
+            guard let slot = Planner.owner(of: object.key, prefixes: prefixes), layouts[slot].mayBeDocument(object.key) else { return }
+            candidates.append(object)
+        }
+        return planner.documentsNeeded(inventory: Inventory(objects: candidates))
+    }
+
     /// Pass one and the decisions: the plan of `objects` without members and actions, or `nil`
     /// when an object is a noncurrent version or a delete marker.
     public func outline(_ objects: some ObjectStream, uploads: [MultipartUploadRecord], now: Date,

@@ -39,6 +39,8 @@ struct TemplateLayout: BackupLayout {
 
     func documentsNeeded(_ objects: [InventoryObject], indices: [ObjectIndex]) -> [String] { [] }
 
+    func mayBeDocument(_ key: String) -> Bool { false }
+
     func constraints(sets: [SetRecord], documents: [String: String]) -> any LayoutConstraints { IndependentSets() }
 
     func retrievalDocuments(present: Set<String>) -> [String] { [] }

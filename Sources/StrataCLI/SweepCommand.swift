@@ -87,6 +87,10 @@ struct SweepCommand: AsyncParsableCommand {
                                   journal: journal.map { .directory($0) } ?? .bucket,
                                   lockTTL: TimeInterval(lockTTL))
                 if let source = try report.source() { sweep.source = source }
+                if !apply, let streamed = try await sweep.streamedDryRun() {
+                    try emitDryRun(streamed, context: context)
+                    return
+                }
                 let result = try await sweep.run(apply: apply)
                 if output.json {
                     emit(String(decoding: try result.plan.jsonData(), as: UTF8.self))
@@ -112,6 +116,26 @@ struct SweepCommand: AsyncParsableCommand {
                     throw StrataError(.blockedByGuard, Self.blockedMessage(result.plan.blockedComponents))
                 }
             }
+        }
+    }
+
+    /// Prints a dry run the streaming planner made, as a plan made in memory prints: the JSON
+    /// (streamed from the spool) or the table; writes the metrics; exits 3 when a guard blocks.
+    private func emitDryRun(_ streamed: StreamedPlan, context: StrataContext) throws {
+        let plan = streamed.summary
+        if output.json {
+            try streamed.writeJSON { chunk in try? FileHandle.standardOutput.write(contentsOf: chunk) }
+            emitRaw("\n")
+        } else {
+            emit(PlanTable.render(plan, maxSetsPerComponent: all ? nil : 12, style: output.terminal.planStyle))
+            emit("dry run: nothing changed (use --apply to carry out \(streamed.actionCount) actions)")
+        }
+        if let metricsTextfile {
+            let summary = MetricsTextfile.SweepSummary(at: context.now(), applied: false, done: .init(), failures: 0)
+            try MetricsTextfile.write(MetricsTextfile.render(plan: plan, sweep: summary), to: metricsTextfile)
+        }
+        if !plan.blockedComponents.isEmpty {
+            throw StrataError(.blockedByGuard, Self.blockedMessage(plan.blockedComponents))
         }
     }
 

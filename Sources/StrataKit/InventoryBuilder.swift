@@ -15,19 +15,37 @@ public struct InventoryBuilder: Sendable {
 
     /// Lists the bucket under each policy's prefix (only `components`, when given).
     public func build(policies: [Policy]) async throws -> Inventory {
+        var objects: [InventoryObject] = []
+        let uploads = try await list(policies: policies) { objects.append($0) }
+        return Inventory(objects: objects, uploads: uploads)
+    }
+
+    /// Lists the bucket into `spool` (the objects) and returns the incomplete uploads: a
+    /// listing of any size in memory that does not grow with it.
+    public func spool(policies: [Policy], into spool: ObjectSpool) async throws -> [MultipartUploadRecord] {
+        let uploads = try await list(policies: policies) { try spool.append($0) }
+        try spool.finish()
+        return uploads
+    }
+
+    /// Hands every object (every version and delete marker, in a versioned bucket) under the
+    /// policies' prefixes to `take`, page by page, and returns the incomplete uploads there.
+    private func list(policies: [Policy], _ take: (InventoryObject) throws -> Void) async throws -> [MultipartUploadRecord] {
         let client = context.client
         let bucket = context.bucket
         let versioned = try await Self.isVersioned(client: client, bucket: bucket)
-        var objects: [InventoryObject] = []
+        var count = 0
         var uploads: [MultipartUploadRecord] = []
         for policy in policies {
             if versioned {
                 for try await page in client.listObjectVersions(bucket: bucket, prefix: policy.prefix) {
-                    objects += page.versions.map(Self.object(from:))
+                    for version in page.versions { try take(Self.object(from: version)) }
+                    count += page.versions.count
                 }
             } else {
                 for try await page in client.listObjects(bucket: bucket, prefix: policy.prefix) {
-                    objects += page.objects.map(Self.object(from:))
+                    for summary in page.objects { try take(Self.object(from: summary)) }
+                    count += page.objects.count
                 }
             }
             uploads += try await client.listMultipartUploads(bucket: bucket, prefix: policy.prefix).map {
@@ -35,9 +53,9 @@ public struct InventoryBuilder: Sendable {
             }
         }
         context.logger.info("listed bucket", metadata: [
-            "bucket": "\(bucket)", "objects": "\(objects.count)", "uploads": "\(uploads.count)",
+            "bucket": "\(bucket)", "objects": "\(count)", "uploads": "\(uploads.count)",
             "versioned": "\(versioned)"])
-        return Inventory(objects: objects, uploads: uploads)
+        return uploads
     }
 
     /// Whether versioning is (or was) on: then deletes must name versions to free storage.

@@ -127,7 +127,7 @@ public struct PlanMaker: Sendable {
         var lock: ObjectLockState?
     }
 
-    private func fetchDetails(_ refs: [ObjectRef], versioned: Bool) async throws -> [ObjectRef: Detail] {
+    func fetchDetails(_ refs: [ObjectRef], versioned: Bool) async throws -> [ObjectRef: Detail] {
         let client = context.client
         let bucket = context.bucket
         return try await Self.boundedMap(refs, limit: concurrency) { ref in

@@ -43,7 +43,7 @@ public struct Sweep: Sendable {
     }
 
     /// The plan maker, told when the `previous` sweep ran (unless the options already say).
-    private func maker(after previous: SweepJournal.Entry?) -> PlanMaker {
+    func maker(after previous: SweepJournal.Entry?) -> PlanMaker {
         var options = self.options
         if options.lastSweep == nil { options.lastSweep = previous?.start(notAfter: context.now()) }
         var maker = PlanMaker(context: context, options: options)

@@ -39,6 +39,19 @@ import Testing
         #expect(streamed.json == golden)
     }
 
+    @Test("the documents a stream needs are those the in-memory planner names", arguments: PlanGoldenTests.histories)
+    func documentsNeededMatch(history: PlanGoldenTests.History) throws {
+        let planner = Planner(policies: try Fixtures.defaultPolicies(), options: history.options)
+        var objects = history.inventory.objects
+        #expect(try StreamingPlanner(planner: planner).documentsNeeded(objects) == planner.documentsNeeded(inventory: history.inventory))
+        // Without backup.info: every set's manifest.
+        objects.removeAll { $0.key.hasSuffix("backup.info") || $0.key.hasSuffix("backup.info.copy") }
+        let needed = try StreamingPlanner(planner: planner).documentsNeeded(objects)
+        #expect(needed == planner.documentsNeeded(inventory: Inventory(objects: objects)))
+        #expect(needed.allSatisfy { $0.hasSuffix("/backup.manifest") || $0.hasSuffix("/backup.manifest.copy") })
+        #expect(!needed.isEmpty)
+    }
+
     @Test("a bucket with no objects writes the same plan both ways")
     func emptyBucket() throws {
         let planner = Planner(policies: try Fixtures.defaultPolicies())

@@ -56,6 +56,26 @@ final class PlacementSorter {
         try sorted.forEach { reader in try body(try Self.decodeChecked(&reader)) }
     }
 
+    /// Reads the placements in order one at a time (after ``finish()``), so a caller can await
+    /// between them.
+    struct Iterator {
+        private var memory: IndexingIterator<[Placement]>?
+        private var cursor: SpoolFile.Cursor?
+
+        fileprivate init(_ sorter: PlacementSorter) {
+            if let sorted = sorter.sorted { cursor = SpoolFile.Cursor(file: sorted, bufferSize: 1 << 20) } else { memory = sorter.buffer.makeIterator() }
+        }
+
+        /// The next placement, or `nil` after the last.
+        mutating func next() throws -> Placement? {
+            if memory != nil { return memory!.next() }
+            return try cursor?.next { try PlacementSorter.decodeChecked(&$0) }
+        }
+    }
+
+    /// An iterator over the placements in order (after ``finish()``).
+    func makeIterator() -> Iterator { Iterator(self) }
+
     /// A k-way merge of sorted runs, one record of look-ahead each; ties go to the earlier run,
     /// so the merge is stable.
     private func merge(_ runs: [SpoolFile], into body: (Placement) throws -> Void) throws {

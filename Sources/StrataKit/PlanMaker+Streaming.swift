@@ -1,0 +1,95 @@
+import Foundation
+import Retention
+
+extension PlanMaker {
+    /// The plan of the bucket as it is now, for the instant `now`, made by the streaming planner:
+    /// the listing or report is spooled to `spoolDirectory` and read twice, and the plan's members
+    /// and actions are sorted on disk. Returns `nil` for a bucket with noncurrent versions or
+    /// delete markers, which only the in-memory planner (``makePlan(now:)``) plans.
+    ///
+    /// Holds and locks are fetched for every object the plan would delete, as ``plan(inventory:now:)``
+    /// does, and the bucket is planned again with them until no new hold turns up.
+    public func makeStreamedPlan(now: Date, spoolDirectory: String = NSTemporaryDirectory()) async throws -> StreamedPlan? {
+        let policies = try context.requirePolicies()
+        // A versioned bucket's listing has versions and markers: no need to spool it to find out.
+        if source == .listing, try await InventoryBuilder.isVersioned(client: context.client, bucket: context.bucket) { return nil }
+        let spool = try ObjectSpool(directory: spoolDirectory)
+        let uploads = try await spoolInventory(into: spool)
+        let streaming = StreamingPlanner(planner: Planner(policies: policies, pricing: pricing, options: options))
+        let documents = try await PgBackRestDocuments(context: context, onUndecryptable: documentFailure)
+            .fetch(try streaming.documentsNeeded(spool), policies: policies.policies).documents
+        var details: [ObjectRef: Detail] = [:]
+        for round in 1... {
+            let objects = HeldObjects(base: spool, details: details)
+            guard var outline = try streaming.outline(objects, uploads: uploads, now: now, documents: documents) else { return nil }
+            let sorter = PlacementSorter(directory: spoolDirectory)
+            try streaming.place(objects, outline: &outline) { try sorter.add($0) }
+            try sorter.finish()
+            // Holds and locks only keep more: a round that finds none new is the last.
+            let found = try await holds(deletedBy: sorter, known: details)
+            if found.isEmpty || round >= 4 { return try StreamedPlan(outline: outline, placements: sorter) }
+            details.merge(found) { _, new in new }
+        }
+        fatalError("unreachable: the loop above returns")
+    }
+
+    /// The objects of the selected components into `spool`, from a listing or the report; the
+    /// incomplete uploads.
+    private func spoolInventory(into spool: ObjectSpool) async throws -> [MultipartUploadRecord] {
+        switch source {
+        case .listing:
+            return try await InventoryBuilder(context: context).spool(policies: try selectedPolicies(), into: spool)
+        case .report:
+            let inventory = try await readInventory()
+            for object in inventory.objects { try spool.append(object) }
+            try spool.finish()
+            return inventory.uploads
+        }
+    }
+
+    /// The tags and lock state of every object `sorter`'s plan deletes, fetched in batches, that
+    /// hold something `known` did not: a `strata-hold` tag or a lock.
+    private func holds(deletedBy sorter: PlacementSorter, known: [ObjectRef: Detail]) async throws -> [ObjectRef: Detail] {
+        var found: [ObjectRef: Detail] = [:]
+        var placements = sorter.makeIterator()
+        var batch: [ObjectRef] = []
+        var done = false
+        while !done {
+            // A batch at a time, so memory holds one batch of keys, not every deletion's.
+            batch.removeAll(keepingCapacity: true)
+            while batch.count < 10_000 {
+                guard let placement = try placements.next() else { done = true; break }
+                if placement.action == .delete { batch.append(ObjectRef(key: placement.key, versionID: placement.versionID)) }
+            }
+            guard !batch.isEmpty else { continue }
+            // Lock state is read with HEAD in versioned buckets only, as `plan(inventory:now:)` does.
+            for (ref, detail) in try await fetchDetails(batch, versioned: batch.contains { $0.versionID != nil })
+            where (detail.tags[Planner.holdTag] != nil || detail.lock != nil) && known[ref] == nil {
+                found[ref] = detail
+            }
+        }
+        return found
+    }
+
+    /// The policies of the selected components.
+    func selectedPolicies() throws -> [Policy] {
+        try context.requirePolicies().policies.filter { options.components?.contains($0.component) ?? true }
+    }
+}
+
+/// The spooled objects with the tags and locks fetched for some of them.
+struct HeldObjects: ObjectStream {
+    let base: ObjectSpool
+    let details: [PlanMaker.ObjectRef: PlanMaker.Detail]
+
+    func forEachObject(_ body: (InventoryObject) throws -> Void) throws {
+        guard !details.isEmpty else { return try base.forEachObject(body) }
+        try base.forEachObject { object in
+            guard let detail = details[PlanMaker.ObjectRef(key: object.key, versionID: object.versionID)] else { return try body(object) }
+            var object = object
+            object.tags = detail.tags
+            object.objectLock = detail.lock
+            try body(object)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+import Retention
+
+/// A plan made by the streaming planner: its sets, guards, totals and cost in memory, its
+/// members and actions in a spool on disk, written out as JSON on request. What a dry run of a
+/// bucket of any size prints, in memory that grows with its sets, not its objects.
+public final class StreamedPlan {
+    /// The plan without members and actions: everything a table, the metrics and the exit code
+    /// need (its totals count the actions).
+    public let summary: Plan
+    /// How many actions the whole plan has.
+    public let actionCount: Int
+    private let outline: PlanOutline
+    private let placements: PlacementSorter
+
+    init(outline: PlanOutline, placements: PlacementSorter) throws {
+        self.outline = outline
+        self.placements = placements
+        (summary, actionCount) = try outline.summary { try placements.forEach($0) }
+    }
+
+    /// Streams the plan's compact JSON to `sink` in chunks: the same bytes as the in-memory
+    /// plan's ``Plan/writeJSON(to:)``.
+    public func writeJSON(to sink: @escaping (UnsafeRawBufferPointer) -> Void) throws {
+        try outline.writeJSON(placements: { try placements.forEach($0) }, to: sink)
+    }
+}

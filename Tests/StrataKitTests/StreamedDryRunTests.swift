@@ -1,0 +1,60 @@
+import Foundation
+import Retention
+import S3
+import StrataKit
+import StrataTestSupport
+import Testing
+
+/// A dry run planned by the streaming planner, from a listing of a real bucket spooled to disk,
+/// is the plan the in-memory planner makes of the same bucket: the same JSON, byte for byte, and
+/// the same totals, guards and action count for the table and the metrics.
+@Suite(.serialized) struct StreamedDryRunTests {
+    static let now = "2026-11-25T12:00:00Z"
+
+    /// A bucket seeded with a month of the six components' backups (tools/seed-backups).
+    static func seeded(_ bucket: ScratchBucket) throws -> StrataContext {
+        let servers = try TestServers.require()
+        let output = try ProcessRunner(environment: [
+            "AWS_ACCESS_KEY_ID": servers.accessKey, "AWS_SECRET_ACCESS_KEY": servers.secretKey, "AWS_REGION": servers.region,
+        ]).run(["python3", RepositoryPaths.root.appendingPathComponent("tools/seed-backups").path, bucket.name,
+                "--now", now, "--years", "0.1", "--endpoint", servers.rgwEndpoint])
+        guard output.status == 0 else { throw HarnessError(message: "seeding failed: \(output.stderr)") }
+        let directory = RepositoryPaths.root.appendingPathComponent("policies")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }
+        let policies = try Dictionary(uniqueKeysWithValues: files.map {
+            ("policies/\($0)", try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8))
+        })
+        return try bucket.context(policies: policies, now: ISO8601DateFormatter().date(from: now)!)
+    }
+
+    @Test("the streamed dry run equals the in-memory plan", arguments: [false, true])
+    func streamedEqualsInMemory(force: Bool) async throws {
+        try await ScratchBucket.with(.rgw, purpose: "streamed") { bucket in
+            let context = try Self.seeded(bucket)
+            let journal = try makeScratchDirectory("streamed-journal")
+            defer { try? FileManager.default.removeItem(atPath: journal) }
+            let sweep = Sweep(context: context, options: PlanOptions(force: force), now: context.now(), journal: .directory(journal))
+            let inMemory = try await sweep.run(apply: false).plan
+            let streamed = try #require(try await sweep.streamedDryRun(spoolDirectory: journal))
+            var json = Data()
+            try streamed.writeJSON { json.append(contentsOf: $0) }
+            #expect(json == (try inMemory.jsonData()))
+            #expect(streamed.actionCount == inMemory.actions.count)
+            #expect(streamed.summary.totals == inMemory.totals)
+            #expect(streamed.summary.blockedComponents == inMemory.blockedComponents)
+            #expect(inMemory.actions.contains { if case .delete = $0 { true } else { false } })
+            // The spool is unnamed: nothing is left in the directory.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: journal).allSatisfy { !$0.hasPrefix(".strata-spool") })
+        }
+    }
+
+    @Test("a versioned bucket is planned in memory")
+    func versionedBucketIsLeftToTheInMemoryPlanner() async throws {
+        try await ScratchBucket.with(.rgw, purpose: "streamed-v") { bucket in
+            try await bucket.client.putBucketVersioning(bucket.name, enabled: true)
+            let context = try Self.seeded(bucket)
+            let sweep = Sweep(context: context, options: PlanOptions(), now: context.now(), journal: .directory(NSTemporaryDirectory()))
+            #expect(try await sweep.streamedDryRun() == nil)
+        }
+    }
+}
