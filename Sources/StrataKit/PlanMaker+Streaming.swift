@@ -19,7 +19,8 @@ extension PlanMaker {
         let documents = try await PgBackRestDocuments(context: context, onUndecryptable: documentFailure)
             .fetch(try streaming.documentsNeeded(spool), policies: policies.policies).documents
         var details: [ObjectRef: Detail] = [:]
-        for round in 1... {
+        var round = 1
+        while true {
             let objects = HeldObjects(base: spool, details: details)
             guard var outline = try streaming.outline(objects, uploads: uploads, now: now, documents: documents) else { return nil }
             let sorter = PlacementSorter(directory: spoolDirectory)
@@ -29,8 +30,8 @@ extension PlanMaker {
             let found = try await holds(deletedBy: sorter, known: details)
             if found.isEmpty || round >= 4 { return try StreamedPlan(outline: outline, placements: sorter) }
             details.merge(found) { _, new in new }
+            round += 1
         }
-        fatalError("unreachable: the loop above returns")
     }
 
     /// The objects of the selected components into `spool`, from a listing or the report; the

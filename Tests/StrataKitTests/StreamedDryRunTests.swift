@@ -48,6 +48,28 @@ import Testing
         }
     }
 
+    @Test("a hold on an object of an expiring set keeps the set in the streamed plan too")
+    func holdsKeepSetsInTheStreamedPlan() async throws {
+        try await ScratchBucket.with(.rgw, purpose: "streamed-hold") { bucket in
+            let context = try Self.seeded(bucket)
+            let journal = try makeScratchDirectory("streamed-hold")
+            defer { try? FileManager.default.removeItem(atPath: journal) }
+            let sweep = Sweep(context: context, options: PlanOptions(force: true), now: context.now(), journal: .directory(journal))
+            let before = try #require(try await sweep.streamedDryRun(spoolDirectory: journal))
+            let expiring = try #require(before.summary.components.first { $0.component == "falkordb" }?.sets.first { $0.decision == .expire })
+            let falkordb = try #require(try context.requirePolicies().policy(named: "falkordb"))
+            let key = try #require(try await bucket.keys(prefix: falkordb.prefix).first { falkordb.setID(ofKey: $0) == expiring.id })
+            try await bucket.client.putObjectTagging(bucket: bucket.name, key: key, tags: [Planner.holdTag: "audit"])
+            let after = try #require(try await sweep.streamedDryRun(spoolDirectory: journal))
+            let held = try #require(after.summary.components.first { $0.component == "falkordb" }?.sets.first { $0.id == expiring.id })
+            #expect(held.decision == .keep)
+            #expect(held.reasons.contains { $0.kind == .tagged })
+            var json = Data()
+            try after.writeJSON { json.append(contentsOf: $0) }
+            #expect(json == (try await sweep.run(apply: false).plan.jsonData()))
+        }
+    }
+
     @Test("a versioned bucket is planned in memory")
     func versionedBucketIsLeftToTheInMemoryPlanner() async throws {
         try await ScratchBucket.with(.rgw, purpose: "streamed-v") { bucket in
