@@ -28,7 +28,12 @@ extension PlanMaker {
             try sorter.finish()
             // Holds and locks only keep more: a round that finds none new is the last.
             let found = try await holds(deletedBy: sorter, known: details)
-            if found.isEmpty || round >= 4 { return try StreamedPlan(outline: outline, placements: sorter) }
+            if found.isEmpty || round >= 4 {
+                context.logger.info("streamed plan", metadata: [
+                    "objects": "\(spool.count)", "spool_bytes": "\(spool.size)", "placement_bytes": "\(sorter.diskBytes)",
+                    "hold_rounds": "\(round)"])
+                return try StreamedPlan(outline: outline, placements: sorter)
+            }
             details.merge(found) { _, new in new }
             round += 1
         }

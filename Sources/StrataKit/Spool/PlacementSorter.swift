@@ -33,6 +33,9 @@ final class PlacementSorter {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Bytes the sorted placements take on disk (0 when they fit in memory).
+    var diskBytes: Int64 { sorted?.length ?? 0 }
+
     /// Ends adding: what was added is then read, in order, by ``forEach(_:)`` as often as needed.
     func finish() throws {
         guard !runs.isEmpty else {
