@@ -18,6 +18,7 @@ extension PlanMaker {
         let streaming = StreamingPlanner(planner: Planner(policies: policies, pricing: pricing, options: options))
         let documents = try await PgBackRestDocuments(context: context, onUndecryptable: documentFailure)
             .fetch(try streaming.documentsNeeded(spool), policies: policies.policies).documents
+        let checks = holdCheck == .deletions ? try await checks(versioned: spool.hasVersionIDs, policies: policies) : nil
         var details: [ObjectRef: Detail] = [:]
         var round = 1
         while true {
@@ -27,7 +28,8 @@ extension PlanMaker {
             try streaming.place(objects, outline: &outline) { try sorter.add($0) }
             try sorter.finish()
             // Holds and locks only keep more: a round that finds none new is the last.
-            let found = try await holds(deletedBy: sorter, known: details)
+            var found: [ObjectRef: Detail] = [:]
+            if let checks { found = try await holds(deletedBy: sorter, checks: checks, known: details) }
             if found.isEmpty || round >= 4 {
                 context.logger.info("streamed plan", metadata: [
                     "objects": "\(spool.count)", "spool_bytes": "\(spool.size)", "placement_bytes": "\(sorter.diskBytes)",
@@ -55,7 +57,8 @@ extension PlanMaker {
 
     /// The tags and lock state of every object `sorter`'s plan deletes, fetched in batches, that
     /// hold something `known` did not: a `strata-hold` tag or a lock.
-    private func holds(deletedBy sorter: PlacementSorter, known: [ObjectRef: Detail]) async throws -> [ObjectRef: Detail] {
+    private func holds(deletedBy sorter: PlacementSorter, checks: Checks, known: [ObjectRef: Detail]) async throws -> [ObjectRef: Detail] {
+        guard checks.isNeeded else { return [:] }
         var found: [ObjectRef: Detail] = [:]
         var placements = sorter.makeIterator()
         var batch: [ObjectRef] = []
@@ -68,9 +71,8 @@ extension PlanMaker {
                 if placement.action == .delete { batch.append(ObjectRef(key: placement.key, versionID: placement.versionID)) }
             }
             guard !batch.isEmpty else { continue }
-            // Lock state is read with HEAD in versioned buckets only, as `plan(inventory:now:)` does.
-            for (ref, detail) in try await fetchDetails(batch, versioned: batch.contains { $0.versionID != nil })
-            where (detail.tags[Planner.holdTag] != nil || detail.lock != nil) && known[ref] == nil {
+            for (ref, detail) in try await fetchDetails(batch, checks: checks)
+            where (detail.tags?[Planner.holdTag] != nil || detail.lock != nil) && known[ref] == nil {
                 found[ref] = detail
             }
         }
@@ -93,8 +95,8 @@ struct HeldObjects: ObjectStream {
         try base.forEachObject { object in
             guard let detail = details[PlanMaker.ObjectRef(key: object.key, versionID: object.versionID)] else { return try body(object) }
             var object = object
-            object.tags = detail.tags
-            object.objectLock = detail.lock
+            if let tags = detail.tags { object.tags = tags }
+            if detail.checkedLock { object.objectLock = detail.lock }
             try body(object)
         }
     }

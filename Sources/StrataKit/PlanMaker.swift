@@ -6,9 +6,13 @@ import S3
 /// Lists the bucket, fetches what the planner needs, and plans: the one path from S3 to a
 /// ``Plan`` that `sweep`, `audit` and `metrics` share.
 ///
-/// Tags (`strata-hold`) and object-lock state cost one request per object, so they are fetched
-/// only for the objects a first plan would delete; the bucket is then planned again with them.
-/// Holds and locks can only keep more, so the second plan deletes a subset of the first.
+/// Tags (`strata-hold`) and object-lock state cost one request per object (S3 has no bulk read
+/// of either), so they are fetched only for the objects a first plan would delete, and only where
+/// they can matter: tags in components with `keep_tagged`, lock state in a versioned bucket that
+/// has an Object Lock configuration (one bucket-level request tells; without one no version can
+/// hold a retention or a legal hold). The bucket is then planned again with them, unless none of
+/// them holds anything. Holds and locks can only keep more, so the second plan deletes a subset
+/// of the first.
 public struct PlanMaker: Sendable {
     /// Where to list.
     public let context: StrataContext
@@ -22,6 +26,20 @@ public struct PlanMaker: Sendable {
     public var source: InventorySource = .listing
     /// What a pgBackRest document that cannot be decrypted does to the plan.
     public var documentFailure: DocumentFailure = .stop
+    /// Whether plans check holds and locks of what they would delete (the default), or not.
+    public var holdCheck: HoldCheck = .deletions
+
+    /// Which per-object checks (the `strata-hold` tag, Object Lock state) a plan pays for.
+    public enum HoldCheck: Sendable, Hashable {
+        /// Check every object the plan would delete, where the check can matter: the plan is exact.
+        case deletions
+        /// Check nothing: a proposal, which deletes a superset of the checked plan (holds and
+        /// locks only keep more) and has the same guard verdicts (they only lower the fractions a
+        /// guard compares, and a component a guard blocks has no deletions to check anyway).
+        /// `sweep --apply` proposes with this and checks once, in the plan made just before
+        /// deleting, so that each object costs one check, made as late as possible.
+        case none
+    }
 
     /// What a pgBackRest document that cannot be decrypted (a wrong passphrase) does.
     public enum DocumentFailure: Sendable, Hashable {
@@ -76,34 +94,92 @@ public struct PlanMaker: Sendable {
     }
 
     /// A plan of `inventory` for the instant `now`: fetches the documents the planner needs and
-    /// the tags and lock state of what a first plan would delete, then plans again. Returns the
-    /// inventory with those details filled in.
+    /// (per ``holdCheck``) the tags and lock state of what a first plan would delete, then plans
+    /// again if any of them holds something. Returns the inventory with those details filled in.
     public func plan(inventory: Inventory, now: Date) async throws -> (plan: Plan, inventory: Inventory) {
         var inventory = inventory
-        let planner = Planner(policies: try context.requirePolicies(), pricing: pricing, options: options)
+        let policies = try context.requirePolicies()
+        let planner = Planner(policies: policies, pricing: pricing, options: options)
         let documents = try await documents(for: inventory)
-        let versioned = inventory.objects.contains { $0.versionID != nil }
         var plan = planner.plan(inventory: inventory, now: now, documents: documents)
+        guard holdCheck == .deletions else { return (plan, inventory) }
+        let checks = try await checks(for: inventory, policies: policies)
+        guard checks.isNeeded else { return (plan, inventory) }
+        // Where each object is in the inventory: built once, not per round.
+        var position: [ObjectRef: Int] = [:]
+        position.reserveCapacity(inventory.objects.count)
+        for (index, object) in inventory.objects.enumerated() {
+            position[ObjectRef(key: object.key, versionID: object.versionID)] = index
+        }
         var enriched = Set<ObjectRef>()
         // Each round fetches tags/locks of objects the plan would delete and were not checked.
         for _ in 0..<4 {
-            let pending = Set(plan.actions.compactMap { action -> ObjectRef? in
-                if case .delete(let key, let version, _) = action { return ObjectRef(key: key, versionID: version) }
-                return nil
-            }).subtracting(enriched)
+            var pending: [ObjectRef] = []
+            for action in plan.actions {
+                guard case .delete(let key, let version, _) = action else { continue }
+                let ref = ObjectRef(key: key, versionID: version)
+                if enriched.insert(ref).inserted { pending.append(ref) }
+            }
             if pending.isEmpty { break }
-            let details = try await fetchDetails(Array(pending), versioned: versioned)
-            for index in inventory.objects.indices {
-                let ref = ObjectRef(key: inventory.objects[index].key, versionID: inventory.objects[index].versionID)
-                if let detail = details[ref] {
-                    inventory.objects[index].tags = detail.tags
+            let details = try await fetchDetails(pending, checks: checks)
+            var holdsSomething = false
+            for (ref, detail) in details {
+                guard let index = position[ref] else { continue }
+                let before = inventory.objects[index]
+                if let tags = detail.tags {
+                    inventory.objects[index].tags = tags
+                    holdsSomething = holdsSomething || (tags[Planner.holdTag] != nil) != (before.tags?[Planner.holdTag] != nil)
+                }
+                if detail.checkedLock {
                     inventory.objects[index].objectLock = detail.lock
+                    holdsSomething = holdsSomething || detail.lock != before.objectLock
                 }
             }
-            enriched.formUnion(pending)
+            // The planner reads only the hold tag and the lock state: when no fetched detail
+            // changed either, planning again would give the same plan.
+            guard holdsSomething else { break }
             plan = planner.plan(inventory: inventory, now: now, documents: documents)
         }
         return (plan, inventory)
+    }
+
+    /// Which per-object checks can matter for `inventory`: the components whose policy keeps
+    /// tagged sets (`keep_tagged`, on by default), and whether versions can carry Object Lock state.
+    struct Checks: Sendable {
+        /// Key prefixes of the components with `keep_tagged`.
+        var taggedPrefixes: [String]
+        /// Whether versions may be locked: the bucket is versioned and has (or may have) an Object
+        /// Lock configuration.
+        var locks: Bool
+
+        var isNeeded: Bool { locks || !taggedPrefixes.isEmpty }
+
+        /// Whether `key`'s tags can keep it (prefixes never overlap).
+        func tags(_ key: String) -> Bool { taggedPrefixes.contains { key.hasPrefix($0) } }
+    }
+
+    /// The checks `inventory` needs under `policies`. Object Lock needs versioning and can only
+    /// hold a version in a bucket whose Object Lock is enabled, so an unversioned inventory
+    /// needs no lock checks and a versioned one asks the bucket once, not each version. A bucket
+    /// that cannot answer (no `s3:GetBucketObjectLockConfiguration`, a
+    /// store without the call) is checked version by version.
+    func checks(for inventory: Inventory, policies: PolicySet) async throws -> Checks {
+        try await checks(versioned: inventory.objects.contains(where: { $0.versionID != nil }), policies: policies)
+    }
+
+    /// The checks an inventory needs under `policies`, given whether it has version ids.
+    func checks(versioned: Bool, policies: PolicySet) async throws -> Checks {
+        let tagged = policies.policies.filter(\.retention.keepTagged).map(\.prefix)
+        guard versioned else {
+            return Checks(taggedPrefixes: tagged, locks: false)
+        }
+        do {
+            return Checks(taggedPrefixes: tagged, locks: try await context.client.objectLockEnabled(bucket: context.bucket))
+        } catch let error as S3Error {
+            context.logger.notice("cannot read the bucket's Object Lock configuration; checking each version it would delete instead",
+                                  metadata: ["error": "\(error)"])
+            return Checks(taggedPrefixes: tagged, locks: true)
+        }
     }
 
     /// The documents the planner needs to plan `inventory` (pgBackRest's `backup.info` or
@@ -122,26 +198,33 @@ public struct PlanMaker: Sendable {
         var versionID: String?
     }
 
+    /// What the checks found for one object.
     struct Detail: Sendable {
-        var tags: [String: String]
+        /// Its tags, `nil` when they were not fetched (its component does not keep tagged sets).
+        var tags: [String: String]?
+        /// Its lock state, when `checkedLock`.
         var lock: ObjectLockState?
+        /// Whether the lock state was fetched (a HEAD).
+        var checkedLock: Bool
     }
 
-    func fetchDetails(_ refs: [ObjectRef], versioned: Bool) async throws -> [ObjectRef: Detail] {
+    func fetchDetails(_ refs: [ObjectRef], checks: Checks) async throws -> [ObjectRef: Detail] {
         let client = context.client
         let bucket = context.bucket
-        return try await Self.boundedMap(refs, limit: concurrency) { ref in
+        return try await Self.boundedMap(refs.filter { checks.locks || checks.tags($0.key) }, limit: concurrency) { ref in
             do {
-                let tags = try await client.getObjectTagging(bucket: bucket, key: ref.key, versionID: ref.versionID)
-                var lock: ObjectLockState?
-                if versioned {
+                var detail = Detail(tags: nil, lock: nil, checkedLock: checks.locks)
+                if checks.tags(ref.key) {
+                    detail.tags = try await client.getObjectTagging(bucket: bucket, key: ref.key, versionID: ref.versionID)
+                }
+                if checks.locks {
                     let head = try await client.headObject(bucket: bucket, key: ref.key, versionID: ref.versionID)
                     if head.objectLockMode != nil || head.legalHold {
-                        lock = ObjectLockState(mode: head.objectLockMode.flatMap(ObjectLockState.Mode.init(rawValue:)),
-                                               retainUntil: head.objectLockRetainUntil, legalHold: head.legalHold)
+                        detail.lock = ObjectLockState(mode: head.objectLockMode.flatMap(ObjectLockState.Mode.init(rawValue:)),
+                                                      retainUntil: head.objectLockRetainUntil, legalHold: head.legalHold)
                     }
                 }
-                return Detail(tags: tags, lock: lock)
+                return detail
             } catch let error as S3Error where error.status == 404 {
                 return nil  // gone since the listing: nothing to protect
             }

@@ -36,7 +36,8 @@ public struct Sweep: Sendable {
 
     /// The plan, and what applying it did (`nil` for a dry run).
     public struct Result: Sendable {
-        /// The plan that was made (and applied, if applying).
+        /// The plan: for a dry run, the plan made; when applying, the plan made just before
+        /// deleting, with holds and locks checked, which the deletions rest on.
         public var plan: Plan
         /// What was done.
         public var outcome: SweepOutcome?
@@ -51,8 +52,18 @@ public struct Sweep: Sendable {
         return maker
     }
 
-    /// Plans, and applies when `apply` is set.
+    /// Plans, and applies when `apply` is set. Logs at `info` what it cost in S3 requests, by
+    /// operation (`tools/bench-delete` reads it), since requests, not bytes, are what a sweep spends.
     public func run(apply: Bool) async throws -> Result {
+        let result = try await runCounted(apply: apply)
+        let statistics = context.client.statistics
+        var metadata: Logger.Metadata = ["requests": "\(statistics.requests)", "retries": "\(statistics.retries)"]
+        for (operation, count) in statistics.requestsByOperation { metadata["requests_\(operation)"] = "\(count)" }
+        context.logger.info("sweep requests", metadata: metadata)
+        return result
+    }
+
+    private func runCounted(apply: Bool) async throws -> Result {
         let writer = SweepJournal(context: context, location: journal)
         guard apply else {
             return Result(plan: try await maker(after: try await writer.latest()).makePlan(now: now).plan, outcome: nil)
@@ -71,7 +82,14 @@ public struct Sweep: Sendable {
                 executor.abortsDeadCopies = true
             }
             let maker = self.maker(after: previous)
-            let plan = try await maker.makePlan(now: now).plan
+            // The first plan proposes; holds and locks are checked once, in the plan made just
+            // before deleting (the replan below), so that a hold placed while this sweep runs
+            // still wins and each object costs one check, not two. The proposal deletes a
+            // superset of the checked plan with the same guard verdicts, and only deletions both
+            // contain are made.
+            var proposer = maker
+            proposer.holdCheck = .none
+            let plan = try await proposer.makePlan(now: now).plan
             let now = self.now
             let fromReport = source != .listing
             let outcome = try await executor.apply(plan: plan, runID: runID, journal: writer) {
@@ -84,7 +102,8 @@ public struct Sweep: Sendable {
                 return SweepExecutor.Replanned(plan: try await maker.confirmingDeletions(confirmed.plan, inventory: confirmed.inventory),
                                                inventory: confirmed.inventory, confirmedSets: confirmed.confirmedSets)
             }
-            return Result(plan: plan, outcome: outcome)
+            // What was done rests on the checked plan: it is the one to show.
+            return Result(plan: outcome.replanned ?? plan, outcome: outcome)
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Retention
 import S3
+import Synchronization
 
 /// What a sweep did.
 public struct SweepOutcome: Sendable {
@@ -11,12 +12,16 @@ public struct SweepOutcome: Sendable {
     public var failures: [String]
     /// Components whose deletions a guard blocked.
     public var blocked: [GuardFinding]
+    /// The fresh plan the deletions were checked against (made just before deleting, with holds
+    /// and locks checked); `nil` when nothing was applied.
+    public var replanned: Plan?
 }
 
 /// Carries out a plan against the bucket, in the order that keeps backups safe: deletions
 /// first, but only those a fresh listing and plan still agree on, in batches of at most 1,000
-/// (a batch refused whole for lack of permission stops the sweep before anything changed); then
-/// transitions, each an atomic in-place copy; then stale uploads.
+/// (the first alone: a batch refused whole for lack of permission stops the sweep before anything
+/// changed; then a few at once, each after its own lease check); then transitions, each an atomic
+/// in-place copy; then stale uploads.
 ///
 /// Every step is idempotent: a sweep killed at any point and run again plans from what the
 /// bucket then holds and finishes the same work, never more.
@@ -27,6 +32,15 @@ public struct SweepExecutor: Sendable {
     public var transitionConcurrency = 8
     /// Keys per DeleteObjects request (S3's maximum is 1,000).
     public var deleteBatchSize = 1000
+    /// DeleteObjects requests in flight at once after the first batch. A server deletes the keys
+    /// of one request one after another, so a few requests at once are what keeps up with a
+    /// plain bulk delete; a lost lease is still noticed before each batch starts, so at most this
+    /// many batches run after another sweep took the lease.
+    public var deleteConcurrency = 4
+    /// Delete batches between journal writes. Each write carries the whole entry (every planned
+    /// action), so writing after every batch costs bytes quadratic in the plan; the journal may lag
+    /// this many batches behind a killed sweep, which the next sweep converges over anyway.
+    public var batchesPerJournalWrite = 8
     /// Send `x-amz-bypass-governance-retention` with deletes (`--bypass-governance`). The planner
     /// only lets GOVERNANCE-locked versions into the plan when this is set, and only those the
     /// policy expires.
@@ -94,34 +108,16 @@ public struct SweepExecutor: Sendable {
             if confirmed.contains(id) { agreed.append(action) } else { entry.done.skipped += 1 }
         }
         let deletions = try aboveTheFloor(agreed, fresh: fresh, entry: &entry).compactMap(Self.deletion)
-        for start in stride(from: 0, to: deletions.count, by: deleteBatchSize) {
-            try await checkFence(&entry, journal: journal)
-            let batch = Array(deletions[start..<min(start + deleteBatchSize, deletions.count)])
-            let result = try await context.client.deleteObjects(bucket: context.bucket, objects: batch,
-                                                                bypassGovernanceRetention: bypassGovernance)
-            if result.deleted.isEmpty, !result.failures.isEmpty, result.failures.allSatisfy({ $0.code == .accessDenied }) {
-                entry.status = .failed
-                entry.failures.append("DeleteObjects refused every key of a batch with AccessDenied")
-                entry.finishedAt = context.now()
-                try await journal.write(entry)
-                throw StrataError(.failure, "DeleteObjects s3://\(context.bucket): AccessDenied for all \(batch.count) keys of the batch (e.g. \(result.failures[0].key)); needs s3:DeleteObject (and s3:DeleteObjectVersion in versioned buckets), or the objects are locked; stopped, \(entry.done.deletes) deleted before")
-            }
-            for deleted in result.deleted {
-                // S3 answers DeleteMarker=true both for removing a marker (a version was named)
-                // and for placing one (none was).
-                if deleted.deleteMarker && deleted.versionID != nil {
-                    entry.done.markersRemoved += 1
-                } else if deleted.deleteMarker {
-                    // Only a marker was placed: nothing was freed. The planner names versions in
-                    // versioned buckets, so this means the bucket's versioning changed under us.
-                    entry.failures.append("delete \(deleted.key): S3 placed a delete marker instead of deleting a version; check the bucket's versioning")
-                } else {
-                    entry.done.deletes += 1
-                }
-            }
-            entry.failures += result.failures.map { "delete \($0.description)" }
-            try await journal.write(entry)
-            await afterStep?(.deleteBatch)
+        let batches = stride(from: 0, to: deletions.count, by: max(1, deleteBatchSize)).map {
+            Array(deletions[$0..<min($0 + max(1, deleteBatchSize), deletions.count)])
+        }
+        var sent = 0
+        while sent < batches.count {
+            // The first batch alone (a refusal stops the sweep before anything changed), then
+            // groups of batches, a few in flight at once; the journal is written after each group.
+            let group = Array(batches[sent..<min(sent + (sent == 0 ? 1 : max(1, batchesPerJournalWrite)), batches.count)])
+            sent += group.count
+            try await deleteGroup(group, entry: &entry, journal: journal)
         }
 
         try await checkFence(&entry, journal: journal)
@@ -156,7 +152,101 @@ public struct SweepExecutor: Sendable {
         entry.status = entry.failures.isEmpty ? .completed : .failed
         entry.finishedAt = context.now()
         try await journal.write(entry)
-        return SweepOutcome(done: entry.done, failures: entry.failures, blocked: plan.blockedComponents)
+        return SweepOutcome(done: entry.done, failures: entry.failures, blocked: plan.blockedComponents,
+                            replanned: fresh.plan)
+    }
+
+    /// Sends `batches` as DeleteObjects requests, ``deleteConcurrency`` at once, each after a
+    /// lease check (``fence``); adds what they did to `entry` and journals it. Stops at the first
+    /// lost lease, or batch refused whole with AccessDenied, journaling the run as failed.
+    private func deleteGroup(_ batches: [[ObjectIdentifier]], entry: inout SweepJournal.Entry,
+                             journal: SweepJournal) async throws {
+        let client = context.client
+        let bucket = context.bucket
+        let bypass = bypassGovernance
+        let fence = self.fence
+        let hook = afterStep
+        let tally = DeleteTally()
+        do {
+            _ = try await batches.concurrentMap(maxConcurrentTasks: deleteConcurrency) { batch in
+                if let fence {
+                    do { try await fence() } catch { throw DeleteStop.fence(error) }
+                }
+                let result = try await client.deleteObjects(bucket: bucket, objects: batch, bypassGovernanceRetention: bypass)
+                if result.deleted.isEmpty, !result.failures.isEmpty, result.failures.allSatisfy({ $0.code == .accessDenied }) {
+                    throw DeleteStop.denied(keys: batch.count, example: result.failures[0].key)
+                }
+                tally.record(result)
+                await hook?(.deleteBatch)
+            }
+        } catch DeleteStop.fence(let error) {
+            tally.add(to: &entry)
+            entry.status = .failed
+            entry.failures.append("\(error)")
+            entry.finishedAt = context.now()
+            // The fence's error is what the operator must see; a journal that cannot be written
+            // as well must not hide it.
+            try? await journal.write(entry)
+            throw error
+        } catch DeleteStop.denied(let keys, let example) {
+            tally.add(to: &entry)
+            entry.status = .failed
+            entry.failures.append("DeleteObjects refused every key of a batch with AccessDenied")
+            entry.finishedAt = context.now()
+            try await journal.write(entry)
+            throw StrataError(.failure, "DeleteObjects s3://\(context.bucket): AccessDenied for all \(keys) keys of the batch (e.g. \(example)); needs s3:DeleteObject (and s3:DeleteObjectVersion in versioned buckets), or the objects are locked; stopped, \(entry.done.deletes) deleted before")
+        } catch {
+            tally.add(to: &entry)
+            try? await journal.write(entry)
+            throw error
+        }
+        tally.add(to: &entry)
+        try await journal.write(entry)
+    }
+
+    /// Why a group of delete batches stopped early.
+    private enum DeleteStop: Error {
+        /// The fence threw: this run no longer holds the lease.
+        case fence(any Error)
+        /// A batch of `keys` keys was refused whole with AccessDenied (`example` is one of them).
+        case denied(keys: Int, example: String)
+    }
+
+    /// What the delete batches of one group did, gathered as they finish (in any order), so
+    /// that a group stopped early still journals what its finished batches deleted.
+    private final class DeleteTally: Sendable {
+        private let state = Mutex<(counts: SweepJournal.Counts, failures: [String])>((SweepJournal.Counts(), []))
+
+        /// Counts one DeleteObjects answer.
+        func record(_ result: DeleteObjectsResult) {
+            state.withLock { state in
+                for deleted in result.deleted {
+                    // S3 answers DeleteMarker=true both for removing a marker (a version was
+                    // named) and for placing one (none was).
+                    if deleted.deleteMarker && deleted.versionID != nil {
+                        state.counts.markersRemoved += 1
+                    } else if deleted.deleteMarker {
+                        // Only a marker was placed: nothing was freed. The planner names versions
+                        // in versioned buckets, so this means the bucket's versioning changed under us.
+                        state.failures.append("delete \(deleted.key): S3 placed a delete marker instead of deleting a version; check the bucket's versioning")
+                    } else {
+                        state.counts.deletes += 1
+                    }
+                }
+                state.failures += result.failures.map { "delete \($0.description)" }
+            }
+        }
+
+        /// Adds what was recorded to `entry`.
+        func add(to entry: inout SweepJournal.Entry) {
+            let (counts, failures) = state.withLock { state in
+                defer { state = (SweepJournal.Counts(), []) }
+                return (state.counts, state.failures)
+            }
+            entry.done.deletes += counts.deletes
+            entry.done.markersRemoved += counts.markersRemoved
+            entry.failures += failures
+        }
     }
 
     /// `deletions` without those of components the ``DeletionFloor`` finds below it; each such

@@ -35,7 +35,7 @@ extension S3Client {
         var random = SystemRandomNumberGenerator()
         while true {
             attempt += 1
-            statistics.countAttempt(isRetry: attempt > 1)
+            statistics.countAttempt(operation: request.operation, isRetry: attempt > 1)
             let failure: any Error
             do {
                 return try await send(request, attempt: attempt, accept: accept)

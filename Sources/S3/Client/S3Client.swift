@@ -104,13 +104,20 @@ final class ClockCorrection: Sendable {
 
 /// Counters of one client's traffic (shared by its copies).
 public final class S3Statistics: Sendable {
-    private let state = Mutex<(requests: Int, retries: Int)>((0, 0))
+    private let state = Mutex<(requests: Int, retries: Int, byOperation: [String: Int])>((0, 0, [:]))
     /// Attempts sent, retries included.
     public var requests: Int { state.withLock { $0.requests } }
     /// Attempts that were retries.
     public var retries: Int { state.withLock { $0.retries } }
-    func countAttempt(isRetry: Bool) {
-        state.withLock { $0.requests += 1; if isRetry { $0.retries += 1 } }
+    /// Attempts sent per S3 API name (`GetObjectTagging`), retries included: what a command
+    /// costs in requests, for benchmarks and for tests that pin how many requests a sweep makes.
+    public var requestsByOperation: [String: Int] { state.withLock { $0.byOperation } }
+    func countAttempt(operation: String, isRetry: Bool) {
+        state.withLock {
+            $0.requests += 1
+            $0.byOperation[operation, default: 0] += 1
+            if isRetry { $0.retries += 1 }
+        }
     }
 }
 

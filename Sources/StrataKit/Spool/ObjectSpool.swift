@@ -9,6 +9,8 @@ public final class ObjectSpool: ObjectStream {
     public var count: Int { file.count }
     /// Bytes on disk.
     public var size: Int64 { file.length }
+    /// Whether any object spooled has a version id (the bucket is or was versioned).
+    public private(set) var hasVersionIDs = false
 
     /// An empty spool in `directory` (the system's temporary directory by default).
     public init(directory: String = NSTemporaryDirectory()) throws {
@@ -17,6 +19,7 @@ public final class ObjectSpool: ObjectStream {
 
     /// Appends one object.
     public func append(_ object: InventoryObject) throws {
+        if object.versionID != nil { hasVersionIDs = true }
         try file.append { Self.encode(object, into: &$0) }
     }
 
