@@ -66,6 +66,23 @@ public struct InventoryReportReader: Sendable {
     static let clockSkewAllowance: TimeInterval = 15 * 60
 
     public func build(policies: [Policy]) async throws -> Inventory {
+        var objects: [InventoryObject] = []
+        let uploads = try await read(policies: policies) { objects.append($0) }
+        return Inventory(objects: objects, uploads: uploads)
+    }
+
+    /// Reads the report into `spool` (the rows under the policies' prefixes) and returns the
+    /// incomplete uploads, listed from the bucket: a report of any size in memory that does not
+    /// grow with it.
+    public func spool(policies: [Policy], into spool: ObjectSpool) async throws -> [MultipartUploadRecord] {
+        let uploads = try await read(policies: policies) { try spool.append($0) }
+        try spool.finish()
+        return uploads
+    }
+
+    /// Checks the report, hands each row under the policies' prefixes to `take`, and lists the
+    /// incomplete uploads.
+    private func read(policies: [Policy], _ take: (InventoryObject) throws -> Void) async throws -> [MultipartUploadRecord] {
         let (manifest, files, temporary) = try await fetch()
         defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
         if manifest.sourceBucket != context.bucket {
@@ -82,13 +99,14 @@ public struct InventoryReportReader: Sendable {
         if age > maximumAge {
             throw StrataError(.configuration, "\(location): the report was made \(String(format: "%.1f", age / 3600)) h ago, more than the \(String(format: "%.1f", maximumAge / 3600)) h allowed (--inventory-max-age); use a newer report or list the bucket")
         }
-        var objects: [InventoryObject] = []
+        var count = 0
         let prefixes = policies.map(\.prefix)
         for (entry, path) in files {
             for object in try await Self.read(path: path, named: entry.key, columns: manifest.columns, md5: entry.md5,
                                               bucket: context.bucket)
             where prefixes.contains(where: { object.key.hasPrefix($0) }) {
-                objects.append(object)
+                try take(object)
+                count += 1
             }
         }
         var uploads: [MultipartUploadRecord] = []
@@ -98,8 +116,8 @@ public struct InventoryReportReader: Sendable {
             }
         }
         context.logger.info("read inventory report", metadata: [
-            "report": "\(location)", "created": "\(created)", "objects": "\(objects.count)", "uploads": "\(uploads.count)"])
-        return Inventory(objects: objects, uploads: uploads)
+            "report": "\(location)", "created": "\(created)", "objects": "\(count)", "uploads": "\(uploads.count)"])
+        return uploads
     }
 
     /// Each data file's key is a plain relative path (no `..`, `.` or empty part: it must not

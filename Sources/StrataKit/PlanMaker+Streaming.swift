@@ -11,6 +11,7 @@ extension PlanMaker {
     /// does, and the bucket is planned again with them until no new hold turns up.
     public func makeStreamedPlan(now: Date, spoolDirectory: String = NSTemporaryDirectory()) async throws -> StreamedPlan? {
         let policies = try context.requirePolicies()
+        _ = try selectedPolicies()
         // A versioned bucket's listing has versions and markers: no need to spool it to find out.
         if source == .listing, try await InventoryBuilder.isVersioned(client: context.client, bucket: context.bucket) { return nil }
         let spool = try ObjectSpool(directory: spoolDirectory)
@@ -47,11 +48,11 @@ extension PlanMaker {
         switch source {
         case .listing:
             return try await InventoryBuilder(context: context).spool(policies: try selectedPolicies(), into: spool)
-        case .report:
-            let inventory = try await readInventory()
-            for object in inventory.objects { try spool.append(object) }
-            try spool.finish()
-            return inventory.uploads
+        case .report(let location, let maximumAge, let allowsUnverifiedFiles):
+            var reader = InventoryReportReader(context: context, location: location)
+            reader.maximumAge = maximumAge
+            reader.allowsUnverifiedFiles = allowsUnverifiedFiles
+            return try await reader.spool(policies: try selectedPolicies(), into: spool)
         }
     }
 
@@ -80,8 +81,16 @@ extension PlanMaker {
     }
 
     /// The policies of the selected components.
+    /// - Throws: `StrataError(.configuration)` naming a selected component no policy has.
     func selectedPolicies() throws -> [Policy] {
-        try context.requirePolicies().policies.filter { options.components?.contains($0.component) ?? true }
+        let policies = try context.requirePolicies()
+        if let wanted = options.components {
+            let unknown = wanted.subtracting(policies.policies.map(\.component))
+            if !unknown.isEmpty {
+                throw StrataError(.configuration, "unknown component \(unknown.sorted().joined(separator: ", ")); expected one of \(policies.policies.map(\.component).joined(separator: ", "))")
+            }
+        }
+        return policies.policies.filter { options.components?.contains($0.component) ?? true }
     }
 }
 

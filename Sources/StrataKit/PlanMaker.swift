@@ -74,14 +74,7 @@ public struct PlanMaker: Sendable {
 
     /// The inventory of the selected components, from a listing or the report.
     public func readInventory() async throws -> Inventory {
-        let policies = try context.requirePolicies()
-        if let wanted = options.components {
-            let unknown = wanted.subtracting(policies.policies.map(\.component))
-            if !unknown.isEmpty {
-                throw StrataError(.configuration, "unknown component \(unknown.sorted().joined(separator: ", ")); expected one of \(policies.policies.map(\.component).joined(separator: ", "))")
-            }
-        }
-        let selected = policies.policies.filter { options.components?.contains($0.component) ?? true }
+        let selected = try selectedPolicies()
         switch source {
         case .listing:
             return try await InventoryBuilder(context: context).build(policies: selected)

@@ -19,12 +19,16 @@ import Testing
         ]).run(["python3", RepositoryPaths.root.appendingPathComponent("tools/seed-backups").path, bucket.name,
                 "--now", now, "--years", "0.1", "--endpoint", servers.rgwEndpoint])
         guard output.status == 0 else { throw HarnessError(message: "seeding failed: \(output.stderr)") }
+        return try bucket.context(policies: try policies(), now: ISO8601DateFormatter().date(from: now)!)
+    }
+
+    /// The shipped policies, by file name.
+    static func policies() throws -> [String: String] {
         let directory = RepositoryPaths.root.appendingPathComponent("policies")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }
-        let policies = try Dictionary(uniqueKeysWithValues: files.map {
+        return try Dictionary(uniqueKeysWithValues: files.map {
             ("policies/\($0)", try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8))
         })
-        return try bucket.context(policies: policies, now: ISO8601DateFormatter().date(from: now)!)
     }
 
     @Test("the streamed dry run equals the in-memory plan", arguments: [false, true])
@@ -67,6 +71,44 @@ import Testing
             var json = Data()
             try after.writeJSON { json.append(contentsOf: $0) }
             #expect(json == (try await sweep.run(apply: false).plan.jsonData()))
+        }
+    }
+
+    @Test("a dry run from an inventory report streams the plan the in-memory planner makes of it")
+    func reportDryRunEqualsInMemory() async throws {
+        try await ScratchBucket.with(.rgw, purpose: "streamed-report") { bucket in
+            let context = try Self.seeded(bucket)
+            let servers = try TestServers.require()
+            let out = try makeScratchDirectory("streamed-report")
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let made = try ProcessRunner(environment: [
+                "AWS_ACCESS_KEY_ID": servers.accessKey, "AWS_SECRET_ACCESS_KEY": servers.secretKey, "AWS_REGION": servers.region,
+            ]).run(["python3", RepositoryPaths.fixtures.appendingPathComponent("make_inventory_report.py").path,
+                    servers.rgwEndpoint, bucket.name, out + "/report"])
+            try #require(made.status == 0, "making the report failed: \(made.stderr)")
+            let manifest = made.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+            // The report is made now: its age is judged by the clock, the plan is for the seeded instant.
+            let clock = try bucket.context(policies: try Self.policies(), now: Date())
+            var sweep = Sweep(context: clock, options: PlanOptions(force: true), now: context.now(), journal: .directory(out))
+            sweep.source = .report(.file(manifest), maximumAge: 1e9)
+            let inMemory = try await sweep.run(apply: false).plan
+            let streamed = try #require(try await sweep.streamedDryRun(spoolDirectory: out))
+            var json = Data()
+            try streamed.writeJSON { json.append(contentsOf: $0) }
+            #expect(json == (try inMemory.jsonData()))
+            #expect(inMemory.actions.count > 10)
+        }
+    }
+
+    @Test("an unknown component stops a streamed dry run before anything is read")
+    func unknownComponent() async throws {
+        try await ScratchBucket.with(.rgw, purpose: "streamed-unknown") { bucket in
+            let context = try Self.seeded(bucket)
+            let sweep = Sweep(context: context, options: PlanOptions(components: ["mongodb"]), now: context.now(),
+                              journal: .directory(NSTemporaryDirectory()))
+            await #expect { try await sweep.streamedDryRun() } throws: { error in
+                (error as? StrataError)?.kind == .configuration && "\(error)".contains("unknown component mongodb")
+            }
         }
     }
 
