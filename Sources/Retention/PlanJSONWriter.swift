@@ -43,28 +43,61 @@ struct PlanJSONWriter {
 
     mutating func string(_ text: String) {
         bytes.append(34)
-        for byte in text.utf8 {
-            switch byte {
-            case 34: raw("\\\"")
-            case 92: raw("\\\\")
-            case 10: raw("\\n")
-            case 13: raw("\\r")
-            case 9: raw("\\t")
-            case 8: raw("\\b")
-            case 12: raw("\\f")
-            case 0..<32:
-                raw("\\u00")
-                bytes.append(Self.hex[Int(byte >> 4)])
-                bytes.append(Self.hex[Int(byte & 15)])
-            default: bytes.append(byte)
-            }
-        }
+        var text = text
+        // Native strings hand out their UTF-8 storage; no byte-by-byte walk through UTF8View.
+        text.withUTF8 { escaped($0) }
         bytes.append(34)
+    }
+
+    /// Appends `utf8` with JSON's escapes, copying each run that needs none in one go (keys and
+    /// reasons rarely need any).
+    private mutating func escaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        var run = 0
+        for index in 0..<utf8.count {
+            let byte = utf8[index]
+            if byte >= 32, byte != 34, byte != 92 { continue }
+            if run < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<index])) }
+            escape(byte)
+            run = index + 1
+        }
+        if run < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...])) }
+    }
+
+    /// One byte that JSON needs escaped: a quote, a backslash or a control character.
+    private mutating func escape(_ byte: UInt8) {
+        switch byte {
+        case 34: raw("\\\"")
+        case 92: raw("\\\\")
+        case 10: raw("\\n")
+        case 13: raw("\\r")
+        case 9: raw("\\t")
+        case 8: raw("\\b")
+        case 12: raw("\\f")
+        default:
+            raw("\\u00")
+            bytes.append(Self.hex[Int(byte >> 4)])
+            bytes.append(Self.hex[Int(byte & 15)])
+        }
     }
 
     private static let hex = Array("0123456789abcdef".utf8)
 
-    private mutating func int<I: BinaryInteger>(_ value: I) { bytes.append(contentsOf: String(value).utf8) }
+    private mutating func int(_ value: Int) { int(Int64(value)) }
+
+    /// Decimal digits written straight into the buffer: no `String` for each of a plan's numbers.
+    private mutating func int(_ value: Int64) {
+        if value < 0 { bytes.append(45) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(48 + magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+        }
+    }
     mutating func bool(_ value: Bool) { value ? raw("true") : raw("false") }
     private mutating func double(_ value: Double) {
         guard value.isFinite else { return raw("0") }

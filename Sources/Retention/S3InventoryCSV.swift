@@ -14,13 +14,33 @@ public struct S3InventoryCSV: Sendable {
         case isDeleteMarker = "IsDeleteMarker", size = "Size", lastModified = "LastModifiedDate"
         case eTag = "ETag", storageClass = "StorageClass", lockUntil = "ObjectLockRetainUntilDate"
         case lockMode = "ObjectLockMode", legalHold = "ObjectLockLegalHoldStatus"
+
+        /// The column's place in ``S3InventoryCSV/positions``.
+        var slot: Int {
+            switch self {
+            case .bucket: 0
+            case .key: 1
+            case .versionID: 2
+            case .isLatest: 3
+            case .isDeleteMarker: 4
+            case .size: 5
+            case .lastModified: 6
+            case .eTag: 7
+            case .storageClass: 8
+            case .lockUntil: 9
+            case .lockMode: 10
+            case .legalHold: 11
+            }
+        }
     }
 
     /// The data file, for error messages.
     public let file: String
     /// Objects read so far.
     public private(set) var objects: [InventoryObject] = []
-    private let positions: [Column: Int]
+    /// Where each column Strata reads is in a row (by ``Column/slot``), -1 when the schema lacks
+    /// it: an array, not a dictionary, since it is asked a dozen times a row.
+    private let positions: [Int]
     private let columnCount: Int
     private var pending: [UInt8] = []
     /// How much of `pending` is known to hold no newline (so a chunk never rescans it).
@@ -28,6 +48,10 @@ public struct S3InventoryCSV: Sendable {
     private var line = 0
     /// The bucket every row must name in its Bucket column, if given.
     private let bucket: String?
+    /// `bucket`'s bytes, which a row's Bucket field almost always equals byte for byte.
+    private let bucketUTF8: [UInt8]
+    /// The field ranges of the row being read, kept to reuse their storage.
+    private var fieldRanges: [Range<Int>] = []
 
     /// The longest line a data file may have: a row is a key of at most 1,024 bytes, URL-encoded
     /// (three bytes each at worst), and a dozen short fields. A longer line is not a report row,
@@ -39,11 +63,12 @@ public struct S3InventoryCSV: Sendable {
     /// another's deletions.
     public init(columns: [String], file: String, bucket: String? = nil) throws {
         self.bucket = bucket
-        var positions: [Column: Int] = [:]
+        self.bucketUTF8 = Array((bucket ?? "").utf8)
+        var positions = [Int](repeating: -1, count: Column.allCases.count)
         for (index, name) in columns.enumerated() {
-            if let column = Column(rawValue: name) { positions[column] = index }
+            if let column = Column(rawValue: name) { positions[column.slot] = index }
         }
-        for required in [Column.key, .size, .lastModified] where positions[required] == nil {
+        for required in [Column.key, .size, .lastModified] where positions[required.slot] < 0 {
             throw S3InventoryError(file: file, message: "fileSchema lacks \(required.rawValue); Strata needs Key, Size and LastModifiedDate (and StorageClass, VersionId, IsLatest, IsDeleteMarker for versioned buckets)")
         }
         self.positions = positions
@@ -53,55 +78,114 @@ public struct S3InventoryCSV: Sendable {
 
     /// Reads the complete lines in `bytes` (plus what an earlier call left unfinished).
     public mutating func consume(_ bytes: some Collection<UInt8>) throws {
-        pending.append(contentsOf: bytes)
-        var start = pending.startIndex
-        var from = pending.startIndex + scanned
-        while let newline = pending[from...].firstIndex(of: UInt8(ascii: "\n")) {
-            try parseLine(pending[start..<newline])
-            start = newline + 1
-            from = start
+        // Gzip output (NIO's ByteBufferView) and arrays are contiguous: no byte-by-byte copy.
+        if try bytes.withContiguousStorageIfAvailable({ try consume(buffer: $0) }) == nil {
+            try consume(buffer: Array(bytes))
         }
-        pending.removeSubrange(pending.startIndex..<start)
-        scanned = pending.count
-        guard pending.count <= Self.maximumLineLength else {
+    }
+
+    private mutating func consume(buffer: [UInt8]) throws {
+        try buffer.withUnsafeBufferPointer { try consume(buffer: $0) }
+    }
+
+    /// Appends `bytes` to the unfinished line and reads every line that is now complete, in place.
+    private mutating func consume(buffer bytes: UnsafeBufferPointer<UInt8>) throws {
+        pending.append(contentsOf: bytes)
+        // Work on the bytes outside `self`, so reading a row (which changes `self`) does not
+        // overlap the access to `pending`.
+        var text: [UInt8] = []
+        swap(&text, &pending)
+        defer { swap(&text, &pending) }
+        let consumed = try text.withUnsafeMutableBufferPointer { buffer -> Int in
+            guard let base = buffer.baseAddress else { return 0 }
+            var start = 0
+            var from = scanned
+            while from < buffer.count, let found = memchr(base + from, Int32(UInt8(ascii: "\n")), buffer.count - from) {
+                let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                try parseLine(UnsafeMutableBufferPointer(start: base + start, count: newline - start))
+                start = newline + 1
+                from = start
+            }
+            return start
+        }
+        text.removeSubrange(0..<consumed)
+        scanned = text.count
+        guard text.count <= Self.maximumLineLength else {
             throw S3InventoryError(file: file, line: line + 1, message: "a line longer than \(Self.maximumLineLength) bytes, expected one row per line")
         }
     }
 
-    /// Reads the last line, if it had no newline.
-    public mutating func finish() throws {
-        if !pending.isEmpty { try parseLine(pending[...]) }
-        pending = []
-        scanned = 0
+    /// Hands over the objects read so far and forgets them, so a caller that keeps only some of a
+    /// file's rows never holds all of them at once.
+    public mutating func takeObjects() -> [InventoryObject] {
+        var taken: [InventoryObject] = []
+        swap(&taken, &objects)
+        return taken
     }
 
-    private mutating func parseLine(_ raw: ArraySlice<UInt8>) throws {
+    /// Reads the last line, if it had no newline.
+    public mutating func finish() throws {
+        var text: [UInt8] = []
+        swap(&text, &pending)
+        scanned = 0
+        if !text.isEmpty { try text.withUnsafeMutableBufferPointer { try parseLine($0) } }
+    }
+
+    /// Reads one line (without its newline) into an object; the bytes are changed (unescaped in place).
+    private mutating func parseLine(_ raw: UnsafeMutableBufferPointer<UInt8>) throws {
         line += 1
         guard raw.count <= Self.maximumLineLength else {
             throw S3InventoryError(file: file, line: line, message: "a line longer than \(Self.maximumLineLength) bytes, expected one row per line")
         }
-        var bytes = raw
-        if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
-        if bytes.isEmpty { return }
-        let fields = try Self.fields(bytes, file: file, line: line)
-        guard fields.count == columnCount else {
-            throw S3InventoryError(file: file, line: line, message: "\(fields.count) fields, expected \(columnCount) (the manifest's fileSchema)")
+        var count = raw.count
+        if count > 0, raw[count - 1] == UInt8(ascii: "\r") { count -= 1 }
+        if count == 0 { return }
+        let bytes = UnsafeMutableBufferPointer(rebasing: raw[..<count])
+        do {
+            try CSVLineSplitter.split(bytes, into: &fieldRanges)
+        } catch {
+            throw S3InventoryError(file: file, line: line, message: error.message)
         }
-        func field(_ column: Column) -> String? {
-            guard let index = positions[column] else { return nil }
-            return fields[index].isEmpty ? nil : fields[index]
+        guard fieldRanges.count == columnCount else {
+            throw S3InventoryError(file: file, line: line, message: "\(fieldRanges.count) fields, expected \(columnCount) (the manifest's fileSchema)")
         }
-        if let bucket, let named = field(.bucket), named != bucket {
-            throw S3InventoryError(file: file, line: line, message: "Bucket is '\(named)', expected '\(bucket)' (the bucket being planned)")
+        let row = Row(bytes: UnsafeBufferPointer(bytes), ranges: fieldRanges, positions: positions)
+        objects.append(try object(row))
+    }
+
+    /// The fields of one row, by column; an empty field reads as absent, as in the report.
+    private struct Row {
+        let bytes: UnsafeBufferPointer<UInt8>
+        let ranges: [Range<Int>]
+        let positions: [Int]
+
+        @inline(__always)
+        subscript(_ column: Column) -> UnsafeBufferPointer<UInt8>? {
+            let index = positions[column.slot]
+            guard index >= 0 else { return nil }
+            let range = ranges[index]
+            return range.isEmpty ? nil : UnsafeBufferPointer(rebasing: bytes[range])
         }
-        guard let encodedKey = field(.key), let key = Self.urlDecode(encodedKey) else {
+    }
+
+    /// The object a row describes, with every check a hostile report needs.
+    private func object(_ row: Row) throws -> InventoryObject {
+        typealias F = InventoryFieldBytes
+        if let bucket, let named = row[.bucket], !named.elementsEqual(bucketUTF8) {
+            let text = F.text(named)
+            // `String ==` is canonical equivalence, as the String-based reader compared.
+            if text != bucket {
+                throw S3InventoryError(file: file, line: line, message: "Bucket is '\(text)', expected '\(bucket)' (the bucket being planned)")
+            }
+        }
+        guard let encodedKey = row[.key], let key = F.key(encodedKey) else {
             throw S3InventoryError(file: file, line: line, message: "Key is empty or not URL-encoded")
         }
-        let isDeleteMarker = field(.isDeleteMarker).map { $0 == "true" } ?? false
+        let isDeleteMarker = row[.isDeleteMarker].map { F.equals($0, "true") } ?? false
         let size: Int64
-        if let text = field(.size) {
-            guard let value = Int64(text), value >= 0 else {
-                throw S3InventoryError(file: file, line: line, message: "Size '\(text)' is not a byte count")
+        if let text = row[.size] {
+            guard let value = F.byteCount(text) else {
+                throw S3InventoryError(file: file, line: line, message: "Size '\(F.text(text))' is not a byte count")
             }
             size = value
         } else if isDeleteMarker {
@@ -109,60 +193,22 @@ public struct S3InventoryCSV: Sendable {
         } else {
             throw S3InventoryError(file: file, line: line, message: "Size is empty for \(key)")
         }
-        guard let modifiedText = field(.lastModified), let modified = Self.date(modifiedText) else {
-            throw S3InventoryError(file: file, line: line, message: "LastModifiedDate '\(field(.lastModified) ?? "")' is not an ISO 8601 time like 2024-01-02T03:04:05.000Z")
+        guard let modifiedText = row[.lastModified], let modified = F.date(modifiedText) else {
+            throw S3InventoryError(file: file, line: line, message: "LastModifiedDate '\(row[.lastModified].map(F.text) ?? "")' is not an ISO 8601 time like 2024-01-02T03:04:05.000Z")
         }
         var lock: ObjectLockState?
-        let until = field(.lockUntil).flatMap(Self.date)
-        let mode = field(.lockMode).flatMap(ObjectLockState.Mode.init(rawValue:))
-        let hold = field(.legalHold) == "ON"
-        if until != nil || mode != nil || hold { lock = ObjectLockState(mode: mode, retainUntil: until, legalHold: hold) }
-        objects.append(InventoryObject(
-            key: key, size: size, lastModified: modified,
-            storageClass: StorageClass(rawValue: field(.storageClass) ?? "STANDARD"),
-            eTag: field(.eTag), versionID: field(.versionID),
-            isLatest: field(.isLatest).map { $0 == "true" } ?? true,
-            isDeleteMarker: isDeleteMarker, objectLock: lock))
-    }
-
-    /// Splits one CSV line; fields may be quoted, with `""` for a quote inside.
-    static func fields(_ bytes: ArraySlice<UInt8>, file: String, line: Int) throws -> [String] {
-        var fields: [String] = []
-        var index = bytes.startIndex
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ",")
-        while true {
-            var value: [UInt8] = []
-            if index < bytes.endIndex, bytes[index] == quote {
-                index += 1
-                var closed = false
-                while index < bytes.endIndex {
-                    if bytes[index] == quote {
-                        if index + 1 < bytes.endIndex, bytes[index + 1] == quote {
-                            value.append(quote)
-                            index += 2
-                            continue
-                        }
-                        closed = true
-                        index += 1
-                        break
-                    }
-                    value.append(bytes[index])
-                    index += 1
-                }
-                guard closed else { throw S3InventoryError(file: file, line: line, message: "unterminated quoted field") }
-                guard index == bytes.endIndex || bytes[index] == comma else {
-                    throw S3InventoryError(file: file, line: line, message: "text after a closing quote")
-                }
-            } else {
-                while index < bytes.endIndex, bytes[index] != comma {
-                    value.append(bytes[index])
-                    index += 1
-                }
-            }
-            fields.append(String(decoding: value, as: UTF8.self))
-            if index == bytes.endIndex { return fields }
-            index += 1  // the comma
+        let until = row[.lockUntil].flatMap(F.date)
+        let mode: ObjectLockState.Mode? = row[.lockMode].flatMap {
+            F.equals($0, "GOVERNANCE") ? .governance : F.equals($0, "COMPLIANCE") ? .compliance : nil
         }
+        let hold = row[.legalHold].map { F.equals($0, "ON") } ?? false
+        if until != nil || mode != nil || hold { lock = ObjectLockState(mode: mode, retainUntil: until, legalHold: hold) }
+        return InventoryObject(
+            key: key, size: size, lastModified: modified,
+            storageClass: row[.storageClass].map { StorageClass(utf8: $0) } ?? .standard,
+            eTag: row[.eTag].map(F.text), versionID: row[.versionID].map(F.text),
+            isLatest: row[.isLatest].map { F.equals($0, "true") } ?? true,
+            isDeleteMarker: isDeleteMarker, objectLock: lock)
     }
 
     /// Decodes S3 Inventory's URL encoding (`+` is a space); `nil` for a malformed escape or bytes
@@ -173,29 +219,7 @@ public struct S3InventoryCSV: Sendable {
 
     /// `YYYY-MM-DDTHH:MM:SS[.fff]Z`, as the report writes times.
     static func date(_ text: String) -> Date? {
-        let b = Array(text.utf8)
-        guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
-              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b.last == UInt8(ascii: "Z") else { return nil }
-        func number(_ range: Range<Int>) -> Int64? {
-            var value: Int64 = 0
-            for i in range {
-                guard b[i] >= UInt8(ascii: "0"), b[i] <= UInt8(ascii: "9") else { return nil }
-                value = value * 10 + Int64(b[i] - UInt8(ascii: "0"))
-            }
-            return value
-        }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-              (1...12).contains(month), day >= 1, day <= CivilTime.daysInMonth(year: year, month: month),
-              hour < 24, minute < 60, second < 61 else { return nil }
-        var fraction = 0.0
-        if b.count > 20 {
-            guard b[19] == UInt8(ascii: "."), b.count > 21, b.count <= 30, let digits = number(20..<(b.count - 1)) else { return nil }
-            fraction = Double(digits) / pow(10, Double(b.count - 21))
-        } else if b.count != 20 {
-            return nil
-        }
-        let days = CivilTime.daysFromCivil(year: year, month: month, day: day)
-        return Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3_600 + minute * 60 + second) + fraction)
+        var text = text
+        return text.withUTF8 { InventoryFieldBytes.date($0) }
     }
 }

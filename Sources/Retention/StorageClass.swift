@@ -61,6 +61,32 @@ public enum StorageClass: Sendable, Hashable, Comparable, Codable, CustomStringC
         }
     }
 
+    /// Parses an S3 name from its UTF-8 bytes, as ``init(rawValue:)`` does, without building a
+    /// `String` for the known names (a report names a class on each of millions of rows).
+    init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        for known in Self.known where InventoryFieldBytes.equals(bytes, known.staticName) {
+            self = known
+            return
+        }
+        self.init(rawValue: InventoryFieldBytes.text(bytes))
+    }
+
+    /// The S3 name of a known class, without a `String`; `.other`'s is empty.
+    private var staticName: StaticString {
+        switch self {
+        case .standard: "STANDARD"
+        case .standardIA: "STANDARD_IA"
+        case .onezoneIA: "ONEZONE_IA"
+        case .intelligentTiering: "INTELLIGENT_TIERING"
+        case .glacierIR: "GLACIER_IR"
+        case .glacier: "GLACIER"
+        case .deepArchive: "DEEP_ARCHIVE"
+        case .reducedRedundancy: "REDUCED_REDUNDANCY"
+        case .expressOnezone: "EXPRESS_ONEZONE"
+        case .other: ""
+        }
+    }
+
     /// The S3 name.
     public var rawValue: String {
         switch self {

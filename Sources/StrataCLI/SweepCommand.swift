@@ -93,7 +93,7 @@ struct SweepCommand: AsyncParsableCommand {
                 }
                 let result = try await sweep.run(apply: apply)
                 if output.json {
-                    emit(String(decoding: try result.plan.jsonData(), as: UTF8.self))
+                    Self.emitJSON(result.plan)
                 } else {
                     emit(PlanTable.render(result.plan, maxSetsPerComponent: all ? nil : 12, style: output.terminal.planStyle))
                     if let outcome = result.outcome {
@@ -137,6 +137,15 @@ struct SweepCommand: AsyncParsableCommand {
         if !plan.blockedComponents.isEmpty {
             throw StrataError(.blockedByGuard, Self.blockedMessage(plan.blockedComponents))
         }
+    }
+
+    /// Writes the plan's compact JSON and a newline to standard output as the writer makes it, a
+    /// chunk at a time: a plan of a million actions is about a hundred megabytes, which building
+    /// as `Data`, then a `String`, then `Data` again to print held three times over. A reader that
+    /// went away (EPIPE) is ignored, as ``emitRaw(_:)`` does.
+    static func emitJSON(_ plan: Plan) {
+        plan.writeJSON { chunk in try? FileHandle.standardOutput.write(contentsOf: chunk) }
+        emitRaw("\n")
     }
 
     /// The exit-3 line: which guard blocked which component, and what the operator does next.

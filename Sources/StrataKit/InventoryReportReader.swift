@@ -102,11 +102,12 @@ public struct InventoryReportReader: Sendable {
         var count = 0
         let prefixes = policies.map(\.prefix)
         for (entry, path) in files {
-            for object in try await Self.read(path: path, named: entry.key, columns: manifest.columns, md5: entry.md5,
-                                              bucket: context.bucket)
-            where prefixes.contains(where: { object.key.hasPrefix($0) }) {
-                try take(object)
-                count += 1
+            try await Self.read(path: path, named: entry.key, columns: manifest.columns, md5: entry.md5,
+                                bucket: context.bucket) { rows in
+                for object in rows where prefixes.contains(where: { object.key.hasPrefix($0) }) {
+                    try take(object)
+                    count += 1
+                }
             }
         }
         var uploads: [MultipartUploadRecord] = []
@@ -199,9 +200,11 @@ public struct InventoryReportReader: Sendable {
         throw StrataError(.configuration, "\(manifest): data file \(key) not found locally (looked beside the manifest and in a synced copy of the report's prefix, e.g. \(tried.first ?? key))")
     }
 
-    /// Parses one data file, gzip or plain (told by its first bytes), checking its MD5 first.
+    /// Parses one data file, gzip or plain (told by its first bytes), checking its MD5 first, and
+    /// hands its rows to `take` a decompressed window at a time (so the caller, which keeps only
+    /// the rows under its policies' prefixes, never holds a whole file's rows twice).
     static func read(path: String, named name: String, columns: [String], md5 expected: String?,
-                     bucket: String? = nil) async throws -> [InventoryObject] {
+                     bucket: String? = nil, take: ([InventoryObject]) throws -> Void) async throws {
         if let expected {
             var hasher = Insecure.MD5()
             try await chunks(of: path) { chunk in chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) } }
@@ -226,15 +229,19 @@ public struct InventoryReportReader: Sendable {
                     }
                 }
                 if let decompressor {
-                    try chunk.decompressStream(with: decompressor, window: &window) { try csv.consume($0.readableBytesView) }
+                    try chunk.decompressStream(with: decompressor, window: &window) {
+                        try csv.consume($0.readableBytesView)
+                        try take(csv.takeObjects())
+                    }
                     // decompressStream hands over a partly filled window without emptying it.
                     window.clear()
                 } else {
                     try csv.consume(chunk.readableBytesView)
+                    try take(csv.takeObjects())
                 }
             }
             try csv.finish()
-            return csv.objects
+            try take(csv.takeObjects())
         } catch let error as S3InventoryError {
             throw StrataError(.configuration, error.description)
         } catch let error as CompressNIOError {
