@@ -15,6 +15,9 @@ struct ComponentOutline {
     private let sets: [SetRecord]
     private let keep: [Bool]
     private let tiers: [TierRule?]
+    /// Per plan position, the reason of the set's actions; then the log's.
+    private let setReasons: [String]
+    private let logReason: String
     private let constraints: any LayoutConstraints
     /// Log positions that may go; `nil` when none may (or deletions are blocked).
     private let freeLog: FreeLog?
@@ -85,6 +88,13 @@ struct ComponentOutline {
             return selector.target(ageSeconds: planner.now.saturatingSubtract(sets[i].epoch), now: planner.now, expiry: decisions.live[i].expiry)
         }
         self.tiers = tiers
+        // Worded once per set, not once per object: a set's objects share its reason (an
+        // expiring set's are deleted, a kept one's only ever moved by its tier).
+        setReasons = sets.indices.map { i in
+            guard let tier = tiers[i] else { return ActionEmitter.expiredReason(sets[i], policy: policy) }
+            return ActionEmitter.tierReason(tier, sets[i], now: planner.now)
+        }
+        logReason = ActionEmitter.logReason(policy: policy)
         let planSets = sets.indices.map { i in
             ActionEmitter.planSet(sets[i], decisions.live[i], classes: aggregates[i].classes, tier: tiers[i], now: planner.now,
                                   objectCount: aggregates[i].count, bytes: aggregates[i].bytes, members: [])
@@ -141,12 +151,7 @@ struct ComponentOutline {
 
     /// The reason of a placement's action.
     func reason(_ placement: Placement) -> String {
-        guard placement.group < sets.count else { return ActionEmitter.logReason(policy: policy) }
-        let set = sets[placement.group]
-        guard case .transition = placement.action, let tier = tiers[placement.group] else {
-            return ActionEmitter.expiredReason(set, policy: policy)
-        }
-        return ActionEmitter.tierReason(tier, set, now: planner.now)
+        placement.group < sets.count ? setReasons[placement.group] : logReason
     }
 
     /// Ends pass two: the cost, and the warnings sorted with the rest.

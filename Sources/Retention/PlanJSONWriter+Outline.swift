@@ -7,38 +7,17 @@ extension PlanJSONWriter {
     static func write(_ outline: PlanOutline, placements: (_ body: (Placement) throws -> Void) throws -> Void,
                       to sink: @escaping (UnsafeRawBufferPointer) -> Void) throws {
         var writer = PlanJSONWriter(sink: sink)
-        var plan = outline.skeleton
         writer.raw("{")
         writer.key("actions", first: true)
         writer.raw("[")
         var first = true
-        func comma(_ writer: inout PlanJSONWriter) {
+        let plan = try outline.forEachAction(placements) { action in
             if !first { writer.raw(",") }
             first = false
-        }
-        // Actions: each component's placements, then its aborts.
-        var actionTotals = [PlanTotals](repeating: PlanTotals(), count: plan.components.count)
-        var next = 0
-        func aborts(before component: Int, _ writer: inout PlanJSONWriter) {
-            while next < component {
-                for abort in outline.aborts(of: next) {
-                    comma(&writer)
-                    writer.action(abort)
-                }
-                next += 1
-            }
-        }
-        try placements { placement in
-            aborts(before: placement.component, &writer)
-            guard let action = outline.action(of: placement) else { return }
-            comma(&writer)
             writer.action(action)
-            actionTotals[placement.component].count(placement)
             writer.flushIfFull()
         }
-        aborts(before: plan.components.count, &writer)
         writer.raw("]")
-        PlanOutline.complete(&plan, actionTotals: actionTotals)
 
         // Components: every set's members come from the placements, in the same order.
         writer.key("components")

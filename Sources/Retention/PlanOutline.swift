@@ -46,26 +46,40 @@ public struct PlanOutline {
     /// The whole plan, from the placements of pass two in ``Placement/precedes(_:_:)`` order:
     /// equal, byte for byte in its JSON form, to what ``Planner`` makes of the same inventory.
     /// Holds every member and action: for plans that fit in memory (tests, small buckets).
-    public func assemble(_ sorted: some Sequence<Placement>) -> Plan {
+    public func assemble(_ sorted: [Placement]) throws -> Plan {
+        var actions: [PlanAction] = []
+        var plan = try forEachAction({ body in for placement in sorted { try body(placement) } }) { actions.append($0) }
+        plan.actions = actions
+        for placement in sorted where placement.isMember {
+            plan.components[placement.component].sets[placement.group].members.append(placement.key)
+        }
+        return plan
+    }
+
+    /// Calls `body` with every action of the plan, in its order: each component's placements'
+    /// actions, then its upload aborts. Returns the plan without members and actions, with the
+    /// action totals counted in that order (as the in-memory emitter counts them).
+    func forEachAction(_ placements: (_ body: (Placement) throws -> Void) throws -> Void,
+                       _ body: (PlanAction) throws -> Void) throws -> Plan {
         var plan = skeleton
         var actionTotals = [PlanTotals](repeating: PlanTotals(), count: components.count)
         var next = 0  // the next component whose aborts are due
-        func closeComponents(before component: Int) {
-            while next < component {
-                plan.actions += aborts(of: next)
-                next += 1
+        // `body` is called only while this function runs; the walk just cannot prove it.
+        try withoutActuallyEscaping(body) { body in
+            func aborts(before component: Int) throws {
+                while next < component {
+                    for abort in self.aborts(of: next) { try body(abort) }
+                    next += 1
+                }
             }
-        }
-        for placement in sorted {
-            closeComponents(before: placement.component)
-            if placement.isMember {
-                plan.components[placement.component].sets[placement.group].members.append(placement.key)
+            try placements { placement in
+                try aborts(before: placement.component)
+                guard let action = action(of: placement) else { return }
+                try body(action)
+                actionTotals[placement.component].count(placement)
             }
-            guard let action = action(of: placement) else { continue }
-            plan.actions.append(action)
-            actionTotals[placement.component].count(placement)
+            try aborts(before: components.count)
         }
-        closeComponents(before: components.count)
         Self.complete(&plan, actionTotals: actionTotals)
         return plan
     }

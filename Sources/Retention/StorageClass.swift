@@ -89,18 +89,8 @@ public enum StorageClass: Sendable, Hashable, Comparable, Codable, CustomStringC
 
     /// The S3 name.
     public var rawValue: String {
-        switch self {
-        case .standard: "STANDARD"
-        case .standardIA: "STANDARD_IA"
-        case .onezoneIA: "ONEZONE_IA"
-        case .intelligentTiering: "INTELLIGENT_TIERING"
-        case .glacierIR: "GLACIER_IR"
-        case .glacier: "GLACIER"
-        case .deepArchive: "DEEP_ARCHIVE"
-        case .reducedRedundancy: "REDUCED_REDUNDANCY"
-        case .expressOnezone: "EXPRESS_ONEZONE"
-        case .other(let name): name
-        }
+        if case .other(let name) = self { return name }
+        return staticName.description
     }
 
     /// Whether this is one of the names S3 documents (not `.other`).

@@ -22,7 +22,7 @@ import Testing
         placements.sort(by: Placement.precedes)
         var json = Data()
         try outline.writeJSON(placements: { body in try placements.forEach(body) }) { json.append(contentsOf: $0) }
-        return (outline.assemble(placements), json)
+        return (try outline.assemble(placements), json)
     }
 
     static let unversioned = PlanGoldenTests.histories.filter { history in

@@ -52,11 +52,8 @@ final class PlacementSorter {
 
     /// Every placement in order (after ``finish()``).
     func forEach(_ body: (Placement) throws -> Void) throws {
-        guard let sorted else {
-            for placement in buffer { try body(placement) }
-            return
-        }
-        try sorted.forEach { reader in try body(try Self.decodeChecked(&reader)) }
+        var placements = makeIterator()
+        while let placement = try placements.next() { try body(placement) }
     }
 
     /// Reads the placements in order one at a time (after ``finish()``), so a caller can await
