@@ -91,8 +91,13 @@ struct SweepCommand: AsyncParsableCommand {
                     try emitDryRun(streamed, context: context)
                     return
                 }
-                let result = try await sweep.run(apply: apply)
-                if output.json {
+                // Unversioned buckets swept from a listing are applied in bounded memory.
+                let result: Sweep.Result
+                if apply, let streamed = try await sweep.streamedApply() { result = streamed } else { result = try await sweep.run(apply: apply) }
+                if output.json, let checked = result.streamed {
+                    try checked.writeJSON { chunk in try? FileHandle.standardOutput.write(contentsOf: chunk) }
+                    emitRaw("\n")
+                } else if output.json {
                     Self.emitJSON(result.plan)
                 } else {
                     emit(PlanTable.render(result.plan, maxSetsPerComponent: all ? nil : 12, style: output.terminal.planStyle))

@@ -10,6 +10,11 @@ extension PlanMaker {
     /// Holds and locks are fetched for every object the plan would delete, as ``plan(inventory:now:)``
     /// does, and the bucket is planned again with them until no new hold turns up.
     public func makeStreamedPlan(now: Date, spoolDirectory: String = NSTemporaryDirectory()) async throws -> StreamedPlan? {
+        try await makeStreamedPlanAndSpool(now: now, spoolDirectory: spoolDirectory)?.plan
+    }
+
+    /// ``makeStreamedPlan(now:spoolDirectory:)``, with the spooled objects the plan was made from.
+    func makeStreamedPlanAndSpool(now: Date, spoolDirectory: String) async throws -> (plan: StreamedPlan, objects: ObjectSpool)? {
         let policies = try context.requirePolicies()
         _ = try selectedPolicies()
         // A versioned bucket's listing has versions and markers: no need to spool it to find out.
@@ -35,7 +40,7 @@ extension PlanMaker {
                 context.logger.info("streamed plan", metadata: [
                     "objects": "\(spool.count)", "spool_bytes": "\(spool.size)", "placement_bytes": "\(sorter.diskBytes)",
                     "hold_rounds": "\(round)"])
-                return try StreamedPlan(outline: outline, placements: sorter)
+                return (try StreamedPlan(outline: outline, placements: sorter), spool)
             }
             details.merge(found) { _, new in new }
             round += 1

@@ -51,4 +51,7 @@ public enum StrataPaths {
     public static let lockKey = ".strata/lock"
     /// Journal objects of sweeps: `.strata/journal/<run id>.json`.
     public static let journalPrefix = ".strata/journal/"
+    /// The planned actions of sweeps too large to journal in one entry, in parts of
+    /// ``SweepJournal/actionsPerPart``: `.strata/journal-actions/<run id>/<part>.json`.
+    public static let journalActionsPrefix = ".strata/journal-actions/"
 }

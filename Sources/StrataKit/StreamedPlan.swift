@@ -4,14 +4,17 @@ import Retention
 /// A plan made by the streaming planner: its sets, guards, totals and cost in memory, its
 /// members and actions in a spool on disk, written out as JSON on request. What a dry run of a
 /// bucket of any size prints, in memory that grows with its sets, not its objects.
-public final class StreamedPlan {
+///
+/// Sendable because nothing in it changes once it is made: its spool files are only read, each
+/// reader through a cursor of its own with positioned reads (`pread`).
+public final class StreamedPlan: @unchecked Sendable {
     /// The plan without members and actions: everything a table, the metrics and the exit code
     /// need (its totals count the actions).
     public let summary: Plan
     /// How many actions the whole plan has.
     public let actionCount: Int
-    private let outline: PlanOutline
-    private let placements: PlacementSorter
+    let outline: PlanOutline
+    let placements: PlacementSorter
 
     init(outline: PlanOutline, placements: PlacementSorter) throws {
         self.outline = outline

@@ -9,4 +9,38 @@ extension Sweep {
         let writer = SweepJournal(context: context, location: journal)
         return try await maker(after: try await writer.latest()).makeStreamedPlan(now: now, spoolDirectory: spoolDirectory)
     }
+
+    /// ``run(apply:)`` with `apply` set, planned and carried out by the streaming planner and
+    /// executor (``SweepExecutor/apply(streamed:runID:journal:spoolDirectory:replan:)``) in
+    /// memory that grows with the bucket's sets, not its objects; the listing is spooled to
+    /// `spoolDirectory`. Returns `nil`, before taking the lease, when the sweep plans from an
+    /// inventory report or the bucket is versioned: ``run(apply:)`` applies those. A bucket
+    /// found to hold versions once the lease is taken is applied in memory under the same lease.
+    public func streamedApply(spoolDirectory: String = NSTemporaryDirectory()) async throws -> Result? {
+        guard source == .listing,
+              try await !InventoryBuilder.isVersioned(client: context.client, bucket: context.bucket) else { return nil }
+        let writer = SweepJournal(context: context, location: journal)
+        let runID = SweepJournal.newRunID(now: context.now())
+        let timing = SweepLease.Timing(ttl: lockTTL, settle: leaseSettle)
+        let result = try await SweepLease.withLease(context: context, runID: runID, timing: timing) { lease in
+            let (executor, previous) = try await prepare(lease: lease, journal: writer)
+            let maker = self.maker(after: previous)
+            // The proposal, as in memory: holds are checked once, in the plan made just before deleting.
+            var proposer = maker
+            proposer.holdCheck = .none
+            guard let proposal = try await proposer.makeStreamedPlan(now: now, spoolDirectory: spoolDirectory) else {
+                return try await applyInMemory(executor: executor, previous: previous, runID: runID, journal: writer)
+            }
+            let now = self.now
+            let (outcome, checked) = try await executor.apply(streamed: proposal, runID: runID, journal: writer, spoolDirectory: spoolDirectory) {
+                guard let (plan, objects) = try await maker.makeStreamedPlanAndSpool(now: now, spoolDirectory: spoolDirectory) else {
+                    throw StrataError(.failure, "s3://\(context.bucket) holds object versions now (its versioning was turned on during the sweep); nothing was deleted; run the sweep again")
+                }
+                return SweepExecutor.StreamedReplan(plan: plan, objects: objects)
+            }
+            return Result(plan: checked.summary, outcome: outcome, streamed: checked)
+        }
+        logRequests()
+        return result
+    }
 }

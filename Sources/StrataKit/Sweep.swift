@@ -41,6 +41,9 @@ public struct Sweep: Sendable {
         public var plan: Plan
         /// What was done.
         public var outcome: SweepOutcome?
+        /// The checked plan whole, when the streaming planner made it (``Sweep/streamedApply(spoolDirectory:)``):
+        /// `plan` is then its summary, without members and actions, and this writes its JSON.
+        public var streamed: StreamedPlan?
     }
 
     /// The plan maker, told when the `previous` sweep ran (unless the options already say).
@@ -56,11 +59,16 @@ public struct Sweep: Sendable {
     /// operation (`tools/bench-delete` reads it), since requests, not bytes, are what a sweep spends.
     public func run(apply: Bool) async throws -> Result {
         let result = try await runCounted(apply: apply)
+        logRequests()
+        return result
+    }
+
+    /// Logs at `info` the S3 requests made so far, by operation.
+    func logRequests() {
         let statistics = context.client.statistics
         var metadata: Logger.Metadata = ["requests": "\(statistics.requests)", "retries": "\(statistics.retries)"]
         for (operation, count) in statistics.requestsByOperation { metadata["requests_\(operation)"] = "\(count)" }
         context.logger.info("sweep requests", metadata: metadata)
-        return result
     }
 
     private func runCounted(apply: Bool) async throws -> Result {
@@ -71,39 +79,51 @@ public struct Sweep: Sendable {
         let runID = SweepJournal.newRunID(now: context.now())
         let timing = SweepLease.Timing(ttl: lockTTL, settle: leaseSettle)
         return try await SweepLease.withLease(context: context, runID: runID, timing: timing) { lease in
-            var executor = self.executor
-            // Fencing: the executor checks the lease is still this run's before it deletes or moves.
-            executor.fence = { try await lease.check() }
-            // Read once, under the lease: when the last sweep ran, and whether it finished.
-            let previous = try await writer.latest()
-            if let previous, !previous.isFinished {
-                context.logger.notice("previous sweep did not finish; this one converges on the same plan",
-                                      metadata: ["run_id": "\(previous.runID)", "status": "\(previous.status)"])
-                executor.abortsDeadCopies = true
-            }
-            let maker = self.maker(after: previous)
-            // The first plan proposes; holds and locks are checked once, in the plan made just
-            // before deleting (the replan below), so that a hold placed while this sweep runs
-            // still wins and each object costs one check, not two. The proposal deletes a
-            // superset of the checked plan with the same guard verdicts, and only deletions both
-            // contain are made.
-            var proposer = maker
-            proposer.holdCheck = .none
-            let plan = try await proposer.makePlan(now: now).plan
-            let now = self.now
-            let fromReport = source != .listing
-            let outcome = try await executor.apply(plan: plan, runID: runID, journal: writer) {
-                let (fresh, inventory) = try await maker.makePlan(now: now)
-                guard fromReport else { return SweepExecutor.Replanned(plan: fresh, inventory: inventory) }
-                // A report is not re-read from the bucket: the sets that justify deletions are
-                // confirmed by HEAD (replanning without rows that are not there), then each
-                // deletion is checked by HEAD.
-                let confirmed = try await maker.confirmingKeepers(fresh, inventory: inventory, now: now)
-                return SweepExecutor.Replanned(plan: try await maker.confirmingDeletions(confirmed.plan, inventory: confirmed.inventory),
-                                               inventory: confirmed.inventory, confirmedSets: confirmed.confirmedSets)
-            }
-            // What was done rests on the checked plan: it is the one to show.
-            return Result(plan: outcome.replanned ?? plan, outcome: outcome)
+            let (executor, previous) = try await prepare(lease: lease, journal: writer)
+            return try await applyInMemory(executor: executor, previous: previous, runID: runID, journal: writer)
         }
+    }
+
+    /// The executor of a sweep that holds `lease`, fenced by it, and the journal's latest entry,
+    /// read once under the lease: when the last sweep ran, and whether it finished.
+    func prepare(lease: SweepLease, journal: SweepJournal) async throws -> (SweepExecutor, SweepJournal.Entry?) {
+        var executor = self.executor
+        // Fencing: the executor checks the lease is still this run's before it deletes or moves.
+        executor.fence = { try await lease.check() }
+        let previous = try await journal.latest()
+        if let previous, !previous.isFinished {
+            context.logger.notice("previous sweep did not finish; this one converges on the same plan",
+                                  metadata: ["run_id": "\(previous.runID)", "status": "\(previous.status)"])
+            executor.abortsDeadCopies = true
+        }
+        return (executor, previous)
+    }
+
+    /// Plans in memory and applies, under the lease.
+    func applyInMemory(executor: SweepExecutor, previous: SweepJournal.Entry?, runID: String,
+                       journal writer: SweepJournal) async throws -> Result {
+        let maker = self.maker(after: previous)
+        // The first plan proposes; holds and locks are checked once, in the plan made just
+        // before deleting (the replan below), so that a hold placed while this sweep runs
+        // still wins and each object costs one check, not two. The proposal deletes a
+        // superset of the checked plan with the same guard verdicts, and only deletions both
+        // contain are made.
+        var proposer = maker
+        proposer.holdCheck = .none
+        let plan = try await proposer.makePlan(now: now).plan
+        let now = self.now
+        let fromReport = source != .listing
+        let outcome = try await executor.apply(plan: plan, runID: runID, journal: writer) {
+            let (fresh, inventory) = try await maker.makePlan(now: now)
+            guard fromReport else { return SweepExecutor.Replanned(plan: fresh, inventory: inventory) }
+            // A report is not re-read from the bucket: the sets that justify deletions are
+            // confirmed by HEAD (replanning without rows that are not there), then each
+            // deletion is checked by HEAD.
+            let confirmed = try await maker.confirmingKeepers(fresh, inventory: inventory, now: now)
+            return SweepExecutor.Replanned(plan: try await maker.confirmingDeletions(confirmed.plan, inventory: confirmed.inventory),
+                                           inventory: confirmed.inventory, confirmedSets: confirmed.confirmedSets)
+        }
+        // What was done rests on the checked plan: it is the one to show.
+        return Result(plan: outcome.replanned ?? plan, outcome: outcome)
     }
 }

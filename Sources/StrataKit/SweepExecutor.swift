@@ -128,7 +128,8 @@ public struct SweepExecutor: Sendable {
             return nil
         }
         if abortsDeadCopies, !transitions.isEmpty {
-            entry.done.aborts += await abortDeadCopies(keys: Set(transitions.map(\.0)), before: entry.startedAt)
+            var copies = await listDeadCopies(before: entry.startedAt)
+            entry.done.aborts += await abortDeadCopies(on: transitions.map(\.0), in: &copies)
         }
         let (moved, transitionFailures, denied) = await transition(transitions)
         entry.done.transitions = moved
@@ -159,7 +160,7 @@ public struct SweepExecutor: Sendable {
     /// Sends `batches` as DeleteObjects requests, ``deleteConcurrency`` at once, each after a
     /// lease check (``fence``); adds what they did to `entry` and journals it. Stops at the first
     /// lost lease, or batch refused whole with AccessDenied, journaling the run as failed.
-    private func deleteGroup(_ batches: [[ObjectIdentifier]], entry: inout SweepJournal.Entry,
+    func deleteGroup(_ batches: [[ObjectIdentifier]], entry: inout SweepJournal.Entry,
                              journal: SweepJournal) async throws {
         let client = context.client
         let bucket = context.bucket
@@ -266,7 +267,7 @@ public struct SweepExecutor: Sendable {
     }
 
     /// Runs ``fence``; when it throws, journals the run as failed with its reason and rethrows.
-    private func checkFence(_ entry: inout SweepJournal.Entry, journal: SweepJournal) async throws {
+    func checkFence(_ entry: inout SweepJournal.Entry, journal: SweepJournal) async throws {
         guard let fence else { return }
         do {
             try await fence()
@@ -281,14 +282,31 @@ public struct SweepExecutor: Sendable {
         }
     }
 
-    /// Aborts incomplete uploads on `keys` started before `start` (a killed sweep's copies).
-    private func abortDeadCopies(keys: Set<String>, before start: Date) async -> Int {
+    /// The incomplete uploads started before `start`, by key: on keys a sweep transitions, these
+    /// are copies a killed sweep left. Empty, with a warning, when they cannot be listed
+    /// (`abort_incomplete_after` then cleans them up).
+    func listDeadCopies(before start: Date) async -> [String: [MultipartUpload]] {
+        do {
+            return Dictionary(grouping: try await context.client.listMultipartUploads(bucket: context.bucket)
+                .filter { $0.initiated < start }, by: \.key)
+        } catch {
+            context.logger.warning("could not clean up copies left by the previous sweep; abort_incomplete_after will",
+                                   metadata: ["error": "\(error)"])
+            return [:]
+        }
+    }
+
+    /// Aborts the dead copies (``listDeadCopies(before:)``) on `keys`, taking them out of `copies`;
+    /// returns how many were aborted.
+    func abortDeadCopies(on keys: [String], in copies: inout [String: [MultipartUpload]]) async -> Int {
         var aborted = 0
         do {
-            for upload in try await context.client.listMultipartUploads(bucket: context.bucket)
-            where keys.contains(upload.key) && upload.initiated < start {
-                try await context.client.abortMultipartUpload(bucket: context.bucket, key: upload.key, uploadID: upload.uploadID)
-                aborted += 1
+            for key in keys {
+                guard let uploads = copies.removeValue(forKey: key) else { continue }
+                for upload in uploads {
+                    try await context.client.abortMultipartUpload(bucket: context.bucket, key: upload.key, uploadID: upload.uploadID)
+                    aborted += 1
+                }
             }
         } catch {
             context.logger.warning("could not clean up copies left by the previous sweep; abort_incomplete_after will",
@@ -305,7 +323,10 @@ public struct SweepExecutor: Sendable {
         return ObjectIdentifier(key: key, versionID: version)
     }
 
-    private func transition(_ items: [(String, StorageClass)]) async -> (Int, [String], Int) {
+    /// Moves each of `items` (key, target class) in place, ``transitionConcurrency`` at once;
+    /// returns how many are where they should be, the failures, and how many of those were
+    /// AccessDenied.
+    func transition(_ items: [(String, StorageClass)]) async -> (Int, [String], Int) {
         let client = context.client
         let bucket = context.bucket
         let hook = afterStep
@@ -329,7 +350,7 @@ public struct SweepExecutor: Sendable {
     }
 
     /// One object to move, as a `Sendable` value for the concurrent map.
-    private struct TransitionItem: Sendable {
+    struct TransitionItem: Sendable {
         var key: String
         var target: StorageClass
     }

@@ -62,7 +62,8 @@ extension SweepJournal {
             }
             return names
         case .directory(let directory):
-            return (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            // The planned actions' parts are kept in a directory beside the entries.
+            return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0 != Self.localActionsDirectory }
         }
     }
 

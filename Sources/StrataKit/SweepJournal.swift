@@ -20,8 +20,15 @@ public struct SweepJournal: Sendable {
         public var startedAt: Date
         /// How far the run got.
         public var status: Status
-        /// The actions planned.
+        /// The actions planned; empty when they were written in parts (``actionParts``).
         public var actions: [PlanAction]
+        /// How many actions were planned, when they were written in parts instead of into
+        /// ``actions`` (a sweep planned by the streaming planner); `nil` otherwise.
+        public var plannedActions: Int?
+        /// How many parts of at most ``SweepJournal/actionsPerPart`` actions the planned actions
+        /// were written in (``SweepJournal/actionsPartLocation(runID:part:)``); `nil` when they
+        /// are in ``actions``.
+        public var actionParts: Int?
         /// Actions done so far.
         public var done: Counts
         /// Failures, one line each.
@@ -31,7 +38,8 @@ public struct SweepJournal: Sendable {
 
         /// Creates an entry.
         public init(runID: String, strataVersion: String, planTime: Date, startedAt: Date, status: Status,
-                    actions: [PlanAction], done: Counts = Counts(), failures: [String] = [], finishedAt: Date? = nil) {
+                    actions: [PlanAction], done: Counts = Counts(), failures: [String] = [], finishedAt: Date? = nil,
+                    plannedActions: Int? = nil, actionParts: Int? = nil) {
             self.runID = runID
             self.strataVersion = strataVersion
             self.planTime = planTime
@@ -41,6 +49,8 @@ public struct SweepJournal: Sendable {
             self.done = done
             self.failures = failures
             self.finishedAt = finishedAt
+            self.plannedActions = plannedActions
+            self.actionParts = actionParts
         }
 
         /// Whether the run got to the end (a killed or failed run did not).

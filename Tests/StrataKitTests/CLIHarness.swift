@@ -46,16 +46,19 @@ struct CLIHarness {
     }
 
     /// Every key in the bucket outside `.strata/`, via boto3 (independent of Strata's client).
-    func keys() throws -> Set<String> {
+    func keys() throws -> Set<String> { try keys(prefix: "").filter { !$0.hasPrefix(".strata/") } }
+
+    /// Every key under `prefix`, via boto3.
+    func keys(prefix: String) throws -> Set<String> {
         let code = """
         import boto3, os, sys
         s3 = boto3.client("s3", endpoint_url=sys.argv[1])
         keys = []
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=sys.argv[2]):
-            keys += [o["Key"] for o in page.get("Contents", []) if not o["Key"].startswith(".strata/")]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=sys.argv[2], Prefix=sys.argv[3]):
+            keys += [o["Key"] for o in page.get("Contents", [])]
         print("\\n".join(keys))
         """
-        let output = try ProcessRunner(environment: environment).run(["python3", "-c", code, servers.rgwEndpoint, bucket])
+        let output = try ProcessRunner(environment: environment).run(["python3", "-c", code, servers.rgwEndpoint, bucket, prefix])
         guard output.status == 0 else { throw HarnessError(message: "listing failed: \(output.stderr)") }
         return Set(output.stdoutText.split(separator: "\n").map(String.init))
     }

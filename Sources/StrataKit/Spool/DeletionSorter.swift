@@ -1,0 +1,155 @@
+import Foundation
+
+/// One deletion as a DeleteObjects request names it: a key and, in a versioned bucket, a version.
+struct DeletionRef: Sendable, Hashable {
+    /// The object key.
+    var key: String
+    /// The version, in a versioned bucket.
+    var versionID: String?
+
+    /// Byte order of the keys' UTF-8, then of the versions (a missing one first): the order S3
+    /// lists keys in. Two keys are the same only when their bytes are, unlike Swift's `String`
+    /// equality, which would take a precomposed and a decomposed accent for one key.
+    static func precedes(_ a: DeletionRef, _ b: DeletionRef) -> Bool {
+        if !a.key.utf8.elementsEqual(b.key.utf8) { return a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
+        switch (a.versionID, b.versionID) {
+        case (nil, nil), (_, nil): return false
+        case (nil, _): return true
+        case (let x?, let y?): return x.utf8.lexicographicallyPrecedes(y.utf8)
+        }
+    }
+
+    /// Whether two refs name the same object version, byte for byte.
+    static func same(_ a: DeletionRef, _ b: DeletionRef) -> Bool {
+        !precedes(a, b) && !precedes(b, a)
+    }
+}
+
+/// Deletions sorted into key order (``DeletionRef/precedes(_:_:)``) in bounded memory: up to
+/// `runLength` are sorted in memory; more are written as sorted runs to unnamed spool files and
+/// merged as they are read. Read once, by ``makeIterator()``.
+final class DeletionSorter {
+    private let directory: String
+    private let runLength: Int
+    private var buffer: [DeletionRef] = []
+    private var runs: [SpoolFile] = []
+    /// Deletions added.
+    private(set) var count = 0
+
+    /// A sorter that spills to `directory` every `runLength` deletions.
+    init(directory: String, runLength: Int = 250_000) {
+        self.directory = directory
+        self.runLength = max(1, runLength)
+    }
+
+    /// Adds one deletion.
+    func add(_ ref: DeletionRef) throws {
+        buffer.append(ref)
+        count += 1
+        if buffer.count >= runLength { try spill() }
+    }
+
+    private func spill() throws {
+        buffer.sort(by: DeletionRef.precedes)
+        let run = try SpoolFile(directory: directory)
+        for ref in buffer { try run.append { Self.encode(ref, into: &$0) } }
+        try run.flush()
+        runs.append(run)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Ends adding; the deletions are then read in order through ``makeIterator()``.
+    func finish() throws {
+        if runs.isEmpty { buffer.sort(by: DeletionRef.precedes) } else if !buffer.isEmpty { try spill() }
+    }
+
+    /// Reads the deletions in key order (after ``finish()``): a k-way merge of the runs, one
+    /// deletion of look-ahead each.
+    struct Iterator {
+        private var memory: IndexingIterator<[DeletionRef]>?
+        private var heads: [(cursor: SpoolFile.Cursor, head: DeletionRef?)] = []
+
+        fileprivate init(_ sorter: DeletionSorter) throws {
+            guard !sorter.runs.isEmpty else {
+                memory = sorter.buffer.makeIterator()
+                return
+            }
+            for run in sorter.runs {
+                var cursor = SpoolFile.Cursor(file: run, bufferSize: 64 << 10)
+                let head = try cursor.next { try DeletionSorter.decodeChecked(&$0) }
+                heads.append((cursor, head))
+            }
+        }
+
+        /// The next deletion, or `nil` after the last.
+        mutating func next() throws -> DeletionRef? {
+            if memory != nil { return memory!.next() }
+            // Few runs (one per quarter million deletions): a linear scan for the least head is
+            // cheaper than keeping a heap.
+            var least: Int?
+            for i in heads.indices {
+                guard let head = heads[i].head else { continue }
+                if let l = least, let best = heads[l].head, !DeletionRef.precedes(head, best) { continue }
+                least = i
+            }
+            guard let i = least, let ref = heads[i].head else { return nil }
+            heads[i].head = try heads[i].cursor.next { try DeletionSorter.decodeChecked(&$0) }
+            return ref
+        }
+    }
+
+    /// An iterator over the deletions in key order (after ``finish()``).
+    func makeIterator() throws -> Iterator { try Iterator(self) }
+
+    static func encode(_ ref: DeletionRef, into writer: inout SpoolWriter) {
+        writer.string(ref.key)
+        writer.byte(ref.versionID == nil ? 0 : 1)
+        if let version = ref.versionID { writer.string(version) }
+    }
+
+    static func decodeChecked(_ reader: inout SpoolReader) throws -> DeletionRef {
+        do {
+            let key = try reader.string()
+            switch try reader.byte() {
+            case 0: return DeletionRef(key: key, versionID: nil)
+            case 1: return DeletionRef(key: key, versionID: try reader.string())
+            default: throw SpoolReader.Malformed()
+            }
+        } catch is SpoolReader.Malformed {
+            throw StrataError(.failure, "a spool file is damaged: a deletion does not decode")
+        }
+    }
+}
+
+/// The deletions two plans agree on, found by merging both in key order: what the executor may
+/// delete. Memory holds one deletion of each plan at a time.
+struct DeletionAgreement {
+    /// Deletions the first plan proposed that the fresh plan does not make.
+    private(set) var skipped = 0
+    /// Deletions both plans make.
+    private(set) var agreed = 0
+
+    /// Calls `body` with each deletion both `proposed` and `fresh` contain, in key order.
+    mutating func join(_ proposed: DeletionSorter, _ fresh: DeletionSorter, _ body: (DeletionRef) throws -> Void) throws {
+        var left = try proposed.makeIterator(), right = try fresh.makeIterator()
+        var a = try left.next(), b = try right.next()
+        while let x = a {
+            guard let y = b else {
+                skipped += 1
+                a = try left.next()
+                continue
+            }
+            if DeletionRef.precedes(x, y) {
+                skipped += 1
+                a = try left.next()
+            } else if DeletionRef.precedes(y, x) {
+                b = try right.next()
+            } else {
+                agreed += 1
+                try body(x)
+                a = try left.next()
+                b = try right.next()
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import Logging
+import Retention
+import S3
+
+extension SweepExecutor {
+    /// A fresh look at the bucket made by the streaming planner: the plan, and the spooled
+    /// objects it was made from (which the ``DeletionFloor`` reads apart from the plan).
+    struct StreamedReplan {
+        /// The fresh plan, for the same instant, with holds and locks checked.
+        var plan: StreamedPlan
+        /// The objects it was made from.
+        var objects: ObjectSpool
+    }
+
+    /// Applies a plan the streaming planner made, as ``apply(plan:runID:journal:replan:)`` applies
+    /// one made in memory, and to the same end, in memory that grows with the bucket's sets, not
+    /// its objects:
+    /// 1. the planned actions are journaled in parts (``SweepJournal/writeActions(runID:part:_:)``);
+    /// 2. `replan` spools the bucket again and plans it with holds and locks checked;
+    /// 3. the deletions both plans make are found by sorting both on disk and merging them;
+    /// 4. the ``DeletionFloor`` counts the fresh objects and those deletions, a key at a time;
+    /// 5. the agreed deletions go out in DeleteObjects batches, in key order, as they are read back;
+    /// 6. the proposal's transitions, a thousand at a time, then its upload aborts.
+    ///
+    /// Returns what was done and the checked plan (the fresh one), which the deletions rest on.
+    func apply(streamed proposal: StreamedPlan, runID: String, journal: SweepJournal, spoolDirectory: String,
+               replan: () async throws -> StreamedReplan) async throws -> (outcome: SweepOutcome, checked: StreamedPlan) {
+        var entry = SweepJournal.Entry(runID: runID, strataVersion: StrataVersion.current, planTime: proposal.summary.generatedAt,
+                                       startedAt: context.now(), status: .planned, actions: [],
+                                       plannedActions: proposal.actionCount, actionParts: 0)
+        entry.actionParts = try await journalActions(of: proposal, runID: runID, journal: journal)
+        try await journal.write(entry)
+
+        // Deletions first: they are what a missing permission must stop before anything changed.
+        entry.status = .deleting
+        try await journal.write(entry)
+        let fresh = try await replan()
+        let agreed = try agreedDeletions(proposal: proposal, fresh: fresh.plan, spoolDirectory: spoolDirectory, entry: &entry)
+        let withheld = try floorWithholds(agreed, objects: fresh.objects, now: fresh.plan.summary.generatedAt, entry: &entry)
+        try await delete(agreed, withholding: withheld, entry: &entry, journal: journal)
+
+        try await checkFence(&entry, journal: journal)
+        entry.status = .transitioning
+        try await journal.write(entry)
+        let aborts = try await transitions(of: proposal, entry: &entry, journal: journal)
+        for case .abortUpload(let key, let uploadID, _) in aborts {
+            do {
+                try await context.client.abortMultipartUpload(bucket: context.bucket, key: key, uploadID: uploadID)
+                entry.done.aborts += 1
+            } catch {
+                entry.failures.append("abort \(key) (upload \(uploadID)): \(error)")
+            }
+        }
+        entry.status = entry.failures.isEmpty ? .completed : .failed
+        entry.finishedAt = context.now()
+        try await journal.write(entry)
+        return (SweepOutcome(done: entry.done, failures: entry.failures, blocked: proposal.summary.blockedComponents,
+                             replanned: fresh.plan.summary), fresh.plan)
+    }
+
+    /// Writes `plan`'s actions into the journal in parts of ``SweepJournal/actionsPerPart``, in
+    /// the plan's order; returns how many parts.
+    private func journalActions(of plan: StreamedPlan, runID: String, journal: SweepJournal) async throws -> Int {
+        var actions = plan.makeActionIterator()
+        var part: [PlanAction] = []
+        var parts = 0
+        while let action = try actions.next() {
+            part.append(action)
+            if part.count == SweepJournal.actionsPerPart {
+                try await journal.writeActions(runID: runID, part: parts, part)
+                parts += 1
+                part.removeAll(keepingCapacity: true)
+            }
+        }
+        if !part.isEmpty || parts == 0 {
+            try await journal.writeActions(runID: runID, part: parts, part)
+            parts += 1
+        }
+        return parts
+    }
+
+    /// The deletions both `proposal` and `fresh` make, in key order, in a spool of their own;
+    /// the proposal's other deletions are counted as skipped.
+    private func agreedDeletions(proposal: StreamedPlan, fresh: StreamedPlan, spoolDirectory: String,
+                                 entry: inout SweepJournal.Entry) throws -> SpoolFile {
+        let proposed = try proposal.sortedDeletions(spoolDirectory: spoolDirectory)
+        let confirmed = try fresh.sortedDeletions(spoolDirectory: spoolDirectory)
+        let agreed = try SpoolFile(directory: spoolDirectory)
+        var agreement = DeletionAgreement()
+        try agreement.join(proposed, confirmed) { ref in try agreed.append { DeletionSorter.encode(ref, into: &$0) } }
+        try agreed.flush()
+        entry.done.skipped += agreement.skipped
+        return agreed
+    }
+
+    /// The components whose agreed deletions the ``DeletionFloor`` withholds, counted from the
+    /// fresh `objects` and the `agreed` deletions alone; each is recorded as a failure (the sweep
+    /// exits 1) and its deletions as skipped.
+    private func floorWithholds(_ agreed: SpoolFile, objects: ObjectSpool, now: Date,
+                                entry: inout SweepJournal.Entry) throws -> [String] {
+        let floor = DeletionFloor(policies: try context.requirePolicies())
+        var tally = floor.tally()
+        try objects.forEachObject { object in if object.isCurrent { tally.addCurrent(key: object.key) } }
+        // A streamed plan is of an unversioned bucket: every deletion takes a current object.
+        try agreed.forEach { tally.addDeletion(ofCurrent: try DeletionSorter.decodeChecked(&$0).key) }
+        let violations = tally.violations(now: now)
+        guard !violations.isEmpty else { return [] }
+        for violation in violations {
+            context.logger.critical("deletions withheld by the floor", metadata: ["violation": "\(violation)"])
+            entry.failures.append(violation.description)
+        }
+        let withheld = Set(violations.map(\.component))
+        let prefixes = floor.policies.policies.filter { withheld.contains($0.component) }.map(\.prefix)
+        try agreed.forEach { reader in
+            let key = try DeletionSorter.decodeChecked(&reader).key
+            if prefixes.contains(where: { key.utf8.starts(with: $0.utf8) }) { entry.done.skipped += 1 }
+        }
+        return prefixes
+    }
+
+    /// Sends the `agreed` deletions outside the `withheld` prefixes as DeleteObjects batches, read
+    /// back from their spool a group of batches at a time: the first batch alone, then
+    /// ``batchesPerJournalWrite`` at once, the journal written after each group.
+    private func delete(_ agreed: SpoolFile, withholding withheld: [String], entry: inout SweepJournal.Entry,
+                        journal: SweepJournal) async throws {
+        let size = max(1, deleteBatchSize)
+        var cursor = SpoolFile.Cursor(file: agreed, bufferSize: 1 << 20)
+        var first = true
+        while true {
+            var group: [[ObjectIdentifier]] = []
+            var batch: [ObjectIdentifier] = []
+            while group.count < (first ? 1 : max(1, batchesPerJournalWrite)),
+                  let ref = try cursor.next({ try DeletionSorter.decodeChecked(&$0) }) {
+                guard !withheld.contains(where: { ref.key.utf8.starts(with: $0.utf8) }) else { continue }
+                batch.append(ObjectIdentifier(key: ref.key, versionID: ref.versionID))
+                if batch.count == size {
+                    group.append(batch)
+                    batch = []
+                }
+            }
+            if !batch.isEmpty { group.append(batch) }
+            guard !group.isEmpty else { return }
+            first = false
+            try await deleteGroup(group, entry: &entry, journal: journal)
+        }
+    }
+
+    /// Carries out `plan`'s transitions a thousand at a time (aborting the copies a killed sweep
+    /// left on their keys first, when ``abortsDeadCopies``); returns the plan's upload aborts,
+    /// which come last.
+    /// - Throws: `StrataError(.failure)` when every transition was refused with AccessDenied.
+    private func transitions(of plan: StreamedPlan, entry: inout SweepJournal.Entry,
+                             journal: SweepJournal) async throws -> [PlanAction] {
+        var actions = plan.makeActionIterator()
+        var aborts: [PlanAction] = []
+        var chunk: [(String, StorageClass)] = []
+        var total = 0, denied = 0, example: String?
+        var deadCopies: [String: [MultipartUpload]]?
+        func run(_ chunk: [(String, StorageClass)]) async {
+            if abortsDeadCopies {
+                if deadCopies == nil { deadCopies = await listDeadCopies(before: entry.startedAt) }
+                entry.done.aborts += await abortDeadCopies(on: chunk.map(\.0), in: &deadCopies!)
+            }
+            let (moved, failures, refused) = await transition(chunk)
+            entry.done.transitions += moved
+            entry.failures += failures
+            total += chunk.count
+            denied += refused
+            if example == nil { example = chunk.first?.0 }
+        }
+        while let action = try actions.next() {
+            switch action {
+            case .transition(let key, _, let to, _):
+                chunk.append((key, to))
+                if chunk.count == 1_000 {
+                    await run(chunk)
+                    chunk.removeAll(keepingCapacity: true)
+                }
+            case .abortUpload: aborts.append(action)
+            case .delete: continue
+            }
+        }
+        if !chunk.isEmpty { await run(chunk) }
+        if total > 0, entry.done.transitions == 0, denied == total {
+            entry.status = .failed
+            entry.finishedAt = context.now()
+            try await journal.write(entry)
+            throw StrataError(.failure, "CopyObject s3://\(context.bucket): AccessDenied for all \(total) transitions (e.g. \(example ?? "")); needs s3:GetObject, s3:PutObject and s3:PutObjectTagging on the backup prefixes (and kms:Decrypt, kms:GenerateDataKey on the KMS keys of SSE-KMS objects, which a transition keeps); nothing was moved")
+        }
+        return aborts
+    }
+}

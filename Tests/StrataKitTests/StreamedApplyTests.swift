@@ -1,0 +1,152 @@
+import Foundation
+import Retention
+import S3
+@testable import StrataKit
+import StrataTestSupport
+import Testing
+
+/// `sweep --apply` planned and carried out by the streaming planner and executor, in memory that
+/// grows with the sets, does to a real bucket exactly what the in-memory sweep does: the same
+/// objects left in the same classes, the same counts, the same checked plan, and the same planned
+/// actions in the journal (in parts instead of one entry).
+@Suite(.serialized) struct StreamedApplyTests {
+    /// Every current key and its storage class.
+    static func state(_ bucket: ScratchBucket) async throws -> [String: String] {
+        var state: [String: String] = [:]
+        for try await page in bucket.client.listObjects(bucket: bucket.name) {
+            for object in page.objects where !object.key.hasPrefix(StrataPaths.reservedPrefix) { state[object.key] = object.storageClass }
+        }
+        return state
+    }
+
+    /// The one entry of a local journal.
+    static func entry(in directory: String) throws -> SweepJournal.Entry {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }
+        try #require(names.count == 1)
+        let data = try Data(contentsOf: URL(fileURLWithPath: directory).appendingPathComponent(names[0]))
+        return try JSONCoding.decoder.decode(SweepJournal.Entry.self, from: data)
+    }
+
+    @Test("a streamed apply leaves the bucket as the in-memory apply does", arguments: [false, true])
+    func streamedApplyEqualsInMemory(force: Bool) async throws {
+        try await ScratchBucket.with(.rgw, purpose: "applied-memory") { memoryBucket in
+            try await ScratchBucket.with(.rgw, purpose: "applied-streamed") { streamedBucket in
+                let memoryContext = try StreamedDryRunTests.seeded(memoryBucket)
+                let streamedContext = try StreamedDryRunTests.seeded(streamedBucket)
+                #expect(try await Self.state(memoryBucket) == (try await Self.state(streamedBucket)))
+                let memoryJournal = try makeScratchDirectory("applied-memory"), streamedJournal = try makeScratchDirectory("applied-streamed")
+                defer {
+                    try? FileManager.default.removeItem(atPath: memoryJournal)
+                    try? FileManager.default.removeItem(atPath: streamedJournal)
+                }
+                let options = PlanOptions(force: force)
+                var memorySweep = Sweep(context: memoryContext, options: options, now: memoryContext.now(), journal: .directory(memoryJournal))
+                memorySweep.leaseSettle = .milliseconds(10)
+                var streamedSweep = Sweep(context: streamedContext, options: options, now: streamedContext.now(), journal: .directory(streamedJournal))
+                streamedSweep.leaseSettle = .milliseconds(10)
+
+                let inMemory = try await memorySweep.run(apply: true)
+                let streamed = try #require(try await streamedSweep.streamedApply(spoolDirectory: streamedJournal))
+                let checked = try #require(streamed.streamed)
+
+                // The bucket: what is left, and in which class.
+                let left = try await Self.state(streamedBucket)
+                #expect(left == (try await Self.state(memoryBucket)))
+                let memoryOutcome = try #require(inMemory.outcome), streamedOutcome = try #require(streamed.outcome)
+                #expect(streamedOutcome.done == memoryOutcome.done)
+                #expect(streamedOutcome.failures == memoryOutcome.failures)
+                #expect(streamedOutcome.done.deletes > 0)
+                #expect(streamedOutcome.done.transitions > 0)
+                // The checked plan, as printed with --json.
+                var json = Data()
+                try checked.writeJSON { json.append(contentsOf: $0) }
+                #expect(json == (try inMemory.plan.jsonData()))
+                #expect(streamed.plan.totals == inMemory.plan.totals)
+
+                // The journal: the same planned actions, in parts; the same counts and status.
+                let memoryEntry = try Self.entry(in: memoryJournal), streamedEntry = try Self.entry(in: streamedJournal)
+                #expect(streamedEntry.status == .completed)
+                #expect(streamedEntry.done == memoryEntry.done)
+                #expect(streamedEntry.actions.isEmpty)
+                #expect(streamedEntry.plannedActions == memoryEntry.actions.count)
+                let journal = SweepJournal(context: streamedContext, location: .directory(streamedJournal))
+                var parted: [PlanAction] = []
+                for part in 0..<(try #require(streamedEntry.actionParts)) {
+                    let data = try Data(contentsOf: URL(fileURLWithPath: journal.actionsPartLocation(runID: streamedEntry.runID, part: part)))
+                    parted += try JSONCoding.decoder.decode([PlanAction].self, from: data)
+                }
+                #expect(parted == memoryEntry.actions)
+                // Scratch files are unnamed: nothing but the journal is left in the directory.
+                #expect(Set(try FileManager.default.contentsOfDirectory(atPath: streamedJournal)) == [streamedEntry.runID + ".json", "actions"])
+            }
+        }
+    }
+
+    @Test("the deletion floor withholds a streamed plan's deletions that would leave too few sets")
+    func theFloorWithholdsStreamedDeletions() async throws {
+        try await ScratchBucket.with(.rgw, purpose: "streamed-floor") { bucket in
+            let seeded = try StreamedDryRunTests.seeded(bucket)
+            // The sweep's policies keep 40 vault sets; the plan is made under one that keeps the
+            // 3 newest, as a bug in the rule engine might, and deletes the rest.
+            var strict = try StreamedDryRunTests.policies()
+            let vault = try #require(strict["policies/vault.yaml"])
+            var loose = strict
+            strict["policies/vault.yaml"] = Self.withKeepLast(vault, 40)
+            loose["policies/vault.yaml"] = Self.withKeepLast(vault, 3, window: "1d")
+            let now = seeded.now()
+            let strictContext = try bucket.context(policies: strict, now: now)
+            let looseContext = try bucket.context(policies: loose, now: now)
+            let before = try await Self.state(bucket)
+            let vaultBefore = before.keys.filter { $0.hasPrefix("vault/") }
+            try #require(vaultBefore.count > 3)
+
+            let scratch = try makeScratchDirectory("streamed-floor")
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            let maker = PlanMaker(context: looseContext, options: PlanOptions(force: true, components: ["vault"]))
+            let proposal = try #require(try await maker.makeStreamedPlan(now: now, spoolDirectory: scratch))
+            let (outcome, _) = try await SweepExecutor(context: strictContext).apply(
+                streamed: proposal, runID: SweepJournal.newRunID(now: now),
+                journal: SweepJournal(context: strictContext, location: .directory(scratch)), spoolDirectory: scratch) {
+                    let (plan, objects) = try #require(try await maker.makeStreamedPlanAndSpool(now: now, spoolDirectory: scratch))
+                    return SweepExecutor.StreamedReplan(plan: plan, objects: objects)
+                }
+            #expect(outcome.failures.contains { $0.hasPrefix("floor: vault") })
+            #expect(outcome.done.deletes == 0)
+            #expect(outcome.done.skipped == proposal.summary.totals.deletes)
+            let after = try await Self.state(bucket)
+            #expect(Set(after.keys.filter { $0.hasPrefix("vault/") }) == Set(vaultBefore))
+        }
+    }
+
+    /// `policy` (a shipped policy's YAML) with its retention replaced by `keep_last: n` (and a
+    /// `keep_within` of `window`).
+    static func withKeepLast(_ policy: String, _ n: Int, window: String = "3650d") -> String {
+        var lines: [String] = []
+        var skipping = false
+        for line in policy.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("retention:") {
+                lines += ["retention:", "  keep_last: \(n)", "  keep_within: \(window)"]
+                skipping = true
+                continue
+            }
+            if skipping, line.hasPrefix(" ") || line.isEmpty { continue }
+            skipping = false
+            lines.append(String(line))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    @Test("a versioned bucket is applied in memory, not streamed")
+    func aVersionedBucketIsNotStreamed() async throws {
+        try await ScratchBucket.with(.rgw, purpose: "streamed-versioned") { bucket in
+            let context = try StreamedDryRunTests.seeded(bucket)
+            try await bucket.client.putBucketVersioning(bucket.name, enabled: true)
+            let journal = try makeScratchDirectory("streamed-versioned")
+            defer { try? FileManager.default.removeItem(atPath: journal) }
+            let sweep = Sweep(context: context, options: PlanOptions(), now: context.now(), journal: .directory(journal))
+            #expect(try await sweep.streamedApply(spoolDirectory: journal) == nil)
+            // Nothing was journaled: the lease was never taken.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: journal).isEmpty)
+        }
+    }
+}
