@@ -13,6 +13,14 @@ extension PlanMaker {
         try await makeStreamedPlanAndSpool(now: now, spoolDirectory: spoolDirectory)?.plan
     }
 
+    /// The plan of the bucket without members and actions (``StreamedPlan/summary``): what
+    /// `strata metrics` needs, made by the streaming planner in memory that grows with the sets;
+    /// a versioned bucket is planned in memory (the plan is then whole).
+    public func makeSummary(now: Date, spoolDirectory: String = NSTemporaryDirectory()) async throws -> Plan {
+        if let streamed = try await makeStreamedPlan(now: now, spoolDirectory: spoolDirectory) { return streamed.summary }
+        return try await makePlan(now: now).plan
+    }
+
     /// ``makeStreamedPlan(now:spoolDirectory:)``, with the spooled objects the plan was made from.
     func makeStreamedPlanAndSpool(now: Date, spoolDirectory: String) async throws -> (plan: StreamedPlan, objects: ObjectSpool)? {
         let policies = try context.requirePolicies()

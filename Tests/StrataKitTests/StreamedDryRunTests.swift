@@ -52,6 +52,24 @@ import Testing
         }
     }
 
+    @Test("metrics from the streamed summary are the in-memory plan's")
+    func metricsFromTheSummary() async throws {
+        try await ScratchBucket.with(.rgw, purpose: "streamed-metrics") { bucket in
+            let context = try Self.seeded(bucket)
+            let scratch = try makeScratchDirectory("streamed-metrics")
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            let maker = PlanMaker(context: context)
+            let summary = try await maker.makeSummary(now: context.now(), spoolDirectory: scratch)
+            let inMemory = try await maker.makePlan(now: context.now()).plan
+            #expect(summary.actions.isEmpty && !inMemory.actions.isEmpty)
+            let sweep = MetricsTextfile.SweepSummary(at: context.now(), applied: true, done: .init(), failures: 0)
+            // The registry orders its families as it likes: compare the lines.
+            func lines(_ plan: Plan) -> [Substring] { MetricsTextfile.render(plan: plan, sweep: sweep).split(separator: "\n").sorted() }
+            #expect(lines(summary) == lines(inMemory))
+            #expect(lines(summary).contains { $0.hasPrefix("backup_size_bytes{component=\"vault\"}") })
+        }
+    }
+
     @Test("a hold on an object of an expiring set keeps the set in the streamed plan too")
     func holdsKeepSetsInTheStreamedPlan() async throws {
         try await ScratchBucket.with(.rgw, purpose: "streamed-hold") { bucket in
