@@ -44,17 +44,7 @@ extension SweepExecutor {
         entry.status = .transitioning
         try await journal.write(entry)
         let aborts = try await transitions(of: proposal, entry: &entry, journal: journal)
-        for case .abortUpload(let key, let uploadID, _) in aborts {
-            do {
-                try await context.client.abortMultipartUpload(bucket: context.bucket, key: key, uploadID: uploadID)
-                entry.done.aborts += 1
-            } catch {
-                entry.failures.append("abort \(key) (upload \(uploadID)): \(error)")
-            }
-        }
-        entry.status = entry.failures.isEmpty ? .completed : .failed
-        entry.finishedAt = context.now()
-        try await journal.write(entry)
+        try await finish(aborting: aborts, entry: &entry, journal: journal)
         return (SweepOutcome(done: entry.done, failures: entry.failures, blocked: proposal.summary.blockedComponents,
                              replanned: fresh.plan.summary), fresh.plan)
     }
@@ -186,7 +176,7 @@ extension SweepExecutor {
             entry.status = .failed
             entry.finishedAt = context.now()
             try await journal.write(entry)
-            throw StrataError(.failure, "CopyObject s3://\(context.bucket): AccessDenied for all \(total) transitions (e.g. \(example ?? "")); needs s3:GetObject, s3:PutObject and s3:PutObjectTagging on the backup prefixes (and kms:Decrypt, kms:GenerateDataKey on the KMS keys of SSE-KMS objects, which a transition keeps); nothing was moved")
+            throw allTransitionsDenied(total, example: example ?? "")
         }
         return aborts
     }

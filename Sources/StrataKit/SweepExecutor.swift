@@ -138,11 +138,18 @@ public struct SweepExecutor: Sendable {
             entry.status = .failed
             entry.finishedAt = context.now()
             try await journal.write(entry)
-            throw StrataError(.failure, "CopyObject s3://\(context.bucket): AccessDenied for all \(transitions.count) transitions (e.g. \(transitions[0].0)); needs s3:GetObject, s3:PutObject and s3:PutObjectTagging on the backup prefixes (and kms:Decrypt, kms:GenerateDataKey on the KMS keys of SSE-KMS objects, which a transition keeps); nothing was moved")
+            throw allTransitionsDenied(transitions.count, example: transitions[0].0)
         }
 
-        for action in plan.actions {
-            guard case .abortUpload(let key, let uploadID, _) = action else { continue }
+        try await finish(aborting: plan.actions, entry: &entry, journal: journal)
+        return SweepOutcome(done: entry.done, failures: entry.failures, blocked: plan.blockedComponents,
+                            replanned: fresh.plan)
+    }
+
+    /// The last step: aborts the stale uploads among `actions`, then journals the run as
+    /// completed, or as failed when any action failed.
+    func finish(aborting actions: [PlanAction], entry: inout SweepJournal.Entry, journal: SweepJournal) async throws {
+        for case .abortUpload(let key, let uploadID, _) in actions {
             do {
                 try await context.client.abortMultipartUpload(bucket: context.bucket, key: key, uploadID: uploadID)
                 entry.done.aborts += 1
@@ -153,8 +160,12 @@ public struct SweepExecutor: Sendable {
         entry.status = entry.failures.isEmpty ? .completed : .failed
         entry.finishedAt = context.now()
         try await journal.write(entry)
-        return SweepOutcome(done: entry.done, failures: entry.failures, blocked: plan.blockedComponents,
-                            replanned: fresh.plan)
+    }
+
+    /// The error of a sweep whose `count` transitions (`example` among them) were all refused
+    /// with AccessDenied: a missing permission, named.
+    func allTransitionsDenied(_ count: Int, example: String) -> StrataError {
+        StrataError(.failure, "CopyObject s3://\(context.bucket): AccessDenied for all \(count) transitions (e.g. \(example)); needs s3:GetObject, s3:PutObject and s3:PutObjectTagging on the backup prefixes (and kms:Decrypt, kms:GenerateDataKey on the KMS keys of SSE-KMS objects, which a transition keeps); nothing was moved")
     }
 
     /// Sends `batches` as DeleteObjects requests, ``deleteConcurrency`` at once, each after a

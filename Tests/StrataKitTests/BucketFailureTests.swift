@@ -57,6 +57,24 @@ struct BucketFailureTests {
         }
     }
 
+    @Test func copyDeniedNamesThePermissionAndMovesNothing() throws {
+        try SweepEndToEndTests.withSeededBucket(years: 0.1) { harness in
+            try Self.denyPolicy(harness, actions: ["s3:PutObject"],
+                                resources: Self.prefixes.map { "arn:aws:s3:::\(harness.bucket)/\($0)/*" })
+            let before = try Self.state(harness)
+            let output = try harness.strata(["sweep", "--apply", "--force", "--now", Self.now])
+            #expect(output.status == 1)
+            let lines = Self.errorLines(output)
+            #expect(lines.count == 1, "\(output.stderr)")
+            #expect(lines.first?.contains("AccessDenied for all") == true && lines.first?.contains("transitions") == true)
+            #expect(lines.first?.contains("needs s3:GetObject, s3:PutObject") == true)
+            // The deletions were allowed and made; nothing left was moved.
+            let after = try Self.state(harness)
+            #expect(after.count < before.count)
+            #expect(after == before.filter { after[$0.key] != nil })
+        }
+    }
+
     @Test func listDeniedNamesThePermission() throws {
         try SweepEndToEndTests.withSeededBucket(years: 0.05) { harness in
             try Self.denyPolicy(harness, actions: ["s3:ListBucket", "s3:ListBucketVersions"], resources: ["arn:aws:s3:::\(harness.bucket)"])
