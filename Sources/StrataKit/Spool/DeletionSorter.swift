@@ -63,38 +63,26 @@ final class DeletionSorter {
         if runs.isEmpty { buffer.sort(by: DeletionRef.precedes) } else if !buffer.isEmpty { try spill() }
     }
 
-    /// Reads the deletions in key order (after ``finish()``): a k-way merge of the runs, one
-    /// deletion of look-ahead each.
+    /// Reads the deletions in key order (after ``finish()``), merging the runs as it goes.
     struct Iterator {
         private var memory: IndexingIterator<[DeletionRef]>?
-        private var heads: [(cursor: SpoolFile.Cursor, head: DeletionRef?)] = []
+        private var merge: RunMerge<DeletionRef>?
 
         fileprivate init(_ sorter: DeletionSorter) throws {
             guard !sorter.runs.isEmpty else {
                 memory = sorter.buffer.makeIterator()
                 return
             }
-            for run in sorter.runs {
+            merge = try RunMerge(sorter.runs.map { run in
                 var cursor = SpoolFile.Cursor(file: run, bufferSize: 64 << 10)
-                let head = try cursor.next { try DeletionSorter.decodeChecked(&$0) }
-                heads.append((cursor, head))
-            }
+                return { try cursor.next { try DeletionSorter.decodeChecked(&$0) } }
+            }, by: DeletionRef.precedes)
         }
 
         /// The next deletion, or `nil` after the last.
         mutating func next() throws -> DeletionRef? {
             if memory != nil { return memory!.next() }
-            // Few runs (one per quarter million deletions): a linear scan for the least head is
-            // cheaper than keeping a heap.
-            var least: Int?
-            for i in heads.indices {
-                guard let head = heads[i].head else { continue }
-                if let l = least, let best = heads[l].head, !DeletionRef.precedes(head, best) { continue }
-                least = i
-            }
-            guard let i = least, let ref = heads[i].head else { return nil }
-            heads[i].head = try heads[i].cursor.next { try DeletionSorter.decodeChecked(&$0) }
-            return ref
+            return try merge?.next()
         }
     }
 
