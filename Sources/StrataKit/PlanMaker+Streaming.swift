@@ -34,6 +34,8 @@ extension PlanMaker {
             .fetch(try streaming.documentsNeeded(spool), policies: policies.policies).documents
         let checks = holdCheck == .deletions ? try await checks(versioned: spool.hasVersionIDs, policies: policies) : nil
         var details: [ObjectRef: Detail] = [:]
+        // Every deletion checked so far, in key order: each object is checked once, whatever the round.
+        var checked: DeletionSorter?
         var round = 1
         while true {
             let objects = HeldObjects(base: spool, details: details)
@@ -43,7 +45,9 @@ extension PlanMaker {
             try sorter.finish()
             // Holds and locks only keep more: a round that finds none new is the last.
             var found: [ObjectRef: Detail] = [:]
-            if let checks { found = try await holds(deletedBy: sorter, checks: checks, known: details) }
+            if let checks {
+                found = try await holds(deletedBy: sorter, checks: checks, known: details, checked: &checked, spoolDirectory: spoolDirectory)
+            }
             if found.isEmpty || round >= 4 {
                 context.logger.info("streamed plan", metadata: [
                     "objects": "\(spool.count)", "spool_bytes": "\(spool.size)", "placement_bytes": "\(sorter.diskBytes)",
@@ -69,27 +73,47 @@ extension PlanMaker {
         }
     }
 
-    /// The tags and lock state of every object `sorter`'s plan deletes, fetched in batches, that
-    /// hold something `known` did not: a `strata-hold` tag or a lock.
-    private func holds(deletedBy sorter: PlacementSorter, checks: Checks, known: [ObjectRef: Detail]) async throws -> [ObjectRef: Detail] {
+    /// The tags and lock state of every object `sorter`'s plan deletes that no earlier round
+    /// `checked`, fetched in batches, that hold something `known` did not: a `strata-hold` tag or
+    /// a lock. `checked` becomes every deletion checked so far.
+    private func holds(deletedBy sorter: PlacementSorter, checks: Checks, known: [ObjectRef: Detail],
+                       checked: inout DeletionSorter?, spoolDirectory: String) async throws -> [ObjectRef: Detail] {
         guard checks.isNeeded else { return [:] }
+        var deletions = try DeletionSorter(deletionsOf: sorter, directory: spoolDirectory).makeIterator()
+        var earlier = try checked?.makeIterator()
+        var next = try earlier?.next()
+        let union = DeletionSorter(directory: spoolDirectory)
         var found: [ObjectRef: Detail] = [:]
-        var placements = sorter.makeIterator()
         var batch: [ObjectRef] = []
-        var done = false
-        while !done {
-            // A batch at a time, so memory holds one batch of keys, not every deletion's.
-            batch.removeAll(keepingCapacity: true)
-            while batch.count < 10_000 {
-                guard let placement = try placements.next() else { done = true; break }
-                if placement.action == .delete { batch.append(ObjectRef(key: placement.key, versionID: placement.versionID)) }
-            }
-            guard !batch.isEmpty else { continue }
+        func fetch() async throws {
             for (ref, detail) in try await fetchDetails(batch, checks: checks)
             where (detail.tags?[Planner.holdTag] != nil || detail.lock != nil) && known[ref] == nil {
                 found[ref] = detail
             }
+            batch.removeAll(keepingCapacity: true)
         }
+        // Both in key order: a merge finds this round's deletions no earlier round checked.
+        while let ref = try deletions.next() {
+            while let old = next, DeletionRef.precedes(old, ref) {
+                try union.add(old)
+                next = try earlier?.next()
+            }
+            try union.add(ref)
+            if let old = next, DeletionRef.same(old, ref) {
+                next = try earlier?.next()
+                continue
+            }
+            // A batch at a time, so memory holds one batch of keys, not every deletion's.
+            batch.append(ObjectRef(key: ref.key, versionID: ref.versionID))
+            if batch.count == 10_000 { try await fetch() }
+        }
+        while let old = next {
+            try union.add(old)
+            next = try earlier?.next()
+        }
+        if !batch.isEmpty { try await fetch() }
+        try union.finish()
+        checked = union
         return found
     }
 

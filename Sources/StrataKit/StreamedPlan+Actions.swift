@@ -35,13 +35,6 @@ extension StreamedPlan {
 
     /// The plan's deletions, sorted into key order on disk in `spoolDirectory`.
     func sortedDeletions(spoolDirectory: String) throws -> DeletionSorter {
-        let sorter = DeletionSorter(directory: spoolDirectory)
-        var placements = placements.makeIterator()
-        while let placement = try placements.next() {
-            guard placement.action == .delete else { continue }
-            try sorter.add(DeletionRef(key: placement.key, versionID: placement.versionID))
-        }
-        try sorter.finish()
-        return sorter
+        try DeletionSorter(deletionsOf: placements, directory: spoolDirectory)
     }
 }

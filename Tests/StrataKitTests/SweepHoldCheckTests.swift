@@ -1,13 +1,14 @@
 import Foundation
 import Retention
 import S3
-import StrataKit
+@testable import StrataKit
 import StrataTestSupport
 import Testing
 
 /// Holds (`strata-hold`, Object Lock) and what checking them costs, on the real RGW: a sweep
 /// checks each object it deletes once, as late as it can, and asks per object only where a hold
-/// can matter; the deletions go out in concurrent batches.
+/// can matter; the deletions go out in concurrent batches. Unversioned buckets are checked both
+/// ways a sweep applies (`streamed`: ``Sweep/streamedApply(spoolDirectory:)``, in bounded memory).
 @Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"), .serialized)
 struct SweepHoldCheckTests {
     static let now = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18T...
@@ -49,16 +50,22 @@ struct SweepHoldCheckTests {
         return sweep
     }
 
+    /// Applies `sweep`, streamed or in memory; what it did.
+    static func apply(_ sweep: Sweep, streamed: Bool) async throws -> SweepOutcome? {
+        guard streamed else { return try await sweep.run(apply: true).outcome }
+        return try #require(try await sweep.streamedApply(spoolDirectory: NSTemporaryDirectory())).outcome
+    }
+
     /// A set tagged `strata-hold` before the sweep is kept; each object the sweep deletes (or
     /// would, but for the hold) had its tags read once, and an unversioned bucket needs no HEAD.
-    @Test func aHeldSetIsKeptAndEachCandidateIsCheckedOnce() async throws {
+    @Test(arguments: [false, true]) func aHeldSetIsKeptAndEachCandidateIsCheckedOnce(streamed: Bool) async throws {
         try await ScratchBucket.with(.rgw, purpose: "hold-once") { bucket in
             try await Self.seed(bucket)
             try await bucket.client.putObjectTagging(bucket: bucket.name, key: Self.keys[1], tags: [Planner.holdTag: "audit"])
             let context = try bucket.context(policies: ["vault.yaml": Self.policy()], now: Self.now)
             var outcome: SweepOutcome?
             let requests = try await Self.requests(bucket.client) {
-                outcome = try await Self.sweep(context, purpose: "hold-once").run(apply: true).outcome
+                outcome = try await Self.apply(Self.sweep(context, purpose: "hold-once"), streamed: streamed)
             }
             #expect(try await bucket.keys(prefix: "vault/") == [Self.keys[1], Self.keys[4], Self.keys[5]])
             #expect(outcome?.done.deletes == 3)
@@ -94,14 +101,42 @@ struct SweepHoldCheckTests {
         }
     }
 
+    /// The same, streamed: the hold placed between the proposal and the checked plan wins.
+    @Test func aHoldPlacedAfterTheStreamedProposalStillWins() async throws {
+        try await ScratchBucket.with(.rgw, purpose: "hold-late-streamed") { bucket in
+            try await Self.seed(bucket)
+            let context = try bucket.context(policies: ["vault.yaml": Self.policy()], now: Self.now)
+            let scratch = try makeScratchDirectory("hold-late-streamed")
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            let maker = PlanMaker(context: context)
+            var proposer = maker
+            proposer.holdCheck = .none
+            let proposal = try #require(try await proposer.makeStreamedPlan(now: Self.now, spoolDirectory: scratch))
+            #expect(proposal.summary.totals.deletes == 4)
+            let journal = SweepJournal(context: context, location: .directory(scratch))
+            let client = bucket.client
+            let name = bucket.name
+            let (outcome, checked) = try await SweepExecutor(context: context).apply(
+                streamed: proposal, runID: "hold-late-streamed", journal: journal, spoolDirectory: scratch) {
+                    try await client.putObjectTagging(bucket: name, key: Self.keys[2], tags: [Planner.holdTag: "late"])
+                    let (plan, objects) = try #require(try await maker.makeStreamedPlanAndSpool(now: Self.now, spoolDirectory: scratch))
+                    return SweepExecutor.StreamedReplan(plan: plan, objects: objects)
+                }
+            #expect(outcome.done.deletes == 3)
+            #expect(outcome.done.skipped == 1)
+            #expect(checked.summary.totals.deletes == 3)
+            #expect(try await bucket.keys(prefix: "vault/") == [Self.keys[2], Self.keys[4], Self.keys[5]])
+        }
+    }
+
     /// `keep_tagged: false`: tags cannot keep anything, so none are read.
-    @Test func withoutKeepTaggedNoTagIsRead() async throws {
+    @Test(arguments: [false, true]) func withoutKeepTaggedNoTagIsRead(streamed: Bool) async throws {
         try await ScratchBucket.with(.rgw, purpose: "hold-off") { bucket in
             try await Self.seed(bucket)
             try await bucket.client.putObjectTagging(bucket: bucket.name, key: Self.keys[1], tags: [Planner.holdTag: "ignored"])
             let context = try bucket.context(policies: ["vault.yaml": Self.policy(keepTagged: false)], now: Self.now)
             let requests = try await Self.requests(bucket.client) {
-                _ = try await Self.sweep(context, purpose: "hold-off").run(apply: true)
+                _ = try await Self.apply(Self.sweep(context, purpose: "hold-off"), streamed: streamed)
             }
             #expect(try await bucket.keys(prefix: "vault/") == [Self.keys[4], Self.keys[5]])
             #expect(requests["GetObjectTagging"] == nil, "\(requests)")
@@ -131,7 +166,7 @@ struct SweepHoldCheckTests {
 
     /// Many batches: all go (the first alone, the rest a few at once), and the sweep deletes
     /// exactly what the plan expires.
-    @Test func concurrentBatchesDeleteExactlyThePlan() async throws {
+    @Test(arguments: [false, true]) func concurrentBatchesDeleteExactlyThePlan(streamed: Bool) async throws {
         try await ScratchBucket.with(.rgw, purpose: "hold-batches") { bucket in
             try await Self.seed(bucket)
             let context = try bucket.context(policies: ["vault.yaml": Self.policy(keepLast: 1)], now: Self.now)
@@ -139,7 +174,7 @@ struct SweepHoldCheckTests {
             sweep.executor.deleteBatchSize = 1
             sweep.executor.batchesPerJournalWrite = 2
             var outcome: SweepOutcome?
-            let requests = try await Self.requests(bucket.client) { outcome = try await sweep.run(apply: true).outcome }
+            let requests = try await Self.requests(bucket.client) { outcome = try await Self.apply(sweep, streamed: streamed) }
             #expect(outcome?.done.deletes == 5)
             #expect(outcome?.failures == [])
             #expect(try await bucket.keys(prefix: "vault/") == [Self.keys[5]])

@@ -42,6 +42,17 @@ final class DeletionSorter {
         self.runLength = max(1, runLength)
     }
 
+    /// The deletions among `placements` (sorted and finished), sorted into key order.
+    convenience init(deletionsOf placements: PlacementSorter, directory: String) throws {
+        self.init(directory: directory)
+        var iterator = placements.makeIterator()
+        while let placement = try iterator.next() {
+            guard placement.action == .delete else { continue }
+            try add(DeletionRef(key: placement.key, versionID: placement.versionID))
+        }
+        try finish()
+    }
+
     /// Adds one deletion.
     func add(_ ref: DeletionRef) throws {
         buffer.append(ref)
