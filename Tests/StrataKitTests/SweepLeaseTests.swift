@@ -232,8 +232,9 @@ struct SweepLeaseTests {
           max_delete_fraction: 1.0
         """
 
-    @Test(arguments: Interloper.allCases)
-    func aSweepThatLostItsLeaseStopsBeforeItsNextDeleteBatch(_ interloper: Interloper) async throws {
+    /// Both ways a sweep applies: in memory, and `streamed` (``Sweep/streamedApply(spoolDirectory:)``).
+    @Test(arguments: Interloper.allCases, [false, true])
+    func aSweepThatLostItsLeaseStopsBeforeItsNextDeleteBatch(_ interloper: Interloper, streamed: Bool) async throws {
         try await ScratchBucket.with(.rgw, purpose: "lease-fence-\(interloper.rawValue)") { bucket in
             let now = ISO8601DateFormatter().date(from: "2026-12-30T00:00:00Z")!
             let policies = try bucket.context(policies: ["vault.yaml": Self.vaultPolicy], now: now).policies
@@ -255,7 +256,9 @@ struct SweepLeaseTests {
                 case .overwrite: try? await Self.plant(context, runID: "run-interloper", expiresIn: 60)
                 }
             }
-            let error = await #expect(throws: StrataError.self) { try await sweep.run(apply: true) }
+            let error = await #expect(throws: StrataError.self) {
+                if streamed { _ = try await sweep.streamedApply(spoolDirectory: journal) } else { _ = try await sweep.run(apply: true) }
+            }
             #expect(error?.kind == .lockHeld)
             #expect(error?.message.contains("stopped before deleting") == true, "\(error?.message ?? "")")
             #expect(batches.count == 1, "no delete batch after the lease was lost")
