@@ -16,7 +16,13 @@ public final class StreamedPlan {
     init(outline: PlanOutline, placements: PlacementSorter) throws {
         self.outline = outline
         self.placements = placements
-        (summary, actionCount) = try outline.summary { try placements.forEach($0) }
+        // The sorter counted the actions as they came: no walk over the sorted placements just
+        // for the totals (only sizes that make the count depend on order need one).
+        if let counted = outline.summary(placements.tally) {
+            (summary, actionCount) = counted
+        } else {
+            (summary, actionCount) = try outline.summary { try placements.forEach($0) }
+        }
     }
 
     /// Streams the plan's compact JSON to `sink` in chunks: the same bytes as the in-memory

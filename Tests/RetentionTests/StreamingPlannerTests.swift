@@ -39,6 +39,26 @@ import Testing
         #expect(streamed.json == golden)
     }
 
+    @Test("the summary from the actions counted as they come equals the summary from a walk in order", arguments: unversioned)
+    func tallySummaryEqualsWalk(history: PlanGoldenTests.History) throws {
+        let planner = Planner(policies: try Fixtures.defaultPolicies(), options: history.options)
+        let streaming = StreamingPlanner(planner: planner)
+        var outline = try #require(try streaming.outline(history.inventory.objects, uploads: history.inventory.uploads, now: history.now,
+                                                         documents: history.documents))
+        var placements: [Placement] = []
+        var tally = PlacementTally()
+        try streaming.place(history.inventory.objects, outline: &outline) {
+            placements.append($0)
+            tally.add($0)
+        }
+        placements.sort(by: Placement.precedes)
+        let counted = try #require(outline.summary(tally))
+        let walked = try outline.summary { body in try placements.forEach(body) }
+        #expect(counted.plan == walked.plan)
+        #expect(counted.actions == walked.actions)
+        #expect(counted.actions > 0)
+    }
+
     @Test("the documents a stream needs are those the in-memory planner names", arguments: PlanGoldenTests.histories)
     func documentsNeededMatch(history: PlanGoldenTests.History) throws {
         let planner = Planner(policies: try Fixtures.defaultPolicies(), options: history.options)
