@@ -176,5 +176,18 @@ import Testing
         try sorter.add(Placement(component: 0, group: 0, key: "k", versionID: nil, isMember: true, size: -1, action: .delete))
         #expect(sorter.tally.isOrderDependent)
     }
+
+    @Test("a front-coded record that claims more of the record before it than there was is an error")
+    func damagedFrontCodedRecord() throws {
+        let file = try SpoolFile(directory: NSTemporaryDirectory())
+        var writer = FrontCodedWriter()
+        for record in [[1, 2, 3], [1, 2, 4, 5]] as [[UInt8]] { try record.withUnsafeBufferPointer { try writer.append($0, to: file) } }
+        try [UInt8]([9, 7]).withUnsafeBufferPointer { try file.append(record: $0) }  // shares 9 bytes of 4
+        try file.flush()
+        var reader = FrontCodedReader(file: file, bufferSize: 64)
+        #expect(try reader.next() && reader.record == [1, 2, 3])
+        #expect(try reader.next() && reader.record == [1, 2, 4, 5])
+        #expect(throws: StrataError.self) { try reader.next() }
+    }
 }
 

@@ -26,7 +26,7 @@ enum PlacementMerge {
         }
         for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
         while let top = heap.first {
-            try cursors[top].record.withUnsafeBufferPointer { try body($0) }
+            try cursors[top].reader.record.withUnsafeBufferPointer { try body($0) }
             try cursors[top].advance()
             if cursors[top].sortKey == nil {
                 heap[0] = heap[heap.count - 1]
@@ -37,29 +37,22 @@ enum PlacementMerge {
     }
 
     /// The head record of one sorted run, read through a small buffer so many runs merge in
-    /// little memory, and copied out with its sort fields.
+    /// little memory, with its sort fields.
     private struct RunCursor {
-        var cursor: SpoolFile.Cursor
-        /// The head record's bytes; its sort fields (`nil` after the last record) index them.
-        var record: [UInt8] = []
+        var reader: FrontCodedReader
+        /// The head record's sort fields, indexing ``record``; `nil` after the last record.
         var sortKey: PlacementSortKey?
+        var record: [UInt8] { reader.record }
 
         init(file: SpoolFile) throws {
-            cursor = SpoolFile.Cursor(file: file, bufferSize: 256 << 10)
+            reader = FrontCodedReader(file: file, bufferSize: 256 << 10)
             try advance()
         }
 
         mutating func advance() throws {
-            var record = self.record
-            self.record = []  // one owner, so the copy below reuses its storage
-            let read = try cursor.next { reader in
-                reader.copyRest(into: &record)
-                return true
-            }
-            self.record = record
-            guard read != nil else { return sortKey = nil }
+            guard try reader.next() else { return sortKey = nil }
             do {
-                sortKey = try record.withUnsafeBufferPointer { try PlacementSortKey.read($0, 0..<$0.count) }
+                sortKey = try reader.record.withUnsafeBufferPointer { try PlacementSortKey.read($0, 0..<$0.count) }
             } catch is SpoolReader.Malformed {
                 throw StrataError(.failure, "a spool file is damaged: a placement does not decode")
             }
@@ -67,8 +60,8 @@ enum PlacementMerge {
 
         func compare(to other: RunCursor) -> Int {
             guard let a = sortKey, let b = other.sortKey else { return 0 }
-            return record.withUnsafeBufferPointer { x in
-                other.record.withUnsafeBufferPointer { y in PlacementSortKey.compare(a, in: x, b, in: y) }
+            return reader.record.withUnsafeBufferPointer { x in
+                other.reader.record.withUnsafeBufferPointer { y in PlacementSortKey.compare(a, in: x, b, in: y) }
             }
         }
     }

@@ -82,6 +82,12 @@ struct PlacementRun {
         }
     }
 
+    /// Makes room for records of `byteCount` bytes in all (a no-op once there is).
+    mutating func reserveCapacity(_ byteCount: Int) {
+        guard bytes.capacity < byteCount else { return }
+        bytes.reserveCapacity(byteCount)
+    }
+
     /// Empties the run, keeping its memory for the next.
     mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)

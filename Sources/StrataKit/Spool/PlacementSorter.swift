@@ -28,13 +28,17 @@ final class PlacementSorter {
     func add(_ placement: Placement) throws {
         tally.add(placement)
         try run.append(placement)
-        if run.count >= runLength || run.byteCount >= runBytes { try spill() }
+        if run.count >= runLength || run.byteCount >= runBytes { return try spill() }
+        // Room for a whole run at once, when it is clearly going to be large: growing by
+        // doubling would copy it, and hold the old copy and the new one, several times.
+        if run.byteCount >= runBytes / 8 { run.reserveCapacity(runBytes + SpoolFile.maximumRecord) }
     }
 
     private func spill() throws {
         run.sort()
         let file = try SpoolFile(directory: directory)
-        try run.forEachRecord { try file.append(record: $0) }
+        var writer = FrontCodedWriter()
+        try run.forEachRecord { try writer.append($0, to: file) }
         try file.flush()
         runs.append(file)
         run.removeAll()
@@ -48,7 +52,8 @@ final class PlacementSorter {
         guard !runs.isEmpty else { return run.sort() }
         if !run.isEmpty { try spill() }
         let merged = try SpoolFile(directory: directory)
-        try PlacementMerge.merge(runs) { try merged.append(record: $0) }
+        var writer = FrontCodedWriter()
+        try PlacementMerge.merge(runs) { try writer.append($0, to: merged) }
         try merged.flush()
         sorted = merged
         runs = []
@@ -66,12 +71,12 @@ final class PlacementSorter {
     struct Iterator {
         private let memory: PlacementRun?
         private var index = 0
-        private var cursor: SpoolFile.Cursor?
+        private var file: FrontCodedReader?
 
         fileprivate init(_ sorter: PlacementSorter) {
             if let sorted = sorter.sorted {
                 memory = nil
-                cursor = SpoolFile.Cursor(file: sorted, bufferSize: 1 << 20)
+                file = FrontCodedReader(file: sorted, bufferSize: 1 << 20)
             } else {
                 memory = sorter.run
             }
@@ -84,7 +89,11 @@ final class PlacementSorter {
                 defer { index += 1 }
                 return try memory.placement(at: index)
             }
-            return try cursor?.next { try PlacementCoding.decode(&$0) }
+            guard file != nil, try file!.next() else { return nil }
+            return try file!.record.withUnsafeBufferPointer { bytes in
+                var reader = SpoolReader(bytes, range: 0..<bytes.count)
+                return try PlacementCoding.decode(&reader)
+            }
         }
     }
 

@@ -126,9 +126,8 @@ struct SpoolReader {
         try body(UnsafeBufferPointer(rebasing: buffer[range]))
     }
 
-    /// Copies what is left of the record to `bytes` (replacing its contents), moving to the end.
-    mutating func copyRest(into bytes: inout [UInt8]) {
-        bytes.removeAll(keepingCapacity: true)
+    /// Appends what is left of the record to `bytes`, moving to the end.
+    mutating func appendRest(to bytes: inout [UInt8]) {
         bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position..<end]))
         position = end
     }
