@@ -28,6 +28,7 @@ public final class StreamedPlan {
     /// Streams the plan's compact JSON to `sink` in chunks: the same bytes as the in-memory
     /// plan's ``Plan/writeJSON(to:)``.
     public func writeJSON(to sink: @escaping (UnsafeRawBufferPointer) -> Void) throws {
-        try outline.writeJSON(placements: { try placements.forEach($0) }, to: sink)
+        // The members' walk reads keys straight from the sorted records.
+        try outline.writeJSON(placements: { try placements.forEach($0) }, members: { try placements.forEachMember($0) }, to: sink)
     }
 }

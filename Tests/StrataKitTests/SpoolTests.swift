@@ -189,5 +189,23 @@ import Testing
         #expect(try reader.next() && reader.record == [1, 2, 4, 5])
         #expect(throws: StrataError.self) { try reader.next() }
     }
+
+    @Test("members read from the records are the member placements, in order, in memory and through runs", arguments: [1, 7, 1_000_000])
+    func membersFromRecords(runLength: Int) throws {
+        var rng = SplitMix(seed: 11)
+        func roll(_ sides: UInt64) -> UInt64 { rng.next() % sides }
+        let sorter = PlacementSorter(directory: NSTemporaryDirectory(), runLength: runLength)
+        for n in 0..<500 {
+            try sorter.add(Placement(component: Int(roll(3)), group: Int(roll(9)), key: "k/\(roll(100))/é\(n % 3)", versionID: nil,
+                                     isMember: roll(3) != 0, size: 1, action: roll(2) == 0 ? .none : .delete))
+        }
+        try sorter.finish()
+        var expected: [String] = []
+        try sorter.forEach { if $0.isMember { expected.append("\($0.component) \($0.group) \($0.key)") } }
+        var read: [String] = []
+        try sorter.forEachMember { component, group, key in read.append("\(component) \(group) \(String(decoding: key, as: UTF8.self))") }
+        #expect(read == expected)
+        #expect(!read.isEmpty)
+    }
 }
 

@@ -11,6 +11,8 @@ struct PlacementSortKey {
     var version: Range<Int>
     /// Whether key and version are ASCII, where Swift's `String` order is byte order.
     var isASCII: Bool
+    /// Whether the placement is one of its set's members (not part of the order).
+    var isMember: Bool
 
     /// Reads the sort fields of the placement record at `range` of `bytes`.
     /// - Throws: ``SpoolReader/Malformed`` when the record is short or a number out of bounds.
@@ -20,7 +22,8 @@ struct PlacementSortKey {
         let key = try reader.field()
         let flags = try reader.byte()
         let version = flags & PlacementCoding.hasVersion != 0 ? try reader.field() : key.upperBound..<key.upperBound
-        return PlacementSortKey(head: head, key: key, version: version, isASCII: flags & PlacementCoding.notASCII == 0)
+        return PlacementSortKey(head: head, key: key, version: version, isASCII: flags & PlacementCoding.notASCII == 0,
+                                isMember: flags & PlacementCoding.isMember != 0)
     }
 
     /// The head (component and position) of the record at `range`, or `nil` when it does not read.

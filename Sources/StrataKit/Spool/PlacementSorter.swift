@@ -66,6 +66,24 @@ final class PlacementSorter {
         while let placement = try placements.next() { try body(placement) }
     }
 
+    /// The component, set and key (UTF-8) of every member placement, in order (after
+    /// ``finish()``), read from the records without building placements.
+    func forEachMember(_ body: (Int, Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        func member(_ record: UnsafeBufferPointer<UInt8>) throws {
+            let sortKey: PlacementSortKey
+            do {
+                sortKey = try PlacementSortKey.read(record, 0..<record.count)
+            } catch is SpoolReader.Malformed {
+                throw StrataError(.failure, "a spool file is damaged: a placement does not decode")
+            }
+            guard sortKey.isMember else { return }
+            try body(Int(sortKey.head >> 32), Int(sortKey.head & 0xFFFF_FFFF), UnsafeBufferPointer(rebasing: record[sortKey.key]))
+        }
+        guard let sorted else { return try run.forEachRecord(member) }
+        var file = FrontCodedReader(file: sorted, bufferSize: 1 << 20)
+        while try file.next() { try file.record.withUnsafeBufferPointer(member) }
+    }
+
     /// Reads the placements in order one at a time (after ``finish()``), so a caller can await
     /// between them.
     struct Iterator {
