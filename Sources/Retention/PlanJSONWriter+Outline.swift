@@ -98,7 +98,9 @@ extension PlanOutline {
     }
 
     /// As ``writeJSON(placements:to:)``, with the sets' members read by `members`: the component,
-    /// set and key (UTF-8) of every member placement, in the same order as `placements` has them.
+    /// set and key (UTF-8) of every member placement, in the plan's order. Here `placements` may
+    /// leave out placements without an action: they write nothing among the actions, and a
+    /// component's upload aborts still come after its actions and before the next component's.
     public func writeJSON(placements: (_ body: (Placement) throws -> Void) throws -> Void,
                           members: (_ body: (Int, Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Void,
                           to sink: @escaping (UnsafeRawBufferPointer) -> Void) throws {

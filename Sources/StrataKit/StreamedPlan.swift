@@ -28,7 +28,8 @@ public final class StreamedPlan {
     /// Streams the plan's compact JSON to `sink` in chunks: the same bytes as the in-memory
     /// plan's ``Plan/writeJSON(to:)``.
     public func writeJSON(to sink: @escaping (UnsafeRawBufferPointer) -> Void) throws {
-        // The members' walk reads keys straight from the sorted records.
-        try outline.writeJSON(placements: { try placements.forEach($0) }, members: { try placements.forEachMember($0) }, to: sink)
+        // The actions' walk decodes only placements with an action (the others write nothing
+        // there); the members' walk reads keys straight from the sorted records.
+        try outline.writeJSON(placements: { try placements.forEachAction($0) }, members: { try placements.forEachMember($0) }, to: sink)
     }
 }

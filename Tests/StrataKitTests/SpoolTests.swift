@@ -190,7 +190,7 @@ import Testing
         #expect(throws: StrataError.self) { try reader.next() }
     }
 
-    @Test("members read from the records are the member placements, in order, in memory and through runs", arguments: [1, 7, 1_000_000])
+    @Test("members and actions read from the records are those of the placements, in order, in memory and through runs", arguments: [1, 7, 1_000_000])
     func membersFromRecords(runLength: Int) throws {
         var rng = SplitMix(seed: 11)
         func roll(_ sides: UInt64) -> UInt64 { rng.next() % sides }
@@ -206,6 +206,11 @@ import Testing
         try sorter.forEachMember { component, group, key in read.append("\(component) \(group) \(String(decoding: key, as: UTF8.self))") }
         #expect(read == expected)
         #expect(!read.isEmpty)
+        var all: [Placement] = [], actions: [Placement] = []
+        try sorter.forEach { all.append($0) }
+        try sorter.forEachAction { actions.append($0) }
+        #expect(actions == all.filter { $0.action != .none })
+        #expect(!actions.isEmpty && actions.count < all.count)
     }
 }
 

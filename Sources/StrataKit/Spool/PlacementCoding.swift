@@ -46,6 +46,21 @@ enum PlacementCoding {
         return component << 32 | group
     }
 
+    /// Whether the record has an action, read without building its strings.
+    /// - Throws: `StrataError(.failure)` when the record does not read that far (a damaged spool).
+    static func hasAction(_ reader: SpoolReader) throws -> Bool {
+        var reader = reader
+        do {
+            _ = try readHead(&reader)
+            _ = try reader.field()
+            if try reader.byte() & hasVersion != 0 { _ = try reader.field() }
+            _ = try reader.int64()
+            return try reader.byte() != 0
+        } catch is SpoolReader.Malformed {
+            throw StrataError(.failure, "a spool file is damaged: a placement does not decode")
+        }
+    }
+
     /// The placement of one record.
     /// - Throws: `StrataError(.failure)` when the record does not decode (a damaged spool).
     static func decode(_ reader: inout SpoolReader) throws -> Placement {

@@ -66,6 +66,19 @@ final class PlacementSorter {
         while let placement = try placements.next() { try body(placement) }
     }
 
+    /// Every placement with an action, in order (after ``finish()``): the others are skipped
+    /// without building their strings.
+    func forEachAction(_ body: (Placement) throws -> Void) throws {
+        func action(_ record: UnsafeBufferPointer<UInt8>) throws {
+            var reader = SpoolReader(record, range: 0..<record.count)
+            guard try PlacementCoding.hasAction(reader) else { return }
+            try body(try PlacementCoding.decode(&reader))
+        }
+        guard let sorted else { return try run.forEachRecord(action) }
+        var file = FrontCodedReader(file: sorted, bufferSize: 1 << 20)
+        while try file.next() { try file.record.withUnsafeBufferPointer(action) }
+    }
+
     /// The component, set and key (UTF-8) of every member placement, in order (after
     /// ``finish()``), read from the records without building placements.
     func forEachMember(_ body: (Int, Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
