@@ -17,7 +17,7 @@ final class PlacementSorter {
 
     /// A sorter that spills to `directory` every `runLength` placements, or sooner when their
     /// records reach `runBytes` (96 MiB by default: a million placements of typical keys
-    /// sort in memory, and ten million merge from a few runs).
+    /// sort in memory; ten million merge from about nine runs).
     init(directory: String, runLength: Int = .max, runBytes: Int = 96 << 20) {
         self.directory = directory
         self.runLength = max(1, runLength)
