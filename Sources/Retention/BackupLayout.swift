@@ -23,6 +23,10 @@ protocol BackupLayout: Sendable {
     /// pass over a stream keeps only those objects to ask it.
     func mayBeDocument(_ key: String) -> Bool
 
+    /// ``mayBeDocument(_:)`` of a key given as UTF-8, set up once for a pass over many keys, so
+    /// the pass builds no `String` for the keys it skips.
+    func documentKeyTest() -> (UnsafeBufferPointer<UInt8>) -> Bool
+
     /// What the documents say about the sets beyond their keys: dependencies between sets, log
     /// objects that may go, keys never moved.
     func constraints(sets: [SetRecord], documents: [String: String]) -> any LayoutConstraints
@@ -34,6 +38,12 @@ protocol BackupLayout: Sendable {
     /// worked out; `documents` holds what ``retrievalDocuments(present:)`` named and could be read.
     func retrievalKeys(of set: PlanSet, sets: [PlanSet], currentKeys: [String],
                        documents: [String: String]) -> (keys: [String], notes: [String])
+}
+
+extension BackupLayout {
+    func documentKeyTest() -> (UnsafeBufferPointer<UInt8>) -> Bool {
+        { mayBeDocument(String(decoding: $0, as: UTF8.self)) }
+    }
 }
 
 /// What a key is to its layout.

@@ -115,6 +115,17 @@ struct PgBackRestLayout: BackupLayout {
             || key.hasSuffix("/backup.manifest") || key.hasSuffix("/backup.manifest.copy"))
     }
 
+    func documentKeyTest() -> (UnsafeBufferPointer<UInt8>) -> Bool {
+        let base = Array(backupBase.utf8)
+        let suffixes = ["/backup.info", "/backup.info.copy", "/backup.manifest", "/backup.manifest.copy"].map { Array($0.utf8) }
+        return { key in
+            // `String`'s prefix and suffix tests match canonically equivalent text, which for ASCII
+            // is the same bytes: other keys take the `String` test.
+            guard key.allSatisfy({ $0 < 0x80 }) else { return mayBeDocument(String(decoding: key, as: UTF8.self)) }
+            return key.starts(with: base) && suffixes.contains { key.count >= $0.count && key.suffix($0.count).elementsEqual($0) }
+        }
+    }
+
     func constraints(sets: [SetRecord], documents: [String: String]) -> any LayoutConstraints {
         PgBackRestConstraints(sets: sets, documents: documents, layout: self)
     }

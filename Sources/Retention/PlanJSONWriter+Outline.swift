@@ -6,6 +6,24 @@ extension PlanJSONWriter {
     /// `placements` is walked twice, once for the actions and once for the sets' members.
     static func write(_ outline: PlanOutline, placements: (_ body: (Placement) throws -> Void) throws -> Void,
                       to sink: @escaping (UnsafeRawBufferPointer) -> Void) throws {
+        try write(outline, placements: placements, members: { body in
+            // `body` is called only while `placements` runs; the walk just cannot prove it.
+            try withoutActuallyEscaping(body) { body in
+                try placements { placement in
+                    guard placement.isMember else { return }
+                    var key = placement.key
+                    try key.withUTF8 { try body(placement.component, placement.group, $0) }
+                }
+            }
+        }, to: sink)
+    }
+
+    /// As ``write(_:placements:to:)``, with the sets' members read by `members`: the member
+    /// placements' component, set and key (UTF-8), in the same order, so a caller holding the
+    /// placements encoded builds no `Placement` for the second walk.
+    static func write(_ outline: PlanOutline, placements: (_ body: (Placement) throws -> Void) throws -> Void,
+                      members: (_ body: (Int, Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Void,
+                      to sink: @escaping (UnsafeRawBufferPointer) -> Void) throws {
         var writer = PlanJSONWriter(sink: sink)
         writer.raw("{")
         writer.key("actions", first: true)
@@ -51,14 +69,13 @@ extension PlanJSONWriter {
             open = (c, s)
             firstMember = true
         }
-        try placements { placement in
-            guard placement.isMember else { return }
-            if open.map({ $0 != (placement.component, placement.group) }) ?? true {
-                advance(to: placement.component, set: placement.group, &writer)
+        try members { memberComponent, memberSet, key in
+            if open.map({ $0 != (memberComponent, memberSet) }) ?? true {
+                advance(to: memberComponent, set: memberSet, &writer)
             }
             if !firstMember { writer.raw(",") }
             firstMember = false
-            writer.string(placement.key)
+            writer.string(utf8: key)
             writer.flushIfFull()
         }
         advance(to: plan.components.count - 1, set: -1, &writer)
@@ -78,5 +95,15 @@ extension PlanOutline {
     public func writeJSON(placements: (_ body: (Placement) throws -> Void) throws -> Void,
                           to sink: @escaping (UnsafeRawBufferPointer) -> Void) throws {
         try PlanJSONWriter.write(self, placements: placements, to: sink)
+    }
+
+    /// As ``writeJSON(placements:to:)``, with the sets' members read by `members`: the component,
+    /// set and key (UTF-8) of every member placement, in the plan's order. Here `placements` may
+    /// leave out placements without an action: they write nothing among the actions, and a
+    /// component's upload aborts still come after its actions and before the next component's.
+    public func writeJSON(placements: (_ body: (Placement) throws -> Void) throws -> Void,
+                          members: (_ body: (Int, Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Void,
+                          to sink: @escaping (UnsafeRawBufferPointer) -> Void) throws {
+        try PlanJSONWriter.write(self, placements: placements, members: members, to: sink)
     }
 }

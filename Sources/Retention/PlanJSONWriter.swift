@@ -42,10 +42,15 @@ struct PlanJSONWriter {
     }
 
     mutating func string(_ text: String) {
-        bytes.append(34)
         var text = text
         // Native strings hand out their UTF-8 storage; no byte-by-byte walk through UTF8View.
-        text.withUTF8 { escaped($0) }
+        text.withUTF8 { string(utf8: $0) }
+    }
+
+    /// A string given as its UTF-8 (valid UTF-8, as a `String`'s is), quoted and escaped.
+    mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
+        bytes.append(34)
+        escaped(utf8)
         bytes.append(34)
     }
 

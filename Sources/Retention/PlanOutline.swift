@@ -100,6 +100,18 @@ public struct PlanOutline {
         return (plan, actions)
     }
 
+    /// The plan without members and actions, with its action totals from `tally` (the
+    /// placements counted as they came), and how many actions the whole plan has; `nil` when
+    /// only a walk in order gives the totals (``PlacementTally/isOrderDependent``).
+    public func summary(_ tally: PlacementTally) -> (plan: Plan, actions: Int)? {
+        guard !tally.isOrderDependent, tally.components.count <= components.count else { return nil }
+        var plan = skeleton
+        var actionTotals = [PlanTotals](repeating: PlanTotals(), count: components.count)
+        for (index, totals) in tally.components.enumerated() { actionTotals[index] = totals }
+        Self.complete(&plan, actionTotals: actionTotals)
+        return (plan, tally.actions + components.reduce(0) { $0 + $1.aborts.count })
+    }
+
     /// Puts each component's action totals into its totals, and adds up the plan's.
     static func complete(_ plan: inout Plan, actionTotals: [PlanTotals]) {
         plan.totals = PlanTotals()

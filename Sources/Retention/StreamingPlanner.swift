@@ -26,13 +26,14 @@ public struct StreamingPlanner: Sendable {
     /// names them, from one pass that keeps only the objects that could be documents.
     public func documentsNeeded(_ objects: some ObjectStream) throws -> [String] {
         let active = planner.activePolicies
-        let layouts = active.map(\.backupLayout)
+        let tests = active.map { $0.backupLayout.documentKeyTest() }
         let prefixes = active.map { Array($0.prefix.utf8) }
         var candidates: [InventoryObject] = []
-        try objects.forEachObject { object in
-            guard let slot = Planner.owner(of: object.key, prefixes: prefixes), layouts[slot].mayBeDocument(object.key) else { return }
-            candidates.append(object)
-        }
+        // Keys are tested as bytes: only the few documents are decoded into objects.
+        try objects.forEachObject(whereKey: { key in
+            guard let slot = Planner.owner(of: key, prefixes: prefixes) else { return false }
+            return tests[slot](key)
+        }) { candidates.append($0) }
         return planner.documentsNeeded(inventory: Inventory(objects: candidates))
     }
 

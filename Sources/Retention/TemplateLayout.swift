@@ -41,6 +41,8 @@ struct TemplateLayout: BackupLayout {
 
     func mayBeDocument(_ key: String) -> Bool { false }
 
+    func documentKeyTest() -> (UnsafeBufferPointer<UInt8>) -> Bool { { _ in false } }
+
     func constraints(sets: [SetRecord], documents: [String: String]) -> any LayoutConstraints { IndependentSets() }
 
     func retrievalDocuments(present: Set<String>) -> [String] { [] }

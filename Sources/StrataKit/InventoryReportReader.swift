@@ -100,11 +100,11 @@ public struct InventoryReportReader: Sendable {
             throw StrataError(.configuration, "\(location): the report was made \(String(format: "%.1f", age / 3600)) h ago, more than the \(String(format: "%.1f", maximumAge / 3600)) h allowed (--inventory-max-age); use a newer report or list the bucket")
         }
         var count = 0
-        let prefixes = policies.map(\.prefix)
+        let prefixes = PrefixTest(policies.map(\.prefix))
         for (entry, path) in files {
             try await Self.read(path: path, named: entry.key, columns: manifest.columns, md5: entry.md5,
                                 bucket: context.bucket) { rows in
-                for object in rows where prefixes.contains(where: { object.key.hasPrefix($0) }) {
+                for object in rows where prefixes.matches(object.key) {
                     try take(object)
                     count += 1
                 }

@@ -19,12 +19,20 @@ public final class StreamedPlan: @unchecked Sendable {
     init(outline: PlanOutline, placements: PlacementSorter) throws {
         self.outline = outline
         self.placements = placements
-        (summary, actionCount) = try outline.summary { try placements.forEach($0) }
+        // The sorter counted the actions as they came: no walk over the sorted placements just
+        // for the totals (only sizes that make the count depend on order need one).
+        if let counted = outline.summary(placements.tally) {
+            (summary, actionCount) = counted
+        } else {
+            (summary, actionCount) = try outline.summary { try placements.forEach($0) }
+        }
     }
 
     /// Streams the plan's compact JSON to `sink` in chunks: the same bytes as the in-memory
     /// plan's ``Plan/writeJSON(to:)``.
     public func writeJSON(to sink: @escaping (UnsafeRawBufferPointer) -> Void) throws {
-        try outline.writeJSON(placements: { try placements.forEach($0) }, to: sink)
+        // The actions' walk decodes only placements with an action (the others write nothing
+        // there); the members' walk reads keys straight from the sorted records.
+        try outline.writeJSON(placements: { try placements.forEachAction($0) }, members: { try placements.forEachMember($0) }, to: sink)
     }
 }

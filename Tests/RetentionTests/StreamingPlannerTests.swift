@@ -39,6 +39,48 @@ import Testing
         #expect(streamed.json == golden)
     }
 
+    @Test("the JSON written from the placements with actions and the members' keys equals the golden plan", arguments: unversioned)
+    func actionsAndMembersWriteTheGoldenPlan(history: PlanGoldenTests.History) throws {
+        let planner = Planner(policies: try Fixtures.defaultPolicies(), options: history.options)
+        let streaming = StreamingPlanner(planner: planner)
+        var outline = try #require(try streaming.outline(history.inventory.objects, uploads: history.inventory.uploads, now: history.now,
+                                                         documents: history.documents))
+        var placements: [Placement] = []
+        try streaming.place(history.inventory.objects, outline: &outline) { placements.append($0) }
+        placements.sort(by: Placement.precedes)
+        let actions = placements.filter { $0.action != .none }
+        #expect(actions.count < placements.count)
+        var json = Data()
+        try outline.writeJSON(placements: { body in try actions.forEach(body) }, members: { body in
+            for placement in placements where placement.isMember {
+                var key = placement.key
+                try key.withUTF8 { try body(placement.component, placement.group, $0) }
+            }
+        }) { json.append(contentsOf: $0) }
+        let golden = try Data(contentsOf: PlanGoldenTests.goldenDirectory.appendingPathComponent("\(history.name).json"))
+        #expect(json == golden)
+    }
+
+    @Test("the summary from the actions counted as they come equals the summary from a walk in order", arguments: unversioned)
+    func tallySummaryEqualsWalk(history: PlanGoldenTests.History) throws {
+        let planner = Planner(policies: try Fixtures.defaultPolicies(), options: history.options)
+        let streaming = StreamingPlanner(planner: planner)
+        var outline = try #require(try streaming.outline(history.inventory.objects, uploads: history.inventory.uploads, now: history.now,
+                                                         documents: history.documents))
+        var placements: [Placement] = []
+        var tally = PlacementTally()
+        try streaming.place(history.inventory.objects, outline: &outline) {
+            placements.append($0)
+            tally.add($0)
+        }
+        placements.sort(by: Placement.precedes)
+        let counted = try #require(outline.summary(tally))
+        let walked = try outline.summary { body in try placements.forEach(body) }
+        #expect(counted.plan == walked.plan)
+        #expect(counted.actions == walked.actions)
+        #expect(counted.actions > 0)
+    }
+
     @Test("the documents a stream needs are those the in-memory planner names", arguments: PlanGoldenTests.histories)
     func documentsNeededMatch(history: PlanGoldenTests.History) throws {
         let planner = Planner(policies: try Fixtures.defaultPolicies(), options: history.options)

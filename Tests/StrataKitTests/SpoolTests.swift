@@ -78,4 +78,139 @@ import Testing
             #expect(Set(read) == Set(expected))
         }
     }
+
+    @Test("ETags, sizes and keys that share prefixes come back as written")
+    func compactFieldsRoundTrip() throws {
+        let eTags: [String?] = [nil, "0123456789abcdef0123456789abcdef", "0123456789ABCDEF0123456789ABCDEF", "\"0123456789abcdef0123456789abcdef\"",
+                                "0123456789abcdef0123456789abcde", "0123456789abcdef0123456789abcdefa", "g123456789abcdef0123456789abcdef",
+                                "ffffffffffffffffffffffffffffffff", "00000000000000000000000000000000-12", ""]
+        let keys = ["a", "ab", "abc", "ab", "", "é", "e\u{301}", "e\u{301}x", "a", String(repeating: "x", count: 300), String(repeating: "x", count: 299) + "y"]
+        var objects: [InventoryObject] = []
+        for (index, key) in keys.enumerated() {
+            objects.append(InventoryObject(key: key, size: [0, -1, Int64.min, Int64.max, 127, 128][index % 6],
+                                           lastModified: Date(timeIntervalSince1970: 1_700_000_000.25), eTag: eTags[index % eTags.count]))
+        }
+        for eTag in eTags { objects.append(InventoryObject(key: "z", size: 1, lastModified: Date(timeIntervalSince1970: 0), eTag: eTag)) }
+        let spool = try ObjectSpool()
+        for object in objects { try spool.append(object) }
+        try spool.finish()
+        var read: [InventoryObject] = []
+        try spool.forEachObject { read.append($0) }
+        #expect(read == objects)
+        // Keys filtered as bytes: the others are skipped, and the ones kept decode whole.
+        var kept: [InventoryObject] = []
+        try spool.forEachObject(whereKey: { $0.first == UInt8(ascii: "a") }) { kept.append($0) }
+        #expect(kept == objects.filter { $0.key.hasPrefix("a") })
+    }
+
+    @Test("a damaged placement record is an error, not a crash")
+    func damagedPlacementRecords() throws {
+        var writer = SpoolWriter()
+        PlacementCoding.encode(Placement(component: 1, group: 2, key: "k", versionID: "v", isMember: true, size: 3,
+                                         action: .transition(from: .standard, to: .glacier)), into: &writer)
+        let whole = writer.bytes
+        // The sort reads a record only up to its version: cut before that, it is damaged too.
+        let sortFieldsEnd = try whole.withUnsafeBufferPointer { try PlacementSortKey.read($0, 0..<whole.count).version.upperBound }
+        for cut in 0..<whole.count {
+            let bytes = Array(whole[..<cut])
+            bytes.withUnsafeBufferPointer { buffer in
+                var reader = SpoolReader(buffer, range: 0..<cut)
+                #expect(throws: StrataError.self) { try PlacementCoding.decode(&reader) }
+                if cut < sortFieldsEnd {
+                    #expect(throws: SpoolReader.Malformed.self) { try PlacementSortKey.read(buffer, 0..<cut) }
+                }
+            }
+        }
+        // A component past 32 bits, a length past the record, an unknown action.
+        for bytes: [UInt8] in [[0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0, 1, 0x6B], [0, 0, 0x7F, 0x6B], whole.dropLast(1) + [9]] {
+            bytes.withUnsafeBufferPointer { buffer in
+                var reader = SpoolReader(buffer, range: 0..<bytes.count)
+                #expect(throws: StrataError.self) { try PlacementCoding.decode(&reader) }
+            }
+        }
+    }
+
+    @Test("a key that claims more of the key before it than there was is an error")
+    func damagedSharedKey() throws {
+        var writer = SpoolWriter()
+        writer.varint(5)
+        writer.field([UInt8]("x".utf8).withUnsafeBufferPointer { UnsafeBufferPointer(start: $0.baseAddress, count: 0) })
+        var key = KeyDecoder()
+        let bytes = writer.bytes
+        bytes.withUnsafeBufferPointer { buffer in
+            var reader = SpoolReader(buffer, range: 0..<bytes.count)
+            #expect(throws: SpoolReader.Malformed.self) { try key.read(&reader) { _ in true } }
+        }
+    }
+
+    @Test("keys that are not ASCII sort as Swift's String order sorts them, in memory and through runs", arguments: [1, 3, 1_000_000])
+    func nonASCIIKeysSortAsStrings(runLength: Int) throws {
+        var rng = SplitMix(seed: 7)
+        func roll(_ sides: UInt64) -> UInt64 { rng.next() % sides }
+        // Precomposed and decomposed forms are equal as Strings but not as bytes.
+        let parts = ["e", "é", "e\u{301}", "f", "\u{1F600}", "E", "ǅ", "a\u{308}", "ä", "z"]
+        let placements = (0..<600).map { n in
+            Placement(component: 0, group: Int(roll(2)), key: "k/" + parts[Int(roll(10))] + parts[Int(roll(10))],
+                      versionID: roll(4) == 0 ? parts[Int(roll(10))] : nil, isMember: true, size: Int64(n), action: .none)
+        }
+        let sorter = PlacementSorter(directory: NSTemporaryDirectory(), runLength: runLength)
+        for placement in placements { try sorter.add(placement) }
+        try sorter.finish()
+        var read: [Placement] = []
+        try sorter.forEach { read.append($0) }
+        // The sort is stable, as Swift's is: ties keep the order they were added in.
+        #expect(read == placements.sorted(by: Placement.precedes))
+    }
+
+    @Test("the sorter counts the actions it is given, as a walk over them does")
+    func tallyCountsActions() throws {
+        let sorter = PlacementSorter(directory: NSTemporaryDirectory(), runLength: 10)
+        var deletes = 0, transitions = 0
+        for n in 0..<100 {
+            let action: Placement.Action = [.none, .delete, .transition(from: .standard, to: .glacier)][n % 3]
+            if n % 3 == 1 { deletes += 1 } else if n % 3 == 2 { transitions += 1 }
+            try sorter.add(Placement(component: n % 2, group: n, key: "k\(n)", versionID: nil, isMember: true, size: Int64(n), action: action))
+        }
+        #expect(sorter.tally.actions == deletes + transitions)
+        #expect(!sorter.tally.isOrderDependent)
+        try sorter.add(Placement(component: 0, group: 0, key: "k", versionID: nil, isMember: true, size: -1, action: .delete))
+        #expect(sorter.tally.isOrderDependent)
+    }
+
+    @Test("a front-coded record that claims more of the record before it than there was is an error")
+    func damagedFrontCodedRecord() throws {
+        let file = try SpoolFile(directory: NSTemporaryDirectory())
+        var writer = FrontCodedWriter()
+        for record in [[1, 2, 3], [1, 2, 4, 5]] as [[UInt8]] { try record.withUnsafeBufferPointer { try writer.append($0, to: file) } }
+        try [UInt8]([9, 7]).withUnsafeBufferPointer { try file.append(record: $0) }  // shares 9 bytes of 4
+        try file.flush()
+        var reader = FrontCodedReader(file: file, bufferSize: 64)
+        #expect(try reader.next() && reader.record == [1, 2, 3])
+        #expect(try reader.next() && reader.record == [1, 2, 4, 5])
+        #expect(throws: StrataError.self) { try reader.next() }
+    }
+
+    @Test("members and actions read from the records are those of the placements, in order, in memory and through runs", arguments: [1, 7, 1_000_000])
+    func membersFromRecords(runLength: Int) throws {
+        var rng = SplitMix(seed: 11)
+        func roll(_ sides: UInt64) -> UInt64 { rng.next() % sides }
+        let sorter = PlacementSorter(directory: NSTemporaryDirectory(), runLength: runLength)
+        for n in 0..<500 {
+            try sorter.add(Placement(component: Int(roll(3)), group: Int(roll(9)), key: "k/\(roll(100))/é\(n % 3)", versionID: nil,
+                                     isMember: roll(3) != 0, size: 1, action: roll(2) == 0 ? .none : .delete))
+        }
+        try sorter.finish()
+        var expected: [String] = []
+        try sorter.forEach { if $0.isMember { expected.append("\($0.component) \($0.group) \($0.key)") } }
+        var read: [String] = []
+        try sorter.forEachMember { component, group, key in read.append("\(component) \(group) \(String(decoding: key, as: UTF8.self))") }
+        #expect(read == expected)
+        #expect(!read.isEmpty)
+        var all: [Placement] = [], actions: [Placement] = []
+        try sorter.forEach { all.append($0) }
+        try sorter.forEachAction { actions.append($0) }
+        #expect(actions == all.filter { $0.action != .none })
+        #expect(!actions.isEmpty && actions.count < all.count)
+    }
 }
+

@@ -20,7 +20,7 @@ public final class ObjectSpool: ObjectStream {
     /// Appends one object.
     public func append(_ object: InventoryObject) throws {
         if object.versionID != nil { hasVersionIDs = true }
-        try file.append { Self.encode(object, into: &$0) }
+        try file.append { Self.encode(object, after: &lastKey, into: &$0) }
     }
 
     /// Finishes writing; reading needs it.
@@ -28,9 +28,19 @@ public final class ObjectSpool: ObjectStream {
 
     /// Calls `body` with every object, in the order appended.
     public func forEachObject(_ body: (InventoryObject) throws -> Void) throws {
+        try forEachObject(whereKey: { _ in true }, body)
+    }
+
+    /// Calls `body` with every object whose key `accepts`, in the order appended; the others
+    /// are not decoded past their key.
+    public func forEachObject(whereKey accepts: (UnsafeBufferPointer<UInt8>) -> Bool, _ body: (InventoryObject) throws -> Void) throws {
+        var key = KeyDecoder()
         try file.forEach { reader in
             do {
-                try body(try Self.decode(&reader))
+                let flags = Flags(rawValue: try reader.byte())
+                let accepted = try key.read(&reader) { accepts($0) }
+                guard accepted else { return }
+                try body(try Self.decode(flags: flags, key: key.string, &reader))
             } catch is SpoolReader.Malformed {
                 throw StrataError(.failure, "a spool file is damaged: a record does not decode")
             }
@@ -45,23 +55,43 @@ public final class ObjectSpool: ObjectStream {
         static let eTag = Flags(rawValue: 8)
         static let tags = Flags(rawValue: 16)
         static let lock = Flags(rawValue: 32)
+        /// The ETag is 32 lowercase hex digits (an MD5), kept as its 16 bytes.
+        static let hexETag = Flags(rawValue: 64)
     }
 
-    static func encode(_ object: InventoryObject, into writer: inout SpoolWriter) {
+    /// Keys are written as the length they share with the key before and the rest: listings and
+    /// reports come in key order, so a record keeps a few bytes of a long key.
+    private var lastKey: [UInt8] = []
+
+    static func encode(_ object: InventoryObject, after lastKey: inout [UInt8], into writer: inout SpoolWriter) {
         var flags: Flags = []
         if object.isLatest { flags.insert(.latest) }
         if object.isDeleteMarker { flags.insert(.deleteMarker) }
         if object.versionID != nil { flags.insert(.version) }
-        if object.eTag != nil { flags.insert(.eTag) }
+        let hexETag = object.eTag.flatMap(HexDigest.init)
+        if object.eTag != nil { flags.insert(hexETag == nil ? .eTag : .hexETag) }
         if object.tags != nil { flags.insert(.tags) }
         if object.objectLock != nil { flags.insert(.lock) }
         writer.byte(flags.rawValue)
-        writer.string(object.key)
-        writer.int64(object.size)
+        var key = object.key
+        key.withUTF8 { utf8 in
+            var shared = 0
+            let limit = min(utf8.count, lastKey.count)
+            while shared < limit && utf8[shared] == lastKey[shared] { shared += 1 }
+            writer.varint(UInt64(shared))
+            writer.field(UnsafeBufferPointer(rebasing: utf8[shared...]))
+            lastKey.removeSubrange(shared...)
+            lastKey.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[shared...]))
+        }
+        writer.varint(UInt64(bitPattern: object.size))
         writer.double(object.lastModified.timeIntervalSince1970)
         StorageClassCoding.write(object.storageClass, into: &writer)
         if let version = object.versionID { writer.string(version) }
-        if let eTag = object.eTag { writer.string(eTag) }
+        if let hexETag {
+            hexETag.write(into: &writer)
+        } else if let eTag = object.eTag {
+            writer.string(eTag)
+        }
         if let tags = object.tags {
             writer.varint(UInt64(tags.count))
             for (name, value) in tags.sorted(by: { $0.key < $1.key }) {
@@ -77,14 +107,13 @@ public final class ObjectSpool: ObjectStream {
         }
     }
 
-    static func decode(_ reader: inout SpoolReader) throws -> InventoryObject {
-        let flags = Flags(rawValue: try reader.byte())
-        let key = try reader.string()
-        let size = try reader.int64()
+    /// The rest of a record after its flags and key.
+    private static func decode(flags: Flags, key: String, _ reader: inout SpoolReader) throws -> InventoryObject {
+        let size = Int64(bitPattern: try reader.varint())
         let modified = Date(timeIntervalSince1970: try reader.double())
         let storageClass = try StorageClassCoding.read(&reader)
         let version = flags.contains(.version) ? try reader.string() : nil
-        let eTag = flags.contains(.eTag) ? try reader.string() : nil
+        let eTag = flags.contains(.hexETag) ? try HexDigest.read(&reader) : flags.contains(.eTag) ? try reader.string() : nil
         var tags: [String: String]?
         if flags.contains(.tags) {
             let count = try reader.varint()

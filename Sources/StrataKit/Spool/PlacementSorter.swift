@@ -2,35 +2,46 @@ import Foundation
 import Retention
 
 /// Sorts the streaming planner's placements into the plan's order (``Placement/precedes(_:_:)``)
-/// in bounded memory: up to `runLength` are sorted in memory; more are written as sorted runs
-/// to spool files and merged.
+/// in bounded memory: placements are held encoded (``PlacementRun``) and sorted there; more
+/// than a run holds are written as sorted runs to spool files and merged record by record,
+/// without decoding them.
 final class PlacementSorter {
     private let directory: String
     private let runLength: Int
-    private var buffer: [Placement] = []
+    private let runBytes: Int
+    private var run = PlacementRun()
     private var runs: [SpoolFile] = []
     private var sorted: SpoolFile?
+    /// The action totals, counted as placements are added: a summary of the plan needs no walk.
+    private(set) var tally = PlacementTally()
 
-    /// A sorter that spills to `directory` every `runLength` placements.
-    init(directory: String, runLength: Int = 200_000) {
+    /// A sorter that spills to `directory` every `runLength` placements, or sooner when their
+    /// records reach `runBytes` (96 MiB by default: a million placements of typical keys
+    /// sort in memory; ten million merge from about nine runs).
+    init(directory: String, runLength: Int = .max, runBytes: Int = 96 << 20) {
         self.directory = directory
         self.runLength = max(1, runLength)
+        self.runBytes = min(max(1, runBytes), PlacementRun.maximumBytes / 2)
     }
 
     /// Adds one placement.
     func add(_ placement: Placement) throws {
-        buffer.append(placement)
-        if buffer.count >= runLength { try spill() }
+        tally.add(placement)
+        try run.append(placement)
+        if run.count >= runLength || run.byteCount >= runBytes { return try spill() }
+        // Room for a whole run at once, when it is clearly going to be large: growing by
+        // doubling would copy it, and hold the old copy and the new one, several times.
+        if run.byteCount >= runBytes / 8 { run.reserveCapacity(runBytes + SpoolFile.maximumRecord) }
     }
 
     private func spill() throws {
-        // Swift's sort finds runs already in order, as a listing's keys mostly are.
-        buffer.sort(by: Placement.precedes)
-        let run = try SpoolFile(directory: directory)
-        for placement in buffer { try run.append { Self.encode(placement, into: &$0) } }
-        try run.flush()
-        runs.append(run)
-        buffer.removeAll(keepingCapacity: true)
+        run.sort()
+        let file = try SpoolFile(directory: directory)
+        var writer = FrontCodedWriter()
+        try run.forEachRecord { try writer.append($0, to: file) }
+        try file.flush()
+        runs.append(file)
+        run.removeAll()
     }
 
     /// Bytes the sorted placements take on disk (0 when they fit in memory).
@@ -38,16 +49,15 @@ final class PlacementSorter {
 
     /// Ends adding: what was added is then read, in order, by ``forEach(_:)`` as often as needed.
     func finish() throws {
-        guard !runs.isEmpty else {
-            buffer.sort(by: Placement.precedes)
-            return
-        }
-        if !buffer.isEmpty { try spill() }
+        guard !runs.isEmpty else { return run.sort() }
+        if !run.isEmpty { try spill() }
         let merged = try SpoolFile(directory: directory)
-        try merge(runs) { placement in try merged.append { Self.encode(placement, into: &$0) } }
+        var writer = FrontCodedWriter()
+        try PlacementMerge.merge(runs) { try writer.append($0, to: merged) }
         try merged.flush()
         sorted = merged
         runs = []
+        run = PlacementRun()  // its memory is not needed again
     }
 
     /// Every placement in order (after ``finish()``).
@@ -56,111 +66,68 @@ final class PlacementSorter {
         while let placement = try placements.next() { try body(placement) }
     }
 
+    /// Every placement with an action, in order (after ``finish()``): the others are skipped
+    /// without building their strings.
+    func forEachAction(_ body: (Placement) throws -> Void) throws {
+        func action(_ record: UnsafeBufferPointer<UInt8>) throws {
+            var reader = SpoolReader(record, range: 0..<record.count)
+            guard try PlacementCoding.hasAction(reader) else { return }
+            try body(try PlacementCoding.decode(&reader))
+        }
+        guard let sorted else { return try run.forEachRecord(action) }
+        var file = FrontCodedReader(file: sorted, bufferSize: 1 << 20)
+        while try file.next() { try file.record.withUnsafeBufferPointer(action) }
+    }
+
+    /// The component, set and key (UTF-8) of every member placement, in order (after
+    /// ``finish()``), read from the records without building placements.
+    func forEachMember(_ body: (Int, Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        func member(_ record: UnsafeBufferPointer<UInt8>) throws {
+            let sortKey: PlacementSortKey
+            do {
+                sortKey = try PlacementSortKey.read(record, 0..<record.count)
+            } catch is SpoolReader.Malformed {
+                throw StrataError(.failure, "a spool file is damaged: a placement does not decode")
+            }
+            guard sortKey.isMember else { return }
+            try body(Int(sortKey.head >> 32), Int(sortKey.head & 0xFFFF_FFFF), UnsafeBufferPointer(rebasing: record[sortKey.key]))
+        }
+        guard let sorted else { return try run.forEachRecord(member) }
+        var file = FrontCodedReader(file: sorted, bufferSize: 1 << 20)
+        while try file.next() { try file.record.withUnsafeBufferPointer(member) }
+    }
+
     /// Reads the placements in order one at a time (after ``finish()``), so a caller can await
     /// between them.
     struct Iterator {
-        private var memory: IndexingIterator<[Placement]>?
-        private var cursor: SpoolFile.Cursor?
+        private let memory: PlacementRun?
+        private var index = 0
+        private var file: FrontCodedReader?
 
         fileprivate init(_ sorter: PlacementSorter) {
-            if let sorted = sorter.sorted { cursor = SpoolFile.Cursor(file: sorted, bufferSize: 1 << 20) } else { memory = sorter.buffer.makeIterator() }
+            if let sorted = sorter.sorted {
+                memory = nil
+                file = FrontCodedReader(file: sorted, bufferSize: 1 << 20)
+            } else {
+                memory = sorter.run
+            }
         }
 
         /// The next placement, or `nil` after the last.
         mutating func next() throws -> Placement? {
-            if memory != nil { return memory!.next() }
-            return try cursor?.next { try PlacementSorter.decodeChecked(&$0) }
+            if let memory {
+                guard index < memory.count else { return nil }
+                defer { index += 1 }
+                return try memory.placement(at: index)
+            }
+            guard file != nil, try file!.next() else { return nil }
+            return try file!.record.withUnsafeBufferPointer { bytes in
+                var reader = SpoolReader(bytes, range: 0..<bytes.count)
+                return try PlacementCoding.decode(&reader)
+            }
         }
     }
 
     /// An iterator over the placements in order (after ``finish()``).
     func makeIterator() -> Iterator { Iterator(self) }
-
-    /// A k-way merge of sorted runs, one record of look-ahead each; ties go to the earlier run,
-    /// so the merge is stable.
-    private func merge(_ runs: [SpoolFile], into body: (Placement) throws -> Void) throws {
-        var cursors = try runs.map { try RunCursor(file: $0) }
-        // A binary heap of run indices by their head placement.
-        var heap = cursors.indices.filter { cursors[$0].head != nil }
-        func less(_ a: Int, _ b: Int) -> Bool {
-            guard let x = cursors[a].head, let y = cursors[b].head else { return false }
-            return Placement.precedes(x, y) || (!Placement.precedes(y, x) && a < b)
-        }
-        func siftDown(_ start: Int) {
-            var i = start
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && less(heap[l], heap[m]) { m = l }
-                if r < heap.count && less(heap[r], heap[m]) { m = r }
-                if m == i { return }
-                heap.swapAt(i, m)
-                i = m
-            }
-        }
-        for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
-        while let top = heap.first, let placement = cursors[top].head {
-            try body(placement)
-            try cursors[top].advance()
-            if cursors[top].head == nil {
-                heap[0] = heap[heap.count - 1]
-                heap.removeLast()
-            }
-            if !heap.isEmpty { siftDown(0) }
-        }
-    }
-
-    /// The head of one sorted run, read through a small buffer so many runs merge in little memory.
-    private struct RunCursor {
-        var cursor: SpoolFile.Cursor
-        var head: Placement?
-
-        init(file: SpoolFile) throws {
-            cursor = SpoolFile.Cursor(file: file, bufferSize: 64 << 10)
-            head = try cursor.next { try PlacementSorter.decodeChecked(&$0) }
-        }
-
-        mutating func advance() throws {
-            head = try cursor.next { try PlacementSorter.decodeChecked(&$0) }
-        }
-    }
-
-    static func encode(_ placement: Placement, into writer: inout SpoolWriter) {
-        writer.varint(UInt64(placement.component))
-        writer.varint(UInt64(placement.group))
-        writer.string(placement.key)
-        writer.byte((placement.versionID == nil ? 0 : 1) | (placement.isMember ? 2 : 0))
-        if let version = placement.versionID { writer.string(version) }
-        writer.int64(placement.size)
-        switch placement.action {
-        case .none: writer.byte(0)
-        case .delete: writer.byte(1)
-        case .transition(let from, let to):
-            writer.byte(2)
-            StorageClassCoding.write(from, into: &writer)
-            StorageClassCoding.write(to, into: &writer)
-        }
-    }
-
-    static func decodeChecked(_ reader: inout SpoolReader) throws -> Placement {
-        do {
-            let component = try reader.varint(), group = try reader.varint()
-            guard component <= UInt64(Int32.max), group <= UInt64(Int32.max) else { throw SpoolReader.Malformed() }
-            let key = try reader.string()
-            let flags = try reader.byte()
-            let version = flags & 1 != 0 ? try reader.string() : nil
-            let size = try reader.int64()
-            let action: Placement.Action
-            switch try reader.byte() {
-            case 0: action = .none
-            case 1: action = .delete
-            case 2: action = .transition(from: try StorageClassCoding.read(&reader), to: try StorageClassCoding.read(&reader))
-            default: throw SpoolReader.Malformed()
-            }
-            return Placement(component: Int(component), group: Int(group), key: key, versionID: version, isMember: flags & 2 != 0,
-                             size: size, action: action)
-        } catch is SpoolReader.Malformed {
-            throw StrataError(.failure, "a spool file is damaged: a placement does not decode")
-        }
-    }
 }

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Writes a spool record: little-endian integers, LEB128 lengths, UTF-8 strings.
+/// Writes a spool record: little-endian integers, LEB128 lengths, UTF-8 strings. Its buffer
+/// can be lent to it (`swap`) so records are encoded in place, with no array per record.
 struct SpoolWriter {
-    private(set) var bytes: [UInt8] = []
+    var bytes: [UInt8] = []
 
     mutating func varint(_ value: UInt64) {
         var value = value
@@ -21,23 +22,37 @@ struct SpoolWriter {
 
     mutating func double(_ value: Double) { int64(Int64(bitPattern: value.bitPattern)) }
 
-    mutating func string(_ value: String) {
+    /// Writes `bytes` with their length before them.
+    mutating func field(_ field: UnsafeBufferPointer<UInt8>) {
+        varint(UInt64(field.count))
+        bytes.append(contentsOf: field)
+    }
+
+    /// Writes `value`'s length and UTF-8; returns whether it is all ASCII.
+    @discardableResult
+    mutating func string(_ value: String) -> Bool {
         var value = value
-        value.withUTF8 { utf8 in
+        return value.withUTF8 { utf8 in
             varint(UInt64(utf8.count))
             bytes.append(contentsOf: utf8)
+            var high: UInt8 = 0
+            for byte in utf8 { high |= byte }
+            return high < 0x80
         }
     }
 }
 
-/// Reads a spool record written by ``SpoolWriter``; every read is bounds-checked, and a short
-/// or malformed record is an error, never a crash.
+/// Reads a spool record written by ``SpoolWriter`` from bytes it borrows (it must not outlive
+/// them); every read is bounds-checked, and a short or malformed record is an error, never a
+/// crash.
 struct SpoolReader {
-    private let buffer: [UInt8]
+    private let buffer: UnsafeBufferPointer<UInt8>
     private let end: Int
     private(set) var position: Int
 
-    init(_ buffer: [UInt8], range: Range<Int>) {
+    /// A reader of `range` of `buffer`, which must lie within it.
+    init(_ buffer: UnsafeBufferPointer<UInt8>, range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= buffer.count, "a spool reader's range is outside its buffer")
         self.buffer = buffer
         self.position = range.lowerBound
         self.end = range.upperBound
@@ -92,11 +107,28 @@ struct SpoolReader {
 
     mutating func double() throws -> Double { Double(bitPattern: UInt64(bitPattern: try int64())) }
 
-    mutating func string() throws -> String {
+    /// A length-prefixed field's bytes, as a range of the buffer, moving past them.
+    mutating func field() throws -> Range<Int> {
         let count = try varint()
         guard count <= UInt64(end - position) else { throw Malformed() }
         let start = position
         position += Int(count)
-        return buffer.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<(start + Int(count))]), as: UTF8.self) }
+        return start..<position
+    }
+
+    mutating func string() throws -> String {
+        let range = try field()
+        return String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
+    }
+
+    /// Calls `body` with the bytes of `range` (from ``field()``).
+    func withBytes<T>(_ range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        try body(UnsafeBufferPointer(rebasing: buffer[range]))
+    }
+
+    /// Appends what is left of the record to `bytes`, moving to the end.
+    mutating func appendRest(to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position..<end]))
+        position = end
     }
 }

@@ -18,6 +18,7 @@ final class SpoolFile {
 
     fileprivate let descriptor: CInt
     private var pending: [UInt8] = []
+    private var scratch = SpoolWriter()
     /// Bytes written so far (flushed or pending).
     private(set) var length: Int64 = 0
     /// Records written so far.
@@ -46,17 +47,24 @@ final class SpoolFile {
 
     /// Appends one record, which `encode` writes into the spool's buffer.
     func append(_ encode: (inout SpoolWriter) -> Void) throws {
-        var writer = SpoolWriter()
-        encode(&writer)
-        let bytes = writer.bytes
+        // One scratch writer for every record: no array made and freed per record.
+        scratch.bytes.removeAll(keepingCapacity: true)
+        encode(&scratch)
+        try scratch.bytes.withUnsafeBufferPointer { try append(record: $0) }
+    }
+
+    /// Appends one record already encoded.
+    func append(record bytes: UnsafeBufferPointer<UInt8>) throws {
         guard bytes.count <= Self.maximumRecord else {
             throw StrataError(.failure, "a spool record of \(bytes.count) bytes is over the \(Self.maximumRecord)-byte limit")
         }
+        let before = pending.count
         var header = SpoolWriter()
+        swap(&header.bytes, &pending)  // the length prefix straight into the buffer
         header.varint(UInt64(bytes.count))
-        pending += header.bytes
-        pending += bytes
-        length += Int64(header.bytes.count + bytes.count)
+        swap(&header.bytes, &pending)
+        pending.append(contentsOf: bytes)
+        length += Int64(pending.count - before)
         count += 1
         if pending.count >= Self.bufferSize { try flush() }
     }
@@ -106,8 +114,11 @@ final class SpoolFile {
                     if filled - body >= size {
                         start = body + size
                         records += 1
-                        var record = SpoolReader(buffer, range: body..<start)
-                        return try decode(&record)
+                        let record = body..<start
+                        return try buffer.withUnsafeBufferPointer { bytes in
+                            var reader = SpoolReader(bytes, range: record)
+                            return try decode(&reader)
+                        }
                     }
                 }
                 // No reader holds the buffer here, so refilling it copies nothing.
@@ -119,9 +130,11 @@ final class SpoolFile {
         /// The length of the record at the front of `range`, and where its body starts; `nil`
         /// when the length prefix is not all there.
         private static func header(_ buffer: [UInt8], _ range: Range<Int>) -> (Int, Int)? {
-            var reader = SpoolReader(buffer, range: range)
-            guard let size = reader.peekLength() else { return nil }
-            return (size, reader.position)
+            buffer.withUnsafeBufferPointer { bytes in
+                var reader = SpoolReader(bytes, range: range)
+                guard let size = reader.peekLength() else { return nil }
+                return (size, reader.position)
+            }
         }
 
         /// Moves the partial record to the front and reads more after it, growing the buffer

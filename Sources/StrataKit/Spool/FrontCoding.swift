@@ -1,0 +1,50 @@
+import Foundation
+
+/// Sorted placement records written as the number of bytes they share with the record before
+/// and the bytes after: sorted records share component, position and most of the key, so runs
+/// and the merged file take a fraction of the room, and of the time to write and read.
+struct FrontCodedWriter {
+    private var last: [UInt8] = []
+    private var scratch = SpoolWriter()
+
+    /// Appends `record` to `file`.
+    mutating func append(_ record: UnsafeBufferPointer<UInt8>, to file: SpoolFile) throws {
+        var shared = 0
+        let limit = min(record.count, last.count)
+        while shared < limit && record[shared] == last[shared] { shared += 1 }
+        scratch.bytes.removeAll(keepingCapacity: true)
+        scratch.varint(UInt64(shared))
+        scratch.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: record[shared...]))
+        try scratch.bytes.withUnsafeBufferPointer { try file.append(record: $0) }
+        last.removeSubrange(shared...)
+        last.append(contentsOf: UnsafeBufferPointer(rebasing: record[shared...]))
+    }
+}
+
+/// Reads what ``FrontCodedWriter`` wrote, one whole record at a time.
+struct FrontCodedReader {
+    private var cursor: SpoolFile.Cursor
+    /// The record last read, whole.
+    private(set) var record: [UInt8] = []
+
+    init(file: SpoolFile, bufferSize: Int) {
+        cursor = SpoolFile.Cursor(file: file, bufferSize: bufferSize)
+    }
+
+    /// Reads the next record into ``record``; `false` after the last.
+    /// - Throws: `StrataError(.failure)` when a record claims more shared bytes than the one before had.
+    mutating func next() throws -> Bool {
+        var record = self.record
+        self.record = []  // one owner, so the edit below reuses its storage
+        defer { self.record = record }
+        return try cursor.next { reader in
+            let shared = try? reader.varint()
+            guard let shared, shared <= UInt64(record.count) else {
+                throw StrataError(.failure, "a spool file is damaged: a record claims more than the record before it")
+            }
+            record.removeSubrange(Int(shared)...)
+            reader.appendRest(to: &record)
+            return true
+        } ?? false
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Retention
+
+/// A placement as a spool record: component and position (LEB128), key, flags, version, size,
+/// action. Sort runs and the merged file hold these; ``PlacementSortKey`` orders them undecoded.
+enum PlacementCoding {
+    /// Flag: a version follows the flags.
+    static let hasVersion: UInt8 = 1
+    /// Flag: the placement is one of its set's members.
+    static let isMember: UInt8 = 2
+    /// Flag: the key or the version is not all ASCII (compared as `String`s, not bytes).
+    static let notASCII: UInt8 = 4
+
+    /// The sort head of `placement`: component, then position, in one integer.
+    static func head(of placement: Placement) -> UInt64 {
+        // Pass two makes components and positions from array indices: never negative, far below 2^31.
+        UInt64(UInt32(clamping: placement.component)) << 32 | UInt64(UInt32(clamping: placement.group))
+    }
+
+    static func encode(_ placement: Placement, into writer: inout SpoolWriter) {
+        writer.varint(UInt64(placement.component))
+        writer.varint(UInt64(placement.group))
+        let keyASCII = writer.string(placement.key)
+        var flags = (placement.versionID == nil ? 0 : hasVersion) | (placement.isMember ? isMember : 0)
+        let flagsAt = writer.bytes.count
+        writer.byte(0)
+        var versionASCII = true
+        if let version = placement.versionID { versionASCII = writer.string(version) }
+        if !keyASCII || !versionASCII { flags |= notASCII }
+        writer.bytes[flagsAt] = flags
+        writer.int64(placement.size)
+        switch placement.action {
+        case .none: writer.byte(0)
+        case .delete: writer.byte(1)
+        case .transition(let from, let to):
+            writer.byte(2)
+            StorageClassCoding.write(from, into: &writer)
+            StorageClassCoding.write(to, into: &writer)
+        }
+    }
+
+    /// Component and position, checked to fit the sort head's 32 bits each.
+    static func readHead(_ reader: inout SpoolReader) throws -> UInt64 {
+        let component = try reader.varint(), group = try reader.varint()
+        guard component <= UInt64(Int32.max), group <= UInt64(Int32.max) else { throw SpoolReader.Malformed() }
+        return component << 32 | group
+    }
+
+    /// Whether the record has an action, read without building its strings.
+    /// - Throws: `StrataError(.failure)` when the record does not read that far (a damaged spool).
+    static func hasAction(_ reader: SpoolReader) throws -> Bool {
+        var reader = reader
+        do {
+            _ = try readHead(&reader)
+            _ = try reader.field()
+            if try reader.byte() & hasVersion != 0 { _ = try reader.field() }
+            _ = try reader.int64()
+            return try reader.byte() != 0
+        } catch is SpoolReader.Malformed {
+            throw StrataError(.failure, "a spool file is damaged: a placement does not decode")
+        }
+    }
+
+    /// The placement of one record.
+    /// - Throws: `StrataError(.failure)` when the record does not decode (a damaged spool).
+    static func decode(_ reader: inout SpoolReader) throws -> Placement {
+        do {
+            let head = try readHead(&reader)
+            let key = try reader.string()
+            let flags = try reader.byte()
+            let version = flags & hasVersion != 0 ? try reader.string() : nil
+            let size = try reader.int64()
+            let action: Placement.Action
+            switch try reader.byte() {
+            case 0: action = .none
+            case 1: action = .delete
+            case 2: action = .transition(from: try StorageClassCoding.read(&reader), to: try StorageClassCoding.read(&reader))
+            default: throw SpoolReader.Malformed()
+            }
+            return Placement(component: Int(head >> 32), group: Int(head & 0xFFFF_FFFF), key: key, versionID: version,
+                             isMember: flags & isMember != 0, size: size, action: action)
+        } catch is SpoolReader.Malformed {
+            throw StrataError(.failure, "a spool file is damaged: a placement does not decode")
+        }
+    }
+}
