@@ -1,38 +1,21 @@
 import Foundation
 
-/// A k-way merge of sorted runs of placement records, compared undecoded (``PlacementSortKey``);
-/// ties go to the earlier run, so the merge is stable.
+/// A k-way merge (``RunHeap``) of sorted runs of placement records, compared undecoded
+/// (``PlacementSortKey``); ties go to the earlier run, so the merge is stable.
 enum PlacementMerge {
     /// Hands every record of `runs` to `body`, in order.
     static func merge(_ runs: [SpoolFile], into body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         var cursors = try runs.map { try RunCursor(file: $0) }
-        // A binary heap of run indices by their head record.
-        var heap = cursors.indices.filter { cursors[$0].sortKey != nil }
+        // Ties go to the earlier run.
         func less(_ a: Int, _ b: Int) -> Bool {
             let order = cursors[a].compare(to: cursors[b])
             return order < 0 || (order == 0 && a < b)
         }
-        func siftDown(_ start: Int) {
-            var i = start
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && less(heap[l], heap[m]) { m = l }
-                if r < heap.count && less(heap[r], heap[m]) { m = r }
-                if m == i { return }
-                heap.swapAt(i, m)
-                i = m
-            }
-        }
-        for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
-        while let top = heap.first {
+        var heap = RunHeap(cursors.indices.filter { cursors[$0].sortKey != nil }, by: less)
+        while let top = heap.top {
             try cursors[top].reader.record.withUnsafeBufferPointer { try body($0) }
             try cursors[top].advance()
-            if cursors[top].sortKey == nil {
-                heap[0] = heap[heap.count - 1]
-                heap.removeLast()
-            }
-            if !heap.isEmpty { siftDown(0) }
+            heap.advanced(exhausted: cursors[top].sortKey == nil, by: less)
         }
     }
 
