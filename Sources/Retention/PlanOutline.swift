@@ -63,22 +63,14 @@ public struct PlanOutline {
                        _ body: (PlanAction) throws -> Void) throws -> Plan {
         var plan = skeleton
         var actionTotals = [PlanTotals](repeating: PlanTotals(), count: components.count)
-        var next = 0  // the next component whose aborts are due
+        var cursor = ActionCursor(self)
         // `body` is called only while this function runs; the walk just cannot prove it.
         try withoutActuallyEscaping(body) { body in
-            func aborts(before component: Int) throws {
-                while next < component {
-                    for abort in self.aborts(of: next) { try body(abort) }
-                    next += 1
-                }
-            }
             try placements { placement in
-                try aborts(before: placement.component)
-                guard let action = action(of: placement) else { return }
-                try body(action)
-                actionTotals[placement.component].count(placement)
+                for action in cursor.actions(at: placement) { try body(action) }
+                if placement.action != .none { actionTotals[placement.component].count(placement) }
             }
-            try aborts(before: components.count)
+            for abort in cursor.finish() { try body(abort) }
         }
         Self.complete(&plan, actionTotals: actionTotals)
         return plan
