@@ -25,46 +25,24 @@ public struct StreamingPlanner: Sendable {
     /// The documents ``outline(_:uploads:now:documents:)`` needs, as ``Planner/documentsNeeded(inventory:)``
     /// names them, from one pass that keeps only the objects that could be documents.
     public func documentsNeeded(_ objects: some ObjectStream) throws -> [String] {
-        let active = planner.activePolicies
-        let tests = active.map { $0.backupLayout.documentKeyTest() }
-        let prefixes = active.map { Array($0.prefix.utf8) }
-        var candidates: [InventoryObject] = []
+        var documents = DocumentCandidates(planner: planner)
         // Keys are tested as bytes: only the few documents are decoded into objects.
-        try objects.forEachObject(whereKey: { key in
-            guard let slot = Planner.owner(of: key, prefixes: prefixes) else { return false }
-            return tests[slot](key)
-        }) { candidates.append($0) }
-        return planner.documentsNeeded(inventory: Inventory(objects: candidates))
+        try objects.forEachObject(whereKey: { documents.mayBeDocument($0) }) { documents.candidates.append($0) }
+        return documents.needed
     }
 
     /// Pass one and the decisions: the plan of `objects` without members and actions, or `nil`
     /// when an object is a noncurrent version or a delete marker.
     public func outline(_ objects: some ObjectStream, uploads: [MultipartUploadRecord], now: Date,
                         documents: [String: String]) throws -> PlanOutline? {
-        let active = planner.activePolicies
-        let nowSeconds = Int64(now.timeIntervalSince1970.rounded(.down))
-        let prefixes = active.map { Array($0.prefix.utf8) }
-        var tallies = active.map { SetTally(policy: $0, now: nowSeconds, pricing: planner.pricing) }
-        var versioned = false
-        try objects.forEachObject { object in
-            guard !versioned, let slot = Planner.owner(of: object.key, prefixes: prefixes) else { return }
-            if !object.isCurrent { versioned = true; return }
-            tallies[slot].add(object)
-        }
-        guard !versioned else { return nil }
-        var uploadBuckets = [[MultipartUploadRecord]](repeating: [], count: active.count)
-        for upload in uploads {
-            if let slot = Planner.owner(of: upload.key, prefixes: prefixes) { uploadBuckets[slot].append(upload) }
-        }
-        let lastSweep = planner.options.lastSweep.map { Int64($0.timeIntervalSince1970.rounded(.down)) }
-        let components = zip(tallies, uploadBuckets).map { tally, uploads in
-            ComponentOutline(tally: tally, planner: ComponentPlanner(
-                policy: tally.policy, objects: [], indices: [], uploads: uploads, now: nowSeconds, documents: documents,
-                pricing: planner.pricing, force: planner.options.force, bypassGovernance: planner.options.bypassGovernance,
-                lastSweep: lastSweep))
-        }
-        return PlanOutline(components: components, prefixes: prefixes, now: nowSeconds, forced: planner.options.force)
+        var tally = passOne(now: now)
+        try objects.forEachObject { tally.add($0) }
+        return tally.outline(uploads: uploads, documents: documents)
     }
+
+    /// Pass one, fed an object at a time: a reader that spools a listing or report can tally it
+    /// on the way, so the spool is read once for the plan, not three times.
+    public func passOne(now: Date) -> PassOne { PassOne(planner: planner, now: now) }
 
     /// Pass two: every current member of a set, and every log object an action touches, as a
     /// placement, in the order of `objects` (sort them before ``PlanOutline/assemble(_:)``).

@@ -22,8 +22,13 @@ public struct InventoryBuilder: Sendable {
 
     /// Lists the bucket into `spool` (the objects) and returns the incomplete uploads: a
     /// listing of any size in memory that does not grow with it.
-    public func spool(policies: [Policy], into spool: ObjectSpool) async throws -> [MultipartUploadRecord] {
-        let uploads = try await list(policies: policies) { try spool.append($0) }
+    /// `observe` sees each object as it is spooled (the streaming planner's pass one tallies it there).
+    public func spool(policies: [Policy], into spool: ObjectSpool,
+                      observe: (InventoryObject) -> Void = { _ in }) async throws -> [MultipartUploadRecord] {
+        let uploads = try await list(policies: policies) { object in
+            try spool.append(object)
+            observe(object)
+        }
         try spool.finish()
         return uploads
     }

@@ -74,8 +74,13 @@ public struct InventoryReportReader: Sendable {
     /// Reads the report into `spool` (the rows under the policies' prefixes) and returns the
     /// incomplete uploads, listed from the bucket: a report of any size in memory that does not
     /// grow with it.
-    public func spool(policies: [Policy], into spool: ObjectSpool) async throws -> [MultipartUploadRecord] {
-        let uploads = try await read(policies: policies) { try spool.append($0) }
+    /// `observe` sees each object as it is spooled (the streaming planner's pass one tallies it there).
+    public func spool(policies: [Policy], into spool: ObjectSpool,
+                      observe: (InventoryObject) -> Void = { _ in }) async throws -> [MultipartUploadRecord] {
+        let uploads = try await read(policies: policies) { object in
+            try spool.append(object)
+            observe(object)
+        }
         try spool.finish()
         return uploads
     }

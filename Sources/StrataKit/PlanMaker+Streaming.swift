@@ -28,10 +28,12 @@ extension PlanMaker {
         // A versioned bucket's listing has versions and markers: no need to spool it to find out.
         if source == .listing, try await InventoryBuilder.isVersioned(client: context.client, bucket: context.bucket) { return nil }
         let spool = try ObjectSpool(directory: spoolDirectory)
-        let uploads = try await spoolInventory(into: spool)
         let streaming = StreamingPlanner(planner: Planner(policies: policies, pricing: pricing, options: options))
+        // Pass one runs as the objects are spooled: the spool is read once more, for pass two.
+        var passOne = streaming.passOne(now: now)
+        let uploads = try await spoolInventory(into: spool) { passOne.add($0) }
         let documents = try await PgBackRestDocuments(context: context, onUndecryptable: documentFailure)
-            .fetch(try streaming.documentsNeeded(spool), policies: policies.policies).documents
+            .fetch(passOne.documentsNeeded, policies: policies.policies).documents
         let checks = holdCheck == .deletions ? try await checks(versioned: spool.hasVersionIDs, policies: policies) : nil
         var details: [ObjectRef: Detail] = [:]
         // Every deletion checked so far, in key order: each object is checked once, whatever the round.
@@ -39,7 +41,10 @@ extension PlanMaker {
         var round = 1
         while true {
             let objects = HeldObjects(base: spool, details: details)
-            guard var outline = try streaming.outline(objects, uploads: uploads, now: now, documents: documents) else { return nil }
+            // Later rounds see the holds found: pass one again, over the spool.
+            let outlined = round == 1 ? passOne.outline(uploads: uploads, documents: documents)
+                : try streaming.outline(objects, uploads: uploads, now: now, documents: documents)
+            guard var outline = outlined else { return nil }
             let sorter = PlacementSorter(directory: spoolDirectory)
             try streaming.place(objects, outline: &outline) { try sorter.add($0) }
             try sorter.finish()
@@ -59,17 +64,17 @@ extension PlanMaker {
         }
     }
 
-    /// The objects of the selected components into `spool`, from a listing or the report; the
-    /// incomplete uploads.
-    private func spoolInventory(into spool: ObjectSpool) async throws -> [MultipartUploadRecord] {
+    /// The objects of the selected components into `spool`, from a listing or the report, each
+    /// shown to `observe` on the way; the incomplete uploads.
+    private func spoolInventory(into spool: ObjectSpool, observe: (InventoryObject) -> Void) async throws -> [MultipartUploadRecord] {
         switch source {
         case .listing:
-            return try await InventoryBuilder(context: context).spool(policies: try selectedPolicies(), into: spool)
+            return try await InventoryBuilder(context: context).spool(policies: try selectedPolicies(), into: spool, observe: observe)
         case .report(let location, let maximumAge, let allowsUnverifiedFiles):
             var reader = InventoryReportReader(context: context, location: location)
             reader.maximumAge = maximumAge
             reader.allowsUnverifiedFiles = allowsUnverifiedFiles
-            return try await reader.spool(policies: try selectedPolicies(), into: spool)
+            return try await reader.spool(policies: try selectedPolicies(), into: spool, observe: observe)
         }
     }
 

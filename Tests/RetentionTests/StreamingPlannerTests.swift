@@ -94,6 +94,27 @@ import Testing
         #expect(!needed.isEmpty)
     }
 
+    @Test("pass one fed an object at a time, as a reader spools, names the same documents and decides the same",
+          arguments: PlanGoldenTests.histories)
+    func passOneFedAsSpooled(history: PlanGoldenTests.History) throws {
+        let planner = Planner(policies: try Fixtures.defaultPolicies(), options: history.options)
+        let streaming = StreamingPlanner(planner: planner)
+        var passOne = streaming.passOne(now: history.now)
+        for object in history.inventory.objects { passOne.add(object) }
+        let outline = passOne.outline(uploads: history.inventory.uploads, documents: history.documents)
+        // The streaming planner leaves a versioned bucket to the in-memory planner, fed or not.
+        #expect(passOne.versioned == !history.inventory.objects.allSatisfy(\.isCurrent))
+        #expect((outline == nil) == passOne.versioned)
+        guard var outline else { return }
+        #expect(passOne.documentsNeeded == planner.documentsNeeded(inventory: history.inventory))
+        var placements: [Placement] = []
+        try streaming.place(history.inventory.objects, outline: &outline) { placements.append($0) }
+        placements.sort(by: Placement.precedes)
+        var json = Data()
+        try outline.writeJSON(placements: { body in try placements.forEach(body) }) { json.append(contentsOf: $0) }
+        #expect(json == (try Data(contentsOf: PlanGoldenTests.goldenDirectory.appendingPathComponent("\(history.name).json"))))
+    }
+
     @Test("a bucket with no objects writes the same plan both ways")
     func emptyBucket() throws {
         let planner = Planner(policies: try Fixtures.defaultPolicies())
