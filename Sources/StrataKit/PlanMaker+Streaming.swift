@@ -83,8 +83,11 @@ extension PlanMaker {
     /// a lock. `checked` becomes every deletion checked so far.
     private func holds(deletedBy sorter: PlacementSorter, checks: Checks, known: [ObjectRef: Detail],
                        checked: inout DeletionSorter?, spoolDirectory: String) async throws -> [ObjectRef: Detail] {
-        guard checks.isNeeded else { return [:] }
-        var deletions = try DeletionSorter(deletionsOf: sorter, directory: spoolDirectory).makeIterator()
+        // A plan that deletes nothing (a guard blocked it) needs no walk of its placements.
+        guard checks.isNeeded, sorter.tally.deletions > 0 else { return [:] }
+        // Only what a check can find something on: keys under a keep_tagged prefix, or any when locks may hold.
+        var deletions = try DeletionSorter(deletionsOf: sorter, directory: spoolDirectory,
+                                           where: { checks.locks || checks.tags($0) }).makeIterator()
         var earlier = try checked?.makeIterator()
         var next = try earlier?.next()
         let union = DeletionSorter(directory: spoolDirectory)

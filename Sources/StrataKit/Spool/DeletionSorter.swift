@@ -42,12 +42,14 @@ final class DeletionSorter {
         self.runLength = max(1, runLength)
     }
 
-    /// The deletions among `placements` (sorted and finished), sorted into key order.
-    convenience init(deletionsOf placements: PlacementSorter, directory: String) throws {
+    /// The deletions among `placements` (sorted and finished) whose key `included` accepts (all,
+    /// by default), sorted into key order.
+    convenience init(deletionsOf placements: PlacementSorter, directory: String,
+                     where included: (String) -> Bool = { _ in true }) throws {
         self.init(directory: directory)
         var iterator = placements.makeIterator()
         while let placement = try iterator.next() {
-            guard placement.action == .delete else { continue }
+            guard placement.action == .delete, included(placement.key) else { continue }
             try add(DeletionRef(key: placement.key, versionID: placement.versionID))
         }
         try finish()
