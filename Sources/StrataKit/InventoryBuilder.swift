@@ -24,7 +24,7 @@ public struct InventoryBuilder: Sendable {
     /// listing of any size in memory that does not grow with it.
     /// `observe` sees each object as it is spooled (the streaming planner's pass one tallies it there).
     public func spool(policies: [Policy], into spool: ObjectSpool,
-                      observe: (InventoryObject) -> Void = { _ in }) async throws -> [MultipartUploadRecord] {
+                      observe: @escaping (InventoryObject) -> Void = { _ in }) async throws -> [MultipartUploadRecord] {
         let uploads = try await list(policies: policies) { object in
             try spool.append(object)
             observe(object)

@@ -76,14 +76,27 @@ public struct InventoryReportReader: Sendable {
     /// grow with it.
     /// `observe` sees each object as it is spooled (the streaming planner's pass one tallies it there).
     public func spool(policies: [Policy], into spool: ObjectSpool,
-                      observe: (InventoryObject) -> Void = { _ in }) async throws -> [MultipartUploadRecord] {
-        let uploads = try await read(policies: policies) { object in
-            try spool.append(object)
-            observe(object)
-        }
+                      observe: @escaping (InventoryObject) -> Void = { _ in }) async throws -> [MultipartUploadRecord] {
+        // Parsing and encoding on this task; writing, decoding and observing on a thread of its
+        // own: the two halves take about as long each.
+        var uploads: [MultipartUploadRecord] = []
+        try await TwoStagePass<[UInt8]>().consumeOnThread({ send in
+            var encoder = ObjectSpool.RecordEncoder()
+            var batch: [UInt8] = []
+            uploads = try await read(policies: policies) { object in
+                encoder.encode(object, into: &batch)
+                if batch.count >= Self.batchBytes { try send(&batch) }
+            }
+            if !batch.isEmpty { try send(&batch) }
+        }, consume: { batch in
+            try spool.append(records: batch, observe: observe)
+        })
         try spool.finish()
         return uploads
     }
+
+    /// The size of the batches of spool records handed from the parsing task to the spooling thread.
+    static let batchBytes = 1 << 20
 
     /// Checks the report, hands each row under the policies' prefixes to `take`, and lists the
     /// incomplete uploads.

@@ -66,7 +66,7 @@ extension PlanMaker {
 
     /// The objects of the selected components into `spool`, from a listing or the report, each
     /// shown to `observe` on the way; the incomplete uploads.
-    private func spoolInventory(into spool: ObjectSpool, observe: (InventoryObject) -> Void) async throws -> [MultipartUploadRecord] {
+    private func spoolInventory(into spool: ObjectSpool, observe: @escaping (InventoryObject) -> Void) async throws -> [MultipartUploadRecord] {
         switch source {
         case .listing:
             return try await InventoryBuilder(context: context).spool(policies: try selectedPolicies(), into: spool, observe: observe)

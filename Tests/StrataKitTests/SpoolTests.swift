@@ -41,6 +41,48 @@ import Testing
         #expect(spool.count == count)
     }
 
+    @Test("objects spooled in batches of encoded records, as the report reader spools them on two threads, come back as appended one by one",
+          arguments: [(1, 1 << 20), (30_000, 1 << 20), (30_000, 1)])
+    func batchedRecordsRoundTrip(count: Int, batchBytes: Int) throws {
+        var rng = SplitMix(seed: UInt64(count))
+        let objects = (0..<count).map { Self.randomObject(&rng, $0) }
+        let spool = try ObjectSpool()
+        var observed: [InventoryObject] = []
+        var encoder = ObjectSpool.RecordEncoder()
+        var batch: [UInt8] = []
+        for object in objects {
+            encoder.encode(object, into: &batch)
+            if batch.count >= batchBytes {
+                try spool.append(records: batch) { observed.append($0) }
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty { try spool.append(records: batch) { observed.append($0) } }
+        try spool.finish()
+        #expect(observed == objects)
+        #expect(spool.count == objects.count)
+        #expect(spool.hasVersionIDs == objects.contains { $0.versionID != nil })
+        var read: [InventoryObject] = []
+        try spool.forEachObject { read.append($0) }
+        #expect(read == objects)
+        // The same bytes on disk as appending the objects one by one.
+        let single = try ObjectSpool()
+        for object in objects { try single.append(object) }
+        try single.finish()
+        #expect(single.size == spool.size)
+    }
+
+    @Test("a batch whose last record is cut short is an error, not a crash")
+    func truncatedBatch() throws {
+        var encoder = ObjectSpool.RecordEncoder()
+        var batch: [UInt8] = []
+        var rng = SplitMix(seed: 7)
+        encoder.encode(Self.randomObject(&rng, 1), into: &batch)
+        batch.removeLast()
+        let spool = try ObjectSpool()
+        #expect(throws: StrataError.self) { try spool.append(records: batch) { _ in } }
+    }
+
     @Test("an empty spool reads as no objects")
     func emptySpool() throws {
         let spool = try ObjectSpool()

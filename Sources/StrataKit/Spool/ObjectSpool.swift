@@ -23,6 +23,55 @@ public final class ObjectSpool: ObjectStream {
         try file.append { Self.encode(object, after: &lastKey, into: &$0) }
     }
 
+    /// Appends records that a ``RecordEncoder`` wrote (in order: the encoder's batches follow one
+    /// another), and hands each object they hold to `observe`. A spool is written through
+    /// ``append(_:)`` or through batches, not both.
+    func append(records batch: [UInt8], observe: (InventoryObject) throws -> Void) throws {
+        try batch.withUnsafeBufferPointer { bytes in
+            var reader = SpoolReader(bytes, range: 0..<bytes.count)
+            while reader.position < bytes.count {
+                guard let size = reader.peekLength(), size <= bytes.count - reader.position else {
+                    throw StrataError(.failure, "a spool batch is damaged: a record is cut short")
+                }
+                let record = reader.position..<(reader.position + size)
+                try file.append(record: UnsafeBufferPointer(rebasing: bytes[record]))
+                var recordReader = SpoolReader(bytes, range: record)
+                let object: InventoryObject?
+                do {
+                    object = try Self.read(&recordReader, keys: &batchKeys, whereKey: { _ in true })
+                } catch is SpoolReader.Malformed {
+                    throw StrataError(.failure, "a spool batch is damaged: a record does not decode")
+                }
+                if let object {
+                    if object.versionID != nil { hasVersionIDs = true }
+                    try observe(object)
+                }
+                reader = SpoolReader(bytes, range: record.upperBound..<bytes.count)
+            }
+        }
+    }
+
+    /// The keys of the batches appended so far (``append(records:observe:)``), to rebuild the next.
+    private var batchKeys = KeyDecoder()
+
+    /// Encodes objects into batches of spool records on one thread, for ``ObjectSpool/append(records:observe:)``
+    /// on another: the spooling of a report split over two cores.
+    struct RecordEncoder {
+        private var lastKey: [UInt8] = []
+        private var scratch = SpoolWriter()
+
+        /// Appends `object`'s record, with its length before it, to `batch`.
+        mutating func encode(_ object: InventoryObject, into batch: inout [UInt8]) {
+            scratch.bytes.removeAll(keepingCapacity: true)
+            ObjectSpool.encode(object, after: &lastKey, into: &scratch)
+            var header = SpoolWriter()
+            swap(&header.bytes, &batch)  // the length prefix straight into the batch
+            header.varint(UInt64(scratch.bytes.count))
+            swap(&header.bytes, &batch)
+            batch.append(contentsOf: scratch.bytes)
+        }
+    }
+
     /// Finishes writing; reading needs it.
     public func finish() throws { try file.flush() }
 
@@ -34,17 +83,24 @@ public final class ObjectSpool: ObjectStream {
     /// Calls `body` with every object whose key `accepts`, in the order appended; the others
     /// are not decoded past their key.
     public func forEachObject(whereKey accepts: (UnsafeBufferPointer<UInt8>) -> Bool, _ body: (InventoryObject) throws -> Void) throws {
-        var key = KeyDecoder()
+        var keys = KeyDecoder()
         try file.forEach { reader in
             do {
-                let flags = Flags(rawValue: try reader.byte())
-                let accepted = try key.read(&reader) { accepts($0) }
-                guard accepted else { return }
-                try body(try Self.decode(flags: flags, key: key.string, &reader))
+                guard let object = try Self.read(&reader, keys: &keys, whereKey: accepts) else { return }
+                try body(object)
             } catch is SpoolReader.Malformed {
                 throw StrataError(.failure, "a spool file is damaged: a record does not decode")
             }
         }
+    }
+
+    /// The object of the record `reader` reads, `nil` when `accepts` turns its key down; `keys`
+    /// holds the key before, the one front coding starts from.
+    private static func read(_ reader: inout SpoolReader, keys: inout KeyDecoder,
+                             whereKey accepts: (UnsafeBufferPointer<UInt8>) -> Bool) throws -> InventoryObject? {
+        let flags = Flags(rawValue: try reader.byte())
+        guard try keys.read(&reader, accepts) else { return nil }
+        return try decode(flags: flags, key: keys.string, &reader)
     }
 
     private struct Flags: OptionSet {
