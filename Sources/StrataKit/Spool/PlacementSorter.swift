@@ -11,6 +11,8 @@ final class PlacementSorter {
     private let runBytes: Int
     private var run = PlacementRun()
     private var runs: [SpoolFile] = []
+    /// The run being sorted and written on a thread of its own while placements keep coming.
+    private var spilling: RunSpill?
     private var sorted: SpoolFile?
     /// The action totals, counted as placements are added: a summary of the plan needs no walk.
     private(set) var tally = PlacementTally()
@@ -34,14 +36,50 @@ final class PlacementSorter {
         if run.byteCount >= runBytes / 8 { run.reserveCapacity(runBytes + SpoolFile.maximumRecord) }
     }
 
+    /// Sorts and writes the full run on a thread of its own, after the run before it is written:
+    /// the planner fills the next run meanwhile (two runs in memory at most).
     private func spill() throws {
-        run.sort()
-        let file = try SpoolFile(directory: directory)
-        var writer = FrontCodedWriter()
-        try run.forEachRecord { try writer.append($0, to: file) }
-        try file.flush()
-        runs.append(file)
-        run.removeAll()
+        try finishSpilling()
+        var full = PlacementRun()
+        swap(&full, &run)
+        spilling = RunSpill(full, directory: directory)
+    }
+
+    /// Waits for the run being written, and keeps its file, in the order the runs were filled.
+    private func finishSpilling() throws {
+        guard let spill = spilling else { return }
+        spilling = nil
+        runs.append(try spill.file())
+    }
+
+    /// One full run, sorted and written to a spool file on a thread of its own.
+    private final class RunSpill {
+        private let thread: StageThread
+        private let result: Unchecked<Result<SpoolFile, Error>?>
+
+        init(_ run: PlacementRun, directory: String) {
+            let result = Unchecked<Result<SpoolFile, Error>?>(nil)
+            let run = Unchecked(run)
+            thread = StageThread(Unchecked {
+                result.value = Result {
+                    run.value.sort()
+                    let file = try SpoolFile(directory: directory)
+                    var writer = FrontCodedWriter()
+                    try run.value.forEachRecord { try writer.append($0, to: file) }
+                    try file.flush()
+                    // Its memory goes back on this thread, before the next run fills up.
+                    run.value = PlacementRun()
+                    return file
+                }
+            })
+            self.result = result
+        }
+
+        /// The run's file, once written.
+        func file() throws -> SpoolFile {
+            thread.join()
+            return try result.value!.get()
+        }
     }
 
     /// Bytes the sorted placements take on disk (0 when they fit in memory).
@@ -49,8 +87,9 @@ final class PlacementSorter {
 
     /// Ends adding: what was added is then read, in order, by ``forEach(_:)`` as often as needed.
     func finish() throws {
-        guard !runs.isEmpty else { return run.sort() }
+        guard !runs.isEmpty || spilling != nil else { return run.sort() }
         if !run.isEmpty { try spill() }
+        try finishSpilling()
         let merged = try SpoolFile(directory: directory)
         var writer = FrontCodedWriter()
         try PlacementMerge.merge(runs) { try writer.append($0, to: merged) }
