@@ -117,6 +117,8 @@ public struct InventoryReportReader: Sendable {
         if age > maximumAge {
             throw StrataError(.configuration, "\(location): the report was made \(String(format: "%.1f", age / 3600)) h ago, more than the \(String(format: "%.1f", maximumAge / 3600)) h allowed (--inventory-max-age); use a newer report or list the bucket")
         }
+        // The uploads are listed while the report is read: neither needs the other.
+        async let listed = Self.uploads(client: context.client, bucket: context.bucket, prefixes: policies.map(\.prefix))
         var count = 0
         let prefixes = PrefixTest(policies.map(\.prefix))
         for (entry, path) in files {
@@ -128,15 +130,20 @@ public struct InventoryReportReader: Sendable {
                 }
             }
         }
-        var uploads: [MultipartUploadRecord] = []
-        for policy in policies {
-            uploads += try await context.client.listMultipartUploads(bucket: context.bucket, prefix: policy.prefix).map {
-                MultipartUploadRecord(key: $0.key, uploadID: $0.uploadID, initiated: $0.initiated)
-            }
-        }
+        let uploads = try await listed
         context.logger.info("read inventory report", metadata: [
             "report": "\(location)", "created": "\(created)", "objects": "\(count)", "uploads": "\(uploads.count)"])
         return uploads
+    }
+
+    /// The incomplete uploads under each prefix, listed a few prefixes at a time, in the
+    /// prefixes' order.
+    static func uploads(client: S3Client, bucket: String, prefixes: [String]) async throws -> [MultipartUploadRecord] {
+        try await prefixes.concurrentMap(maxConcurrentTasks: 4) { prefix in
+            try await client.listMultipartUploads(bucket: bucket, prefix: prefix).map {
+                MultipartUploadRecord(key: $0.key, uploadID: $0.uploadID, initiated: $0.initiated)
+            }
+        }.flatMap { $0 }
     }
 
     /// Each data file's key is a plain relative path (no `..`, `.` or empty part: it must not

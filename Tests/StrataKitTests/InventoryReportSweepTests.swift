@@ -37,6 +37,32 @@ struct InventoryReportSweepTests {
         }
     }
 
+    /// The report lists objects, not uploads: the uploads are listed from the bucket, each
+    /// component's prefix (concurrently with reading the report), and planned as a listing plans them.
+    @Test func incompleteUploadsAreListedBesideTheReport() throws {
+        try SweepEndToEndTests.withSeededBucket { harness in
+            let keys = ["vault/raft-upload-left-behind.snap", "postgresql/backup/mind/upload-left-behind", "qdrant/upload-left-behind"]
+            let started = try ProcessRunner(environment: harness.environment).run(["python3", "-c", """
+                import boto3, sys
+                s3 = boto3.client("s3", endpoint_url=sys.argv[1])
+                for key in sys.argv[3:]: s3.create_multipart_upload(Bucket=sys.argv[2], Key=key)
+                """, harness.servers.rgwEndpoint, harness.bucket] + keys)
+            try #require(started.status == 0, "\(started.stderr)")
+            let manifest = try Self.makeReport(harness)
+            // Eight days on, past abort_incomplete_after (7d); the report is as old, so allowed.
+            let later = ISO8601DateFormatter().string(from: Date().addingTimeInterval(8 * 86_400))
+            func aborts(_ extra: [String]) throws -> [String] {
+                let output = try harness.strata(["sweep", "--json", "--now", later] + extra)
+                try #require([0, 3].contains(output.status), "sweep --json failed: \(output.stderr)")
+                return try JSONDecoder().decode(SweepEndToEndTests.PlanJSON.self, from: output.stdout)
+                    .actions.filter { $0.type == "abortUpload" }.map(\.key)
+            }
+            let listed = try aborts([])
+            #expect(Set(listed) == Set(keys))
+            #expect(try aborts(["--inventory", manifest, "--inventory-max-age", "400"]) == listed)
+        }
+    }
+
     @Test func aPlainCSVReportInTheBucketIsReadThroughItsS3Manifest() throws {
         try SweepEndToEndTests.withSeededBucket { harness in
             let manifest = try Self.makeReport(harness, ["--plain", "--upload", "inventory-reports"])
