@@ -10,8 +10,8 @@ extension StreamedPlan {
         private var due: [PlanAction] = []
         private var finished = false
 
-        fileprivate init(_ plan: StreamedPlan) {
-            placements = plan.placements.makeIterator()
+        fileprivate init(_ plan: StreamedPlan) throws {
+            placements = try plan.placements.makeIterator()
             cursor = PlanOutline.ActionCursor(plan.outline)
         }
 
@@ -31,7 +31,7 @@ extension StreamedPlan {
     }
 
     /// An iterator over the plan's actions, in order.
-    func makeActionIterator() -> ActionIterator { ActionIterator(self) }
+    func makeActionIterator() throws -> ActionIterator { try ActionIterator(self) }
 
     /// The plan's deletions, sorted into key order on disk in `spoolDirectory`.
     func sortedDeletions(spoolDirectory: String) throws -> DeletionSorter {

@@ -52,7 +52,7 @@ extension SweepExecutor {
     /// Writes `plan`'s actions into the journal in parts of ``SweepJournal/actionsPerPart``, in
     /// the plan's order; returns how many parts.
     private func journalActions(of plan: StreamedPlan, runID: String, journal: SweepJournal) async throws -> Int {
-        var actions = plan.makeActionIterator()
+        var actions = try plan.makeActionIterator()
         var part: [PlanAction] = []
         var parts = 0
         while let action = try actions.next() {
@@ -142,7 +142,7 @@ extension SweepExecutor {
     /// - Throws: `StrataError(.failure)` when every transition was refused with AccessDenied.
     private func transitions(of plan: StreamedPlan, entry: inout SweepJournal.Entry,
                              journal: SweepJournal) async throws -> [PlanAction] {
-        var actions = plan.makeActionIterator()
+        var actions = try plan.makeActionIterator()
         var aborts: [PlanAction] = []
         var chunk: [(String, StorageClass)] = []
         var total = 0, denied = 0, example: String?

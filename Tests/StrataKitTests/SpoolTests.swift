@@ -232,27 +232,44 @@ import Testing
         #expect(throws: StrataError.self) { try reader.next() }
     }
 
-    @Test("members and actions read from the records are those of the placements, in order, in memory and through runs", arguments: [1, 7, 1_000_000])
+    @Test("members and actions read from the records are those of the placements, in order, in memory, through runs merged as they are read, and through the merged file",
+          arguments: [1, 7, 1_000_000])
     func membersFromRecords(runLength: Int) throws {
         var rng = SplitMix(seed: 11)
         func roll(_ sides: UInt64) -> UInt64 { rng.next() % sides }
         let sorter = PlacementSorter(directory: NSTemporaryDirectory(), runLength: runLength)
+        var placements: [Placement] = []
         for n in 0..<500 {
-            try sorter.add(Placement(component: Int(roll(3)), group: Int(roll(9)), key: "k/\(roll(100))/é\(n % 3)", versionID: nil,
-                                     isMember: roll(3) != 0, size: 1, action: roll(2) == 0 ? .none : .delete))
+            // Keys unique, so the order is one order: shared prefixes still exercise front coding.
+            let placement = Placement(component: Int(roll(3)), group: Int(roll(9)), key: "k/\(roll(100))/é\(n)", versionID: nil,
+                                      isMember: roll(3) != 0, size: 1, action: roll(2) == 0 ? .none : .delete)
+            placements.append(placement)
+            try sorter.add(placement)
         }
         try sorter.finish()
-        var expected: [String] = []
-        try sorter.forEach { if $0.isMember { expected.append("\($0.component) \($0.group) \($0.key)") } }
-        var read: [String] = []
-        try sorter.forEachMember { component, group, key in read.append("\(component) \(group) \(String(decoding: key, as: UTF8.self))") }
-        #expect(read == expected)
-        #expect(!read.isEmpty)
-        var all: [Placement] = [], actions: [Placement] = []
+        let sorted = placements.sorted(by: Placement.precedes)
+        let expectedMembers = sorted.filter(\.isMember).map { "\($0.component) \($0.group) \($0.key)" }
+        let expectedActions = sorted.filter { $0.action != .none }.map { "\($0.component) \($0.group) \($0.key) \($0.action)" }
+        func members() throws -> [String] {
+            var read: [String] = []
+            try sorter.forEachMember { component, group, key in read.append("\(component) \(group) \(String(decoding: key, as: UTF8.self))") }
+            return read
+        }
+        func actions() throws -> [String] {
+            var read: [String] = []
+            try sorter.forEachAction { read.append("\($0.component) \($0.group) \($0.key) \($0.action)") }
+            return read
+        }
+        // First from the runs merged as they are read (or from memory), then, once an iterator has
+        // merged them into a file, from the file.
+        #expect(try members() == expectedMembers)
+        #expect(try actions() == expectedActions)
+        var all: [Placement] = []
         try sorter.forEach { all.append($0) }
-        try sorter.forEachAction { actions.append($0) }
-        #expect(actions == all.filter { $0.action != .none })
-        #expect(!actions.isEmpty && actions.count < all.count)
+        #expect(all.map { "\($0.component) \($0.group) \($0.key) \($0.action)" } == sorted.map { "\($0.component) \($0.group) \($0.key) \($0.action)" })
+        #expect(try members() == expectedMembers)
+        #expect(try actions() == expectedActions)
+        #expect(!expectedMembers.isEmpty && !expectedActions.isEmpty && expectedActions.count < all.count)
     }
 }
 

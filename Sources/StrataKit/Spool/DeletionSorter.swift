@@ -47,7 +47,7 @@ final class DeletionSorter {
     convenience init(deletionsOf placements: PlacementSorter, directory: String,
                      where included: (String) -> Bool = { _ in true }) throws {
         self.init(directory: directory)
-        var iterator = placements.makeIterator()
+        var iterator = try placements.makeIterator()
         while let placement = try iterator.next() {
             guard placement.action == .delete, included(placement.key) else { continue }
             try add(DeletionRef(key: placement.key, versionID: placement.versionID))

@@ -83,25 +83,47 @@ final class PlacementSorter {
     }
 
     /// Bytes the sorted placements take on disk (0 when they fit in memory).
-    var diskBytes: Int64 { sorted?.length ?? 0 }
+    var diskBytes: Int64 { sorted?.length ?? runs.reduce(0) { $0 + $1.length } }
 
     /// Ends adding: what was added is then read, in order, by ``forEach(_:)`` as often as needed.
+    /// Runs on disk are merged as they are read, not into a file of their own: the plan's JSON
+    /// walks them twice, and merging twice costs less than writing the merge and reading it back.
     func finish() throws {
         guard !runs.isEmpty || spilling != nil else { return run.sort() }
         if !run.isEmpty { try spill() }
         try finishSpilling()
+        run = PlacementRun()  // its memory is not needed again
+        if runs.count == 1 { sorted = runs.removeFirst() }
+    }
+
+    /// The runs merged into one sorted file, once: what an ``Iterator`` reads, a record at a time.
+    private func mergedFile() throws -> SpoolFile? {
+        guard sorted == nil, !runs.isEmpty else { return sorted }
         let merged = try SpoolFile(directory: directory)
         var writer = FrontCodedWriter()
         try PlacementMerge.merge(runs) { try writer.append($0, to: merged) }
         try merged.flush()
         sorted = merged
         runs = []
-        run = PlacementRun()  // its memory is not needed again
+        return merged
+    }
+
+    /// Every placement's record in order (after ``finish()``): from memory, the sorted file, or
+    /// the runs merged as they are read.
+    private func forEachRecord(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        if let sorted {
+            var file = FrontCodedReader(file: sorted, bufferSize: 1 << 20)
+            while try file.next() { try file.record.withUnsafeBufferPointer(body) }
+        } else if !runs.isEmpty {
+            try PlacementMerge.merge(runs, into: body)
+        } else {
+            try run.forEachRecord(body)
+        }
     }
 
     /// Every placement in order (after ``finish()``).
     func forEach(_ body: (Placement) throws -> Void) throws {
-        var placements = makeIterator()
+        var placements = try makeIterator()
         while let placement = try placements.next() { try body(placement) }
     }
 
@@ -113,9 +135,7 @@ final class PlacementSorter {
             guard try PlacementCoding.hasAction(reader) else { return }
             try body(try PlacementCoding.decode(&reader))
         }
-        guard let sorted else { return try run.forEachRecord(action) }
-        var file = FrontCodedReader(file: sorted, bufferSize: 1 << 20)
-        while try file.next() { try file.record.withUnsafeBufferPointer(action) }
+        try forEachRecord(action)
     }
 
     /// The component, set and key (UTF-8) of every member placement, in order (after
@@ -131,9 +151,7 @@ final class PlacementSorter {
             guard sortKey.isMember else { return }
             try body(Int(sortKey.head >> 32), Int(sortKey.head & 0xFFFF_FFFF), UnsafeBufferPointer(rebasing: record[sortKey.key]))
         }
-        guard let sorted else { return try run.forEachRecord(member) }
-        var file = FrontCodedReader(file: sorted, bufferSize: 1 << 20)
-        while try file.next() { try file.record.withUnsafeBufferPointer(member) }
+        try forEachRecord(member)
     }
 
     /// Reads the placements in order one at a time (after ``finish()``), so a caller can await
@@ -143,8 +161,8 @@ final class PlacementSorter {
         private var index = 0
         private var file: FrontCodedReader?
 
-        fileprivate init(_ sorter: PlacementSorter) {
-            if let sorted = sorter.sorted {
+        fileprivate init(_ sorter: PlacementSorter) throws {
+            if let sorted = try sorter.mergedFile() {
                 memory = nil
                 file = FrontCodedReader(file: sorted, bufferSize: 1 << 20)
             } else {
@@ -168,5 +186,5 @@ final class PlacementSorter {
     }
 
     /// An iterator over the placements in order (after ``finish()``).
-    func makeIterator() -> Iterator { Iterator(self) }
+    func makeIterator() throws -> Iterator { try Iterator(self) }
 }
