@@ -110,14 +110,16 @@ struct PgBackRestLayout: BackupLayout {
         return Array(manifests.values)
     }
 
+    /// How the keys of the documents a plan may read end.
+    private static let documentSuffixes = ["/backup.info", "/backup.info.copy", "/backup.manifest", "/backup.manifest.copy"]
+
     func mayBeDocument(_ key: String) -> Bool {
-        key.hasPrefix(backupBase) && (key.hasSuffix("/backup.info") || key.hasSuffix("/backup.info.copy")
-            || key.hasSuffix("/backup.manifest") || key.hasSuffix("/backup.manifest.copy"))
+        key.hasPrefix(backupBase) && Self.documentSuffixes.contains { key.hasSuffix($0) }
     }
 
     func documentKeyTest() -> (UnsafeBufferPointer<UInt8>) -> Bool {
         let base = Array(backupBase.utf8)
-        let suffixes = ["/backup.info", "/backup.info.copy", "/backup.manifest", "/backup.manifest.copy"].map { Array($0.utf8) }
+        let suffixes = Self.documentSuffixes.map { Array($0.utf8) }
         return { key in
             // `String`'s prefix and suffix tests match canonically equivalent text, which for ASCII
             // is the same bytes: other keys take the `String` test.

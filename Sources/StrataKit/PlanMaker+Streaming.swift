@@ -85,9 +85,8 @@ extension PlanMaker {
                        checked: inout DeletionSorter?, spoolDirectory: String) async throws -> [ObjectRef: Detail] {
         // A plan that deletes nothing (a guard blocked it) needs no walk of its placements.
         guard checks.isNeeded, sorter.tally.deletions > 0 else { return [:] }
-        // Only what a check can find something on: keys under a keep_tagged prefix, or any when locks may hold.
-        var deletions = try DeletionSorter(deletionsOf: sorter, directory: spoolDirectory,
-                                           where: { checks.locks || checks.tags($0) }).makeIterator()
+        // Only what a check can find something on (``fetchDetails`` would skip the others).
+        var deletions = try DeletionSorter(deletionsOf: sorter, directory: spoolDirectory, where: checks.applies(to:)).makeIterator()
         var earlier = try checked?.makeIterator()
         var next = try earlier?.next()
         let union = DeletionSorter(directory: spoolDirectory)

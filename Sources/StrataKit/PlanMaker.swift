@@ -149,6 +149,9 @@ public struct PlanMaker: Sendable {
 
         /// Whether `key`'s tags can keep it (prefixes never overlap).
         func tags(_ key: String) -> Bool { taggedPrefixes.contains { key.hasPrefix($0) } }
+
+        /// Whether a check can find anything that keeps `key`: its tags, or a lock.
+        func applies(to key: String) -> Bool { locks || tags(key) }
     }
 
     /// The checks `inventory` needs under `policies`. Object Lock needs versioning and can only
@@ -204,7 +207,7 @@ public struct PlanMaker: Sendable {
     func fetchDetails(_ refs: [ObjectRef], checks: Checks) async throws -> [ObjectRef: Detail] {
         let client = context.client
         let bucket = context.bucket
-        return try await Self.boundedMap(refs.filter { checks.locks || checks.tags($0.key) }, limit: concurrency) { ref in
+        return try await Self.boundedMap(refs.filter { checks.applies(to: $0.key) }, limit: concurrency) { ref in
             do {
                 var detail = Detail(tags: nil, lock: nil, checkedLock: checks.locks)
                 if checks.tags(ref.key) {

@@ -9,15 +9,25 @@ struct FrontCodedWriter {
 
     /// Appends `record` to `file`.
     mutating func append(_ record: UnsafeBufferPointer<UInt8>, to file: SpoolFile) throws {
-        var shared = 0
-        let limit = min(record.count, last.count)
-        while shared < limit && record[shared] == last[shared] { shared += 1 }
+        let shared = FrontCoding.share(record, after: &last)
         scratch.bytes.removeAll(keepingCapacity: true)
         scratch.varint(UInt64(shared))
         scratch.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: record[shared...]))
         try scratch.bytes.withUnsafeBufferPointer { try file.append(record: $0) }
+    }
+}
+
+/// The step both front codings share (placement records here, an object spool's keys).
+enum FrontCoding {
+    /// How many leading bytes `bytes` shares with `last`, the bytes written before; `last`
+    /// becomes `bytes`.
+    static func share(_ bytes: UnsafeBufferPointer<UInt8>, after last: inout [UInt8]) -> Int {
+        var shared = 0
+        let limit = min(bytes.count, last.count)
+        while shared < limit && bytes[shared] == last[shared] { shared += 1 }
         last.removeSubrange(shared...)
-        last.append(contentsOf: UnsafeBufferPointer(rebasing: record[shared...]))
+        last.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[shared...]))
+        return shared
     }
 }
 

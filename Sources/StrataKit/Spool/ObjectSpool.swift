@@ -64,11 +64,7 @@ public final class ObjectSpool: ObjectStream {
         mutating func encode(_ object: InventoryObject, into batch: inout [UInt8]) {
             scratch.bytes.removeAll(keepingCapacity: true)
             ObjectSpool.encode(object, after: &lastKey, into: &scratch)
-            var header = SpoolWriter()
-            swap(&header.bytes, &batch)  // the length prefix straight into the batch
-            header.varint(UInt64(scratch.bytes.count))
-            swap(&header.bytes, &batch)
-            batch.append(contentsOf: scratch.bytes)
+            scratch.bytes.withUnsafeBufferPointer { SpoolWriter.appendRecord($0, to: &batch) }
         }
     }
 
@@ -131,13 +127,9 @@ public final class ObjectSpool: ObjectStream {
         writer.byte(flags.rawValue)
         var key = object.key
         key.withUTF8 { utf8 in
-            var shared = 0
-            let limit = min(utf8.count, lastKey.count)
-            while shared < limit && utf8[shared] == lastKey[shared] { shared += 1 }
+            let shared = FrontCoding.share(utf8, after: &lastKey)
             writer.varint(UInt64(shared))
             writer.field(UnsafeBufferPointer(rebasing: utf8[shared...]))
-            lastKey.removeSubrange(shared...)
-            lastKey.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[shared...]))
         }
         writer.varint(UInt64(bitPattern: object.size))
         writer.double(object.lastModified.timeIntervalSince1970)

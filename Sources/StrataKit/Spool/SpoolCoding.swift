@@ -22,6 +22,16 @@ struct SpoolWriter {
 
     mutating func double(_ value: Double) { int64(Int64(bitPattern: value.bitPattern)) }
 
+    /// Appends `record` to `buffer` with its length before it, as a spool file holds records;
+    /// the length goes straight into `buffer`, with no array of its own.
+    static func appendRecord(_ record: UnsafeBufferPointer<UInt8>, to buffer: inout [UInt8]) {
+        var writer = SpoolWriter()
+        swap(&writer.bytes, &buffer)
+        writer.varint(UInt64(record.count))
+        swap(&writer.bytes, &buffer)
+        buffer.append(contentsOf: record)
+    }
+
     /// Writes `bytes` with their length before them.
     mutating func field(_ field: UnsafeBufferPointer<UInt8>) {
         varint(UInt64(field.count))

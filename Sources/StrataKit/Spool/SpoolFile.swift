@@ -59,11 +59,7 @@ final class SpoolFile {
             throw StrataError(.failure, "a spool record of \(bytes.count) bytes is over the \(Self.maximumRecord)-byte limit")
         }
         let before = pending.count
-        var header = SpoolWriter()
-        swap(&header.bytes, &pending)  // the length prefix straight into the buffer
-        header.varint(UInt64(bytes.count))
-        swap(&header.bytes, &pending)
-        pending.append(contentsOf: bytes)
+        SpoolWriter.appendRecord(bytes, to: &pending)
         length += Int64(pending.count - before)
         count += 1
         if pending.count >= Self.bufferSize { try flush() }
