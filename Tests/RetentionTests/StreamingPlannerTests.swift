@@ -17,12 +17,32 @@ import Testing
                          now: Date, documents: [String: String]) throws -> (plan: Plan, json: Data)? {
         let streaming = StreamingPlanner(planner: planner)
         guard var outline = try streaming.outline(objects, uploads: uploads, now: now, documents: documents) else { return nil }
-        var placements: [Placement] = []
-        try streaming.place(objects, outline: &outline) { placements.append($0) }
-        placements.sort(by: Placement.precedes)
+        let placements = try place(streaming, objects, outline: &outline).sorted
         var json = Data()
         try outline.writeJSON(placements: { body in try placements.forEach(body) }) { json.append(contentsOf: $0) }
         return (try outline.assemble(placements), json)
+    }
+
+    /// Pass two of `objects` into `outline`: the placements in the order they came, and sorted
+    /// into the plan's order.
+    static func place(_ streaming: StreamingPlanner, _ objects: [InventoryObject],
+                      outline: inout PlanOutline) throws -> (arrived: [Placement], sorted: [Placement]) {
+        var arrived: [Placement] = []
+        try streaming.place(objects, outline: &outline) { arrived.append($0) }
+        return (arrived, arrived.sorted(by: Placement.precedes))
+    }
+
+    /// The streaming planner of `history`'s options, and pass one over its objects.
+    static func outlined(_ history: PlanGoldenTests.History) throws -> (streaming: StreamingPlanner, outline: PlanOutline) {
+        let streaming = StreamingPlanner(planner: Planner(policies: try Fixtures.defaultPolicies(), options: history.options))
+        let outline = try #require(try streaming.outline(history.inventory.objects, uploads: history.inventory.uploads, now: history.now,
+                                                         documents: history.documents))
+        return (streaming, outline)
+    }
+
+    /// `history`'s committed plan JSON.
+    static func golden(_ history: PlanGoldenTests.History) throws -> Data {
+        try Data(contentsOf: PlanGoldenTests.goldenDirectory.appendingPathComponent("\(history.name).json"))
     }
 
     static let unversioned = PlanGoldenTests.histories.filter { history in
@@ -34,20 +54,15 @@ import Testing
         let planner = Planner(policies: try Fixtures.defaultPolicies(), options: history.options)
         let streamed = try #require(try Self.streamed(planner, objects: history.inventory.objects, uploads: history.inventory.uploads,
                                                       now: history.now, documents: history.documents))
-        let golden = try Data(contentsOf: PlanGoldenTests.goldenDirectory.appendingPathComponent("\(history.name).json"))
+        let golden = try Self.golden(history)
         #expect(streamed.plan.jsonData == golden)
         #expect(streamed.json == golden)
     }
 
     @Test("the JSON written from the placements with actions and the members' keys equals the golden plan", arguments: unversioned)
     func actionsAndMembersWriteTheGoldenPlan(history: PlanGoldenTests.History) throws {
-        let planner = Planner(policies: try Fixtures.defaultPolicies(), options: history.options)
-        let streaming = StreamingPlanner(planner: planner)
-        var outline = try #require(try streaming.outline(history.inventory.objects, uploads: history.inventory.uploads, now: history.now,
-                                                         documents: history.documents))
-        var placements: [Placement] = []
-        try streaming.place(history.inventory.objects, outline: &outline) { placements.append($0) }
-        placements.sort(by: Placement.precedes)
+        var (streaming, outline) = try Self.outlined(history)
+        let placements = try Self.place(streaming, history.inventory.objects, outline: &outline).sorted
         let actions = placements.filter { $0.action != .none }
         #expect(actions.count < placements.count)
         var json = Data()
@@ -57,23 +72,16 @@ import Testing
                 try key.withUTF8 { try body(placement.component, placement.group, $0) }
             }
         }) { json.append(contentsOf: $0) }
-        let golden = try Data(contentsOf: PlanGoldenTests.goldenDirectory.appendingPathComponent("\(history.name).json"))
-        #expect(json == golden)
+        #expect(json == (try Self.golden(history)))
     }
 
     @Test("the summary from the actions counted as they come equals the summary from a walk in order", arguments: unversioned)
     func tallySummaryEqualsWalk(history: PlanGoldenTests.History) throws {
-        let planner = Planner(policies: try Fixtures.defaultPolicies(), options: history.options)
-        let streaming = StreamingPlanner(planner: planner)
-        var outline = try #require(try streaming.outline(history.inventory.objects, uploads: history.inventory.uploads, now: history.now,
-                                                         documents: history.documents))
-        var placements: [Placement] = []
+        var (streaming, outline) = try Self.outlined(history)
+        let (arrived, placements) = try Self.place(streaming, history.inventory.objects, outline: &outline)
+        // Counted in the order pass two makes them, as the sorter counts them.
         var tally = PlacementTally()
-        try streaming.place(history.inventory.objects, outline: &outline) {
-            placements.append($0)
-            tally.add($0)
-        }
-        placements.sort(by: Placement.precedes)
+        for placement in arrived { tally.add(placement) }
         let counted = try #require(outline.summary(tally))
         let walked = try outline.summary { body in try placements.forEach(body) }
         #expect(counted.plan == walked.plan)
@@ -109,12 +117,10 @@ import Testing
         #expect((outline == nil) == passOne.versioned)
         guard var outline else { return }
         #expect(passOne.documentsNeeded == planner.documentsNeeded(inventory: history.inventory))
-        var placements: [Placement] = []
-        try streaming.place(history.inventory.objects, outline: &outline) { placements.append($0) }
-        placements.sort(by: Placement.precedes)
+        let placements = try Self.place(streaming, history.inventory.objects, outline: &outline).sorted
         var json = Data()
         try outline.writeJSON(placements: { body in try placements.forEach(body) }) { json.append(contentsOf: $0) }
-        #expect(json == (try Data(contentsOf: PlanGoldenTests.goldenDirectory.appendingPathComponent("\(history.name).json"))))
+        #expect(json == (try Self.golden(history)))
     }
 
     @Test("a bucket with no objects writes the same plan both ways")

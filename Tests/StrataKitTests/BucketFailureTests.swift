@@ -42,32 +42,32 @@ struct BucketFailureTests {
         output.stderr.split(separator: "\n").filter { $0.hasPrefix("strata: error:") }
     }
 
+    /// Denies `actions` on every component's objects, then sweeps with `--apply --force`, which
+    /// must fail with exit code 1 and one error line. Returns the bucket before, and that line.
+    static func applyDenied(_ harness: CLIHarness, actions: [String]) throws -> (before: [String: String], line: Substring?) {
+        try denyPolicy(harness, actions: actions, resources: prefixes.map { "arn:aws:s3:::\(harness.bucket)/\($0)/*" })
+        let before = try state(harness)
+        let output = try harness.strata(["sweep", "--apply", "--force", "--now", now])
+        #expect(output.status == 1)
+        let lines = errorLines(output)
+        #expect(lines.count == 1, "\(output.stderr)")
+        return (before, lines.first)
+    }
+
     @Test func deleteDeniedStopsBeforeAnythingChanges() throws {
         try SweepEndToEndTests.withSeededBucket(years: 0.1) { harness in
-            try Self.denyPolicy(harness, actions: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
-                                resources: Self.prefixes.map { "arn:aws:s3:::\(harness.bucket)/\($0)/*" })
-            let before = try Self.state(harness)
-            let output = try harness.strata(["sweep", "--apply", "--force", "--now", Self.now])
-            #expect(output.status == 1)
-            let lines = Self.errorLines(output)
-            #expect(lines.count == 1, "\(output.stderr)")
-            #expect(lines.first?.contains("AccessDenied for all") == true)
-            #expect(lines.first?.contains("needs s3:DeleteObject") == true)
+            let (before, line) = try Self.applyDenied(harness, actions: ["s3:DeleteObject", "s3:DeleteObjectVersion"])
+            #expect(line?.contains("AccessDenied for all") == true)
+            #expect(line?.contains("needs s3:DeleteObject") == true)
             #expect(try Self.state(harness) == before, "nothing deleted and nothing moved")
         }
     }
 
     @Test func copyDeniedNamesThePermissionAndMovesNothing() throws {
         try SweepEndToEndTests.withSeededBucket(years: 0.1) { harness in
-            try Self.denyPolicy(harness, actions: ["s3:PutObject"],
-                                resources: Self.prefixes.map { "arn:aws:s3:::\(harness.bucket)/\($0)/*" })
-            let before = try Self.state(harness)
-            let output = try harness.strata(["sweep", "--apply", "--force", "--now", Self.now])
-            #expect(output.status == 1)
-            let lines = Self.errorLines(output)
-            #expect(lines.count == 1, "\(output.stderr)")
-            #expect(lines.first?.contains("AccessDenied for all") == true && lines.first?.contains("transitions") == true)
-            #expect(lines.first?.contains("needs s3:GetObject, s3:PutObject") == true)
+            let (before, line) = try Self.applyDenied(harness, actions: ["s3:PutObject"])
+            #expect(line?.contains("AccessDenied for all") == true && line?.contains("transitions") == true)
+            #expect(line?.contains("needs s3:GetObject, s3:PutObject") == true)
             // The deletions were allowed and made; nothing left was moved.
             let after = try Self.state(harness)
             #expect(after.count < before.count)
