@@ -31,13 +31,14 @@ protocol BackupLayout: Sendable {
     /// objects that may go, keys never moved.
     func constraints(sets: [SetRecord], documents: [String: String]) -> any LayoutConstraints
 
-    /// The documents a retrieval of one set reads, from the component's current keys.
-    func retrievalDocuments(present: Set<String>) -> [String]
+    /// The keys of the documents a retrieval of one set reads, in the order they are tried: the
+    /// first present is read.
+    var retrievalDocumentCandidates: [String] { get }
 
-    /// Every key restoring `set` needs besides its members, with notes on what could not be
-    /// worked out; `documents` holds what ``retrievalDocuments(present:)`` named and could be read.
-    func retrievalKeys(of set: PlanSet, sets: [PlanSet], currentKeys: [String],
-                       documents: [String: String]) -> (keys: [String], notes: [String])
+    /// What restoring `set` needs besides its members: the sets it depends on, and the keys
+    /// outside the sets; `documents` holds the first of ``retrievalDocumentCandidates`` present, if
+    /// it could be read.
+    func retrievalNeeds(of set: PlanSet, sets: [PlanSet], documents: [String: String]) -> RetrievalNeeds
 }
 
 extension BackupLayout {
@@ -188,22 +189,5 @@ extension Policy {
     public func setID(ofKey key: String) -> String? {
         guard key.utf8.starts(with: prefix.utf8) else { return nil }
         return backupLayout.setID(ofKey: key)
-    }
-
-    /// The documents `retrieve` reads before working out what restoring a set needs (for
-    /// pgBackRest, `backup.info` or its copy), given the keys currently under the prefix.
-    public func retrievalDocuments(present: Set<String>) -> [String] {
-        backupLayout.retrievalDocuments(present: present)
-    }
-
-    /// Every key restoring `set` needs: its members, and what the layout adds (for pgBackRest:
-    /// the sets it references, the info and history files, the WAL from its archive start to
-    /// stop), possibly with repeats; with notes on what could not be worked out. `currentKeys` are the
-    /// current keys under the prefix; `documents` what ``retrievalDocuments(present:)`` named, as
-    /// far as it could be read (decrypted).
-    public func retrievalKeys(of set: PlanSet, sets: [PlanSet], currentKeys: [String],
-                              documents: [String: String]) -> (keys: [String], notes: [String]) {
-        let extra = backupLayout.retrievalKeys(of: set, sets: sets, currentKeys: currentKeys, documents: documents)
-        return (set.members + extra.keys, extra.notes)
     }
 }

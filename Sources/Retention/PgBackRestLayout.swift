@@ -132,22 +132,15 @@ struct PgBackRestLayout: BackupLayout {
         PgBackRestConstraints(sets: sets, documents: documents, layout: self)
     }
 
-    func retrievalDocuments(present: Set<String>) -> [String] {
-        backupInfoKeys.first(where: present.contains).map { [$0] } ?? []
-    }
+    var retrievalDocumentCandidates: [String] { backupInfoKeys }
 
     /// The sets `set` references, the info files and timeline histories, and the WAL between its
     /// archive start and stop. Without an entry in `backup.info` the whole chain before the set is
     /// taken (more than needed, never less), so a restore is never blocked by the document.
-    func retrievalKeys(of set: PlanSet, sets: [PlanSet], currentKeys: [String],
-                       documents: [String: String]) -> (keys: [String], notes: [String]) {
-        let present = Set(currentKeys)
-        let infoNames = backupInfoKeys + ["archive.info", "archive.info.copy"].map { archiveBase + $0 }
-        var keys = infoNames.filter(present.contains)
-        keys += currentKeys.filter { $0.hasPrefix(archiveBase) && $0.hasSuffix(".history") }
+    func retrievalNeeds(of set: PlanSet, sets: [PlanSet], documents: [String: String]) -> RetrievalNeeds {
         var notes: [String] = []
         var entry: PgBackRest.SetInfo?
-        if let text = retrievalDocuments(present: present).first.flatMap({ documents[$0] }), !PgBackRest.isEncrypted(text) {
+        if let text = backupInfoKeys.lazy.compactMap({ documents[$0] }).first, !PgBackRest.isEncrypted(text) {
             entry = PgBackRest.parseBackupInfo(text)[set.id]
         }
         var labels = Set(entry?.references ?? [])
@@ -158,25 +151,31 @@ struct PgBackRestLayout: BackupLayout {
             notes.append("backup.info has no entry for \(set.id): fetching every older set of its chain")
         }
         labels.remove(set.id)
-        for label in labels.sorted() {
-            guard let dependency = sets.first(where: { $0.id == label }) else {
-                notes.append("\(set.id) references \(label), which is not in the bucket: the restore will fail")
-                continue
-            }
-            keys += dependency.members
+        let known = Set(sets.map(\.id))
+        for label in labels.sorted() where !known.contains(label) {
+            notes.append("\(set.id) references \(label), which is not in the bucket: the restore will fail")
         }
-        if let start = entry?.archiveStart.flatMap(PgBackRest.segmentPosition),
-           let stop = entry?.archiveStop.flatMap(PgBackRest.segmentPosition) {
-            let wal = currentKeys.filter { key in
-                guard key.hasPrefix(archiveBase), let name = key.split(separator: "/").last,
-                      let position = PgBackRest.segmentPosition(name.prefix(24)) else { return false }
-                return position >= start && position <= stop
-            }
-            keys += wal
-            notes.append("WAL from archive start to stop included (\(wal.count) objects); WAL after the stop (point-in-time recovery) is not: fetch it with pgbackrest archive-get")
-        } else {
-            notes.append("WAL not included: backup.info gives no archive range for \(set.id); fetch it with pgbackrest archive-get")
-        }
-        return (keys, notes)
+        let start = entry?.archiveStart.flatMap(PgBackRest.segmentPosition)
+        let stop = entry?.archiveStop.flatMap(PgBackRest.segmentPosition)
+        let archiveBase = archiveBase
+        let infoNames = Set(backupInfoKeys + ["archive.info", "archive.info.copy"].map { archiveBase + $0 })
+        let id = set.id
+        return RetrievalNeeds(
+            dependencies: labels.filter(known.contains).sorted(), notes: notes,
+            part: { key in
+                guard key.hasPrefix(archiveBase) else { return infoNames.contains(key) ? .metadata : nil }
+                // Compared, not made a range: a backup.info someone else wrote may put the stop first.
+                if let start, let stop, let name = key.split(separator: "/").last,
+                   let position = PgBackRest.segmentPosition(name.prefix(24)), position >= start, position <= stop {
+                    return .log
+                }
+                return infoNames.contains(key) || key.hasSuffix(".history") ? .metadata : nil
+            },
+            logNote: { count in
+                guard start != nil, stop != nil else {
+                    return "WAL not included: backup.info gives no archive range for \(id); fetch it with pgbackrest archive-get"
+                }
+                return "WAL from archive start to stop included (\(count) objects); WAL after the stop (point-in-time recovery) is not: fetch it with pgbackrest archive-get"
+            })
     }
 }

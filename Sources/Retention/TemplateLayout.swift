@@ -45,8 +45,7 @@ struct TemplateLayout: BackupLayout {
 
     func constraints(sets: [SetRecord], documents: [String: String]) -> any LayoutConstraints { IndependentSets() }
 
-    func retrievalDocuments(present: Set<String>) -> [String] { [] }
+    var retrievalDocumentCandidates: [String] { [] }
 
-    func retrievalKeys(of set: PlanSet, sets: [PlanSet], currentKeys: [String],
-                       documents: [String: String]) -> (keys: [String], notes: [String]) { ([], []) }
+    func retrievalNeeds(of set: PlanSet, sets: [PlanSet], documents: [String: String]) -> RetrievalNeeds { .standalone }
 }

@@ -136,6 +136,9 @@ public struct Retriever: Sendable {
     public var concurrency = 4
     /// Progress callback.
     public var progress: (@Sendable (Event) -> Void)?
+    /// Where the listing and the plan are spooled while the set is chosen (the streaming planner's
+    /// files, removed when done).
+    public var spoolDirectory = NSTemporaryDirectory()
 
     /// Creates a retriever.
     public init(context: StrataContext) { self.context = context }
@@ -154,22 +157,15 @@ public struct Retriever: Sendable {
         guard let policy = policies.policy(named: component) else {
             throw StrataError(.configuration, "unknown component '\(component)'; expected one of \(policies.policies.map(\.component).joined(separator: ", "))")
         }
-        var maker = PlanMaker(context: context, options: PlanOptions(components: [component]))
-        maker.documentFailure = .planWithout
-        let (plan, inventory) = try await maker.makePlan(now: context.now())
-        let sets = plan.components.first { $0.component == component }?.sets ?? []
-        let set = try Self.choose(sets, selector: selector, series: series, component: component)
-        var notes: [String] = []
-        if set.decision == .expire { notes.append("set \(set.id) is planned to expire at the next sweep") }
-        let needed = try await layoutKeys(set: set, sets: sets, policy: policy, inventory: inventory)
-        let keys = Self.distinct(needed.keys)
-        notes += needed.notes
+        let selection = try await select(component: component, policy: policy, selector: selector, series: series)
+        let set = selection.set
+        let keys = Self.distinct(selection.keys)
         guard !keys.isEmpty else { throw StrataError(.failure, "set \(set.id) of \(component) has no current objects") }
         if destination?.isEmpty == true { throw LocalPathError.emptyDestination }
         let files = try destination.map { _ in try KeyPathMap(keys: keys, prefix: policy.prefix) }
         var members = try await check(keys)
         var report = Report(component: component, setID: set.id, series: set.series, time: set.time,
-                            members: members, written: [], notes: notes)
+                            members: members, written: [], notes: selection.notes)
         guard let destination, let files else { return report }
         var attempt = 0
         var slept: Duration = .zero
@@ -195,28 +191,28 @@ public struct Retriever: Sendable {
         return report
     }
 
-    /// The set a selector names, or a failure naming what exists.
-    static func choose(_ sets: [PlanSet], selector: Selector, series: String?, component: String) throws -> PlanSet {
-        let inSeries = sets.filter { series == nil || $0.series == series }
+    /// The position in `sets` of the set a selector names, or a failure naming what exists.
+    static func choose(_ sets: [PlanSet], selector: Selector, series: String?, component: String) throws -> Int {
+        let inSeries = sets.indices.filter { series == nil || sets[$0].series == series }.map { (index: $0, set: sets[$0]) }
         if let series, inSeries.isEmpty {
             let known = Set(sets.map(\.series)).sorted().map { $0.isEmpty ? "\"\"" : $0 }
             throw StrataError(.failure, "\(component) has no set in series '\(series)'; series present: \(known.joined(separator: ", "))")
         }
         switch selector {
         case .id(let id):
-            guard let set = inSeries.first(where: { $0.id == id }) else {
-                let newest = inSeries.sorted { $0.time > $1.time }.prefix(5).map(\.id)
+            guard let chosen = inSeries.first(where: { $0.set.id == id }) else {
+                let newest = inSeries.map(\.set).sorted { $0.time > $1.time }.prefix(5).map(\.id)
                 throw StrataError(.failure, "\(component) has no set '\(id)'; newest sets: \(newest.isEmpty ? "none" : newest.joined(separator: ", "))")
             }
-            return set
+            return chosen.index
         case .at(let instant):
-            let candidates = inSeries.filter { $0.decision == .keep && $0.time <= instant }
-            guard let set = candidates.max(by: { ($0.time, $0.id) < ($1.time, $1.id) }) else {
-                let oldest = inSeries.filter { $0.decision == .keep }.map(\.time).min()
+            let candidates = inSeries.filter { $0.set.decision == .keep && $0.set.time <= instant }
+            guard let chosen = candidates.max(by: { ($0.set.time, $0.set.id) < ($1.set.time, $1.set.id) }) else {
+                let oldest = inSeries.map(\.set).filter { $0.decision == .keep }.map(\.time).min()
                 let hint = oldest.map { "the oldest kept set is from \(JSONCoding.timestamp($0))" } ?? "it has no kept sets"
                 throw StrataError(.failure, "\(component) has no kept set at or before \(JSONCoding.timestamp(instant)); \(hint)")
             }
-            return set
+            return chosen.index
         }
     }
 
@@ -284,26 +280,5 @@ public struct Retriever: Sendable {
     private func bounded<Item: Sendable, T: Sendable>(_ items: [Item],
                                                       _ work: @escaping @Sendable (Item) async throws -> T) async throws -> [T] {
         try await items.concurrentMap(maxConcurrentTasks: concurrency, work)
-    }
-}
-
-extension Retriever {
-    /// Every key restoring `set` needs, as its layout says (for pgBackRest: the sets it
-    /// references, the info files and timeline histories, and the WAL between its archive start
-    /// and stop), after reading the documents the layout asks for.
-    func layoutKeys(set: PlanSet, sets: [PlanSet], policy: Policy, inventory: Inventory) async throws -> (keys: [String], notes: [String]) {
-        let current = inventory.objects.filter { $0.isCurrent && $0.key.hasPrefix(policy.prefix) }.map(\.key)
-        var notes: [String] = []
-        var documents: [String: String] = [:]
-        let wanted = policy.retrievalDocuments(present: Set(current))
-        if !wanted.isEmpty {
-            // A restore must not be blocked by backup.info: without an entry the whole chain is
-            // fetched (an undecryptable one arrives still encrypted, with a note saying why).
-            let read = try await PgBackRestDocuments(context: context, onUndecryptable: .planWithout).fetch(wanted, policies: [policy])
-            notes += read.notes.map { "\($0); fetching the whole chain" }
-            documents = read.documents
-        }
-        let needed = policy.retrievalKeys(of: set, sets: sets, currentKeys: current, documents: documents)
-        return (needed.keys, notes + needed.notes)
     }
 }
