@@ -22,7 +22,18 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: "Audit as of this time (ISO 8601). Default: now.")
     var now: String?
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, json, csv
+
+        /// The library's name for it.
+        var writerFormat: AuditWriter.Format {
+            switch self {
+            case .table: .table
+            case .json: .json
+            case .csv: .csv
+            }
+        }
+    }
 
     func run() async throws {
         try await runReportingErrors {
@@ -33,6 +44,9 @@ struct AuditCommand: AsyncParsableCommand {
                 var maker = PlanMaker(context: context, options: options)
                 // An audit explains; a wrong passphrase must not hide the rest of the bucket from it.
                 maker.documentFailure = .planWithout
+                let format = output.json ? .json : format
+                // Written as it is made: memory holds a batch of rows, not the bucket.
+                if try await AuditReport.writeStreamed(maker: maker, now: instant, format: format.writerFormat, sink: emitRaw) { return }
                 let (plan, inventory) = try await maker.makePlan(now: instant)
                 var restoreStates: [String: RestoreStatus?] = [:]
                 for object in inventory.objects where object.isCurrent && object.storageClass.needsRestore {
@@ -40,7 +54,7 @@ struct AuditCommand: AsyncParsableCommand {
                 }
                 let report = AuditReport(plan: plan, inventory: inventory, pricing: .usEast1, now: instant,
                                          restoreStates: restoreStates)
-                switch output.json ? .json : format {
+                switch format {
                 case .table: emit(report.table)
                 case .csv: emit(report.csv)
                 case .json: emit(String(decoding: try JSONCoding.encoder.encode(report), as: UTF8.self))

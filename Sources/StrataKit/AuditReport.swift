@@ -58,6 +58,13 @@ public struct AuditReport: Codable, Sendable {
     /// Totals.
     public var totals: [Total]
 
+    /// A report of `rows`, in the report's order, and their `totals`.
+    init(generatedAt: Date, rows: [Row], totals: [Total]) {
+        self.generatedAt = generatedAt
+        self.rows = rows
+        self.totals = totals
+    }
+
     /// Builds the report. `restoreStates` maps keys of archived objects to their HEAD's restore state.
     public init(plan: Plan, inventory: Inventory, pricing: PricingTable, now: Date,
                 restoreStates: [String: RestoreStatus?] = [:]) {
@@ -66,23 +73,11 @@ public struct AuditReport: Codable, Sendable {
         var rows: [Row] = []
         for component in plan.components {
             for set in component.sets where set.decision == .keep {
-                let lock = set.reasons.first { $0.preventsDeletion }?.text
                 for key in set.members {
                     // Noncurrent versions are listed from the plan's noncurrent entries below.
                     for object in byKey[key] ?? [] where object.isCurrent {
-                        let restore: String
-                        if object.storageClass.needsRestore {
-                            restore = restoreStates[key].flatMap { $0?.description } ?? "archived"
-                        } else {
-                            restore = "not archived"
-                        }
-                        rows.append(Row(
-                            component: component.component, set: set.id, series: set.series, key: key,
-                            versionID: object.versionID, size: object.size, storageClass: object.storageClass.rawValue,
-                            targetClass: set.targetClass?.rawValue,
-                            ageDays: Int(now.timeIntervalSince(object.lastModified) / 86_400), restore: restore,
-                            lock: lock, reasons: set.reasons.map(\.text), projectedExpiry: set.projectedExpiry,
-                            monthlyCost: pricing.monthlyCost(size: object.size, in: object.storageClass)))
+                        let restore = object.storageClass.needsRestore ? restoreStates[key].flatMap { $0?.description } ?? "archived" : Row.notArchived
+                        rows.append(Row(component: component.component, set: set, object: object, restore: restore, now: now, pricing: pricing))
                     }
                 }
             }
@@ -94,64 +89,111 @@ public struct AuditReport: Codable, Sendable {
                 rows.append(Row(
                     component: component.component, set: kind, series: "", key: version.key, versionID: version.versionID,
                     size: version.size, storageClass: version.storageClass.rawValue, targetClass: nil,
-                    ageDays: Int(now.timeIntervalSince(since) / 86_400), restore: version.storageClass.needsRestore ? "archived" : "not archived",
+                    ageDays: Int(now.timeIntervalSince(since) / 86_400), restore: version.storageClass.needsRestore ? "archived" : Row.notArchived,
                     lock: version.reason.hasPrefix("blocked by") ? version.reason : nil, reasons: [version.reason],
                     projectedExpiry: version.projectedExpiry, monthlyCost: version.monthlyCost))
             }
         }
-        rows.sort { ($0.component, $0.key, $0.versionID ?? "") < ($1.component, $1.key, $1.versionID ?? "") }
-        var totals: [String: Total] = [:]
-        for row in rows {
-            let id = row.component + "\u{0}" + row.storageClass
-            var total = totals[id] ?? Total(component: row.component, storageClass: row.storageClass, objects: 0,
-                                            bytes: 0, monthlyCost: 0)
-            total.objects += 1
-            total.bytes += row.size
-            total.monthlyCost += row.monthlyCost
-            totals[id] = total
-        }
+        rows.sort(by: Row.precedes)
+        var totals = TotalsTally()
+        for row in rows { totals.add(row) }
         self.generatedAt = now
         self.rows = rows
-        self.totals = totals.values.sorted { ($0.component, $0.storageClass) < ($1.component, $1.storageClass) }
+        self.totals = totals.totals
     }
 
     /// CSV with a header line (RFC 4180). Text fields are written by ``CSVField/text(_:)``: a
     /// field that a spreadsheet would run as a formula is prefixed with `'`, control characters
     /// are shown escaped; numbers and times are Strata's own and written as they are.
     public var csv: String {
-        var lines = ["component,set,series,key,version_id,size,storage_class,target_class,age_days,restore,lock,reasons,projected_expiry,monthly_cost_usd"]
-        for row in rows {
-            let expiry = row.projectedExpiry.map(JSONCoding.timestamp) ?? ""
-            let fields: [String] = [
-                CSVField.text(row.component), CSVField.text(row.set), CSVField.text(row.series), CSVField.text(row.key),
-                CSVField.text(row.versionID ?? ""), CSVField.formatted(String(row.size)), CSVField.text(row.storageClass),
-                CSVField.text(row.targetClass ?? ""), CSVField.formatted(String(row.ageDays)), CSVField.text(row.restore),
-                CSVField.text(row.lock ?? ""), CSVField.text(row.reasons.joined(separator: "; ")), CSVField.formatted(expiry),
-                CSVField.formatted(String(format: "%.6f", row.monthlyCost)),
-            ]
-            lines.append(fields.joined(separator: ","))
-        }
-        return lines.joined(separator: "\n") + "\n"
+        ([Self.csvHeader] + rows.map(\.csvLine)).joined(separator: "\n") + "\n"
     }
 
     /// An aligned table for people, then totals.
     public var table: String {
-        var grid = [["COMPONENT", "SET", "KEY", "SIZE", "CLASS", "AGE", "RESTORE", "EXPIRES", "$/MONTH", "KEPT BECAUSE"]]
-        for row in rows {
-            grid.append([row.component, row.set, row.key, PlanTable.formatBytes(row.size),
-                         row.storageClass + (row.targetClass.map { "->\($0)" } ?? ""), "\(row.ageDays)d", row.restore,
-                         row.projectedExpiry.map { String(JSONCoding.timestamp($0).prefix(10)) } ?? "never",
-                         String(format: "%.4f", row.monthlyCost), (row.lock.map { [$0] } ?? []).joined() + row.reasons.joined(separator: "; ")])
-        }
-        var out = TextGrid.render(grid)
-        out += "\nTotals\n"
+        TextGrid.render([Self.tableHeader] + rows.map(\.tableCells)) + Self.totalsTable(totals)
+    }
+
+    /// The table's column titles.
+    static let tableHeader = ["COMPONENT", "SET", "KEY", "SIZE", "CLASS", "AGE", "RESTORE", "EXPIRES", "$/MONTH", "KEPT BECAUSE"]
+
+    /// The CSV's header line.
+    static let csvHeader = "component,set,series,key,version_id,size,storage_class,target_class,age_days,restore,lock,reasons,projected_expiry,monthly_cost_usd"
+
+    /// The totals as the table ends: a title line, then a grid of its own.
+    static func totalsTable(_ totals: [Total]) -> String {
         var totalGrid = [["COMPONENT", "CLASS", "OBJECTS", "SIZE", "$/MONTH"]]
         for total in totals {
             totalGrid.append([total.component, total.storageClass, String(total.objects), PlanTable.formatBytes(total.bytes),
                               String(format: "%.4f", total.monthlyCost)])
         }
-        out += TextGrid.render(totalGrid)
-        return out
+        return "\nTotals\n" + TextGrid.render(totalGrid)
+    }
+}
+
+extension AuditReport.Row {
+    /// The restore state of an object in a class read in place.
+    static let notArchived = "not archived"
+
+    /// The row of `object`, a current member of `set`, a set of `component` the plan keeps.
+    init(component: String, set: PlanSet, object: InventoryObject, restore: String, now: Date, pricing: PricingTable) {
+        self.init(component: component, set: set.id, series: set.series, key: object.key, versionID: object.versionID,
+                  size: object.size, storageClass: object.storageClass.rawValue, targetClass: set.targetClass?.rawValue,
+                  ageDays: Int(now.timeIntervalSince(object.lastModified) / 86_400), restore: restore,
+                  lock: set.reasons.first { $0.preventsDeletion }?.text, reasons: set.reasons.map(\.text),
+                  projectedExpiry: set.projectedExpiry, monthlyCost: pricing.monthlyCost(size: object.size, in: object.storageClass))
+    }
+
+    /// The report's order: by component, then key by its bytes (S3's order, which tells apart keys
+    /// Swift's `String` takes as equal), then version.
+    static func precedes(_ a: Self, _ b: Self) -> Bool {
+        if a.component != b.component { return a.component < b.component }
+        if !a.key.utf8.elementsEqual(b.key.utf8) { return a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
+        return (a.versionID ?? "") < (b.versionID ?? "")
+    }
+
+    /// The row as a CSV line (no line end). Text fields are written by ``CSVField/text(_:)``;
+    /// numbers and times are Strata's own and written as they are.
+    var csvLine: String {
+        let expiry = projectedExpiry.map(JSONCoding.timestamp) ?? ""
+        let fields: [String] = [
+            CSVField.text(component), CSVField.text(set), CSVField.text(series), CSVField.text(key),
+            CSVField.text(versionID ?? ""), CSVField.formatted(String(size)), CSVField.text(storageClass),
+            CSVField.text(targetClass ?? ""), CSVField.formatted(String(ageDays)), CSVField.text(restore),
+            CSVField.text(lock ?? ""), CSVField.text(reasons.joined(separator: "; ")), CSVField.formatted(expiry),
+            CSVField.formatted(String(format: "%.6f", monthlyCost)),
+        ]
+        return fields.joined(separator: ",")
+    }
+
+    /// The row's cells in the table, not yet escaped.
+    var tableCells: [String] {
+        [component, set, key, PlanTable.formatBytes(size),
+         storageClass + (targetClass.map { "->\($0)" } ?? ""), "\(ageDays)d", restore,
+         projectedExpiry.map { String(JSONCoding.timestamp($0).prefix(10)) } ?? "never",
+         String(format: "%.4f", monthlyCost), (lock.map { [$0] } ?? []).joined() + reasons.joined(separator: "; ")]
+    }
+}
+
+extension AuditReport {
+    /// Totals per component and class, added up a row at a time.
+    struct TotalsTally {
+        private var byClass: [String: Total] = [:]
+
+        /// Counts `row`.
+        mutating func add(_ row: Row) {
+            let id = row.component + "\u{0}" + row.storageClass
+            var total = byClass[id] ?? Total(component: row.component, storageClass: row.storageClass, objects: 0, bytes: 0, monthlyCost: 0)
+            total.objects += 1
+            // Sizes are bounded when read, but a bucket's worth of them is not: saturate, never trap.
+            let (bytes, overflow) = total.bytes.addingReportingOverflow(row.size)
+            total.bytes = overflow ? .max : bytes
+            total.monthlyCost += row.monthlyCost
+            byClass[id] = total
+        }
+
+        /// The totals, by component then class.
+        var totals: [Total] { byClass.values.sorted { ($0.component, $0.storageClass) < ($1.component, $1.storageClass) } }
     }
 }
 
@@ -159,13 +201,20 @@ public struct AuditReport: Codable, Sendable {
 /// keys, set ids and reasons come from the bucket) and measured as shown.
 enum TextGrid {
     static func render(_ rows: [[String]]) -> String {
-        let rows = rows.map { $0.map { TerminalText.escaped($0) } }
+        let rows = rows.map(escaped)
         guard let columns = rows.map(\.count).max() else { return "" }
         var widths = [Int](repeating: 0, count: columns)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-        return rows.map { row in
-            row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ")
-        }.joined(separator: "\n") + "\n"
+        return rows.map { line($0, widths: widths) }.joined(separator: "\n") + "\n"
+    }
+
+    /// A row's cells as shown (``TerminalText/escaped(_:)``).
+    static func escaped(_ cells: [String]) -> [String] { cells.map { TerminalText.escaped($0) } }
+
+    /// One row of cells already escaped, each but the last padded to its column's width.
+    static func line(_ cells: [String], widths: [Int]) -> String {
+        cells.enumerated().map { i, cell in
+            i == cells.count - 1 || i >= widths.count ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ")
     }
 }

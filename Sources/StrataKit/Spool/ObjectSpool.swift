@@ -90,6 +90,41 @@ public final class ObjectSpool: ObjectStream {
         }
     }
 
+    /// Reads the objects whose key `accepts` one at a time, in the order appended: for a reader
+    /// that awaits between objects, which ``forEachObject(whereKey:_:)`` cannot.
+    func makeCursor(whereKey accepts: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) -> Cursor {
+        Cursor(records: SpoolFile.Cursor(file: file, bufferSize: 1 << 20), accepts: accepts)
+    }
+
+    /// A spool's objects one at a time (``makeCursor(whereKey:)``).
+    struct Cursor {
+        fileprivate var records: SpoolFile.Cursor
+        fileprivate var keys = KeyDecoder()
+        fileprivate let accepts: (UnsafeBufferPointer<UInt8>) -> Bool
+
+        fileprivate init(records: SpoolFile.Cursor, accepts: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) {
+            self.records = records
+            self.accepts = accepts
+        }
+
+        /// The next object whose key is accepted, or `nil` after the last.
+        mutating func next() throws -> InventoryObject? {
+            // Moved out and back, not copied: the decoder's key buffer stays uniquely held.
+            var keys = KeyDecoder()
+            swap(&keys, &self.keys)
+            defer { swap(&keys, &self.keys) }
+            let accepts = self.accepts
+            do {
+                while let read = try records.next({ try ObjectSpool.read(&$0, keys: &keys, whereKey: accepts) }) {
+                    if let object = read { return object }
+                }
+            } catch is SpoolReader.Malformed {
+                throw StrataError(.failure, "a spool file is damaged: a record does not decode")
+            }
+            return nil
+        }
+    }
+
     /// The object of the record `reader` reads, `nil` when `accepts` turns its key down; `keys`
     /// holds the key before, the one front coding starts from.
     private static func read(_ reader: inout SpoolReader, keys: inout KeyDecoder,

@@ -70,6 +70,9 @@ struct SpoolReader {
 
     struct Malformed: Error {}
 
+    /// Whether the whole range is read.
+    var isAtEnd: Bool { position >= end }
+
     /// The length prefix at the position, moving past it; `nil` when it is not all there.
     mutating func peekLength() -> Int? {
         var value: UInt64 = 0
