@@ -48,6 +48,12 @@ struct VerifyCommand: AsyncParsableCommand {
                 verifier.progress = { _, _, total in
                     bar.update(done: checked.withLock { $0 += 1; return $0 }, total: Int64(total))
                 }
+                if saved == nil, let tally = try await verifyStreamed(verifier, components: wanted, terminal: terminal, bar: bar) {
+                    if !tally.isHealthy {
+                        throw StrataError(.failure, "\(tally.missingSets) sets missing objects, \(tally.corruptSets) sets corrupt (see above)")
+                    }
+                    return
+                }
                 let report: Verifier.Report
                 if let saved {
                     if let wanted {
@@ -64,20 +70,58 @@ struct VerifyCommand: AsyncParsableCommand {
                 if output.json {
                     emit(String(decoding: try JSONCoding.encoder.encode(report), as: UTF8.self))
                 } else {
-                    for set in report.sets {
-                        for object in set.objects where object.state != .ok {
-                            emit("\(terminal.paint(object.state.rawValue.uppercased(), .red))\t\(shown: set.component) \(shown: set.setID)\t\(shown: object.key): \(shown: object.detail)")
-                        }
-                    }
-                    for skipped in report.skippedExpired { emit("skipped (expired since the plan)\t\(shown: skipped)") }
-                    let objects = report.sets.reduce(0) { $0 + $1.objects.count }
-                    emit("\(report.sets.count) kept sets, \(objects) objects checked\(deep ? " (deep)" : ""): \(report.missingSets.count) sets missing objects, \(report.corruptSets.count) sets corrupt")
+                    for set in report.sets { emitProblems(set, terminal: terminal) }
+                    emitSummary(report.skippedExpired, sets: report.sets.count, objects: report.sets.reduce(0) { $0 + $1.objects.count },
+                                missing: report.missingSets.count, corrupt: report.corruptSets.count)
                 }
                 if !report.isHealthy {
                     throw StrataError(.failure, "\(report.missingSets.count) sets missing objects, \(report.corruptSets.count) sets corrupt (see above)")
                 }
             }
         }
+    }
+
+    /// Verifies a bucket without versioning set by set, printing each set's problems (or, with
+    /// `--json`, the report) as the set is finished; `nil` for a versioned bucket.
+    private func verifyStreamed(_ verifier: Verifier, components: Set<String>?, terminal: Terminal,
+                                bar: ProgressBar) async throws -> Verifier.Tally? {
+        var splice: JSONArraySplice?
+        var skippedExpired: [String] = []
+        var sets = 0
+        let tally = try await verifier.verifyStreamed(components: components, skipped: { skipped in
+            skippedExpired = skipped
+            guard output.json else { return }
+            splice = try JSONArraySplice(skeleton: Verifier.Report(deep: deep, sets: [], skippedExpired: skipped), property: "sets")
+            emitRaw(splice?.head ?? "")
+        }, body: { set in
+            if splice != nil {
+                emitRaw(try JSONArraySplice.element(set, first: sets == 0))
+            } else {
+                emitProblems(set, terminal: terminal)
+            }
+            sets += 1
+        })
+        guard let tally else { return nil }
+        bar.finish()
+        if let splice {
+            emit(splice.closing(count: sets) + splice.tail)
+        } else {
+            emitSummary(skippedExpired, sets: tally.sets, objects: tally.objects, missing: tally.missingSets, corrupt: tally.corruptSets)
+        }
+        return tally
+    }
+
+    /// The lines for a set's objects that are not fine.
+    private func emitProblems(_ set: Verifier.SetResult, terminal: Terminal) {
+        for object in set.objects where object.state != .ok {
+            emit("\(terminal.paint(object.state.rawValue.uppercased(), .red))\t\(shown: set.component) \(shown: set.setID)\t\(shown: object.key): \(shown: object.detail)")
+        }
+    }
+
+    /// The lines after the problems: sets skipped as expired, and the counts.
+    private func emitSummary(_ skippedExpired: [String], sets: Int, objects: Int, missing: Int, corrupt: Int) {
+        for skipped in skippedExpired { emit("skipped (expired since the plan)\t\(shown: skipped)") }
+        emit("\(sets) kept sets, \(objects) objects checked\(deep ? " (deep)" : ""): \(missing) sets missing objects, \(corrupt) sets corrupt")
     }
 
     static func loadPlan(_ path: String) throws -> Plan {

@@ -39,7 +39,7 @@ public struct AuditWriter {
         pending.reserveCapacity(Self.chunk + 4_096)
         switch format {
         case .csv: sink(AuditReport.csvHeader + "\n")
-        case .json: sink(try Self.jsonParts(generatedAt: generatedAt, totals: []).head)
+        case .json: sink(try Self.json(generatedAt: generatedAt, totals: []).head)
         case .table:
             tableRows = try SpoolFile(directory: scratchDirectory)
             widths = TextGrid.escaped(AuditReport.tableHeader).map(\.count)
@@ -66,11 +66,7 @@ public struct AuditWriter {
         defer { rows += 1 }
         switch format {
         case .csv: sink(row.csvLine + "\n")
-        case .json:
-            let object = String(decoding: try JSONCoding.encoder.encode(row), as: UTF8.self)
-            // An element of the report's `rows`, indented as the encoder indents it there.
-            sink((rows == 0 ? "[\n" : ",\n") + object.split(separator: "\n", omittingEmptySubsequences: false)
-                .map { "    " + $0 }.joined(separator: "\n"))
+        case .json: sink(try JSONArraySplice.element(row, first: rows == 0))
         case .table:
             let cells = TextGrid.escaped(row.tableCells)
             for (column, cell) in cells.enumerated() where column < widths.count { widths[column] = max(widths[column], cell.count) }
@@ -84,8 +80,9 @@ public struct AuditWriter {
         switch format {
         case .csv: break
         case .json:
-            let parts = try Self.jsonParts(generatedAt: generatedAt, totals: totals)
-            sink((rows == 0 ? parts.emptyRows : "\n  ]") + parts.tail + "\n")
+            // The totals follow the rows: the document's end is known only now.
+            let splice = try Self.json(generatedAt: generatedAt, totals: totals)
+            sink(splice.closing(count: rows) + splice.tail + "\n")
         case .table:
             let widths = widths
             sink(TextGrid.line(TextGrid.escaped(AuditReport.tableHeader), widths: widths) + "\n")
@@ -106,14 +103,8 @@ public struct AuditWriter {
         flush()
     }
 
-    /// The report's JSON around its rows, as the encoder writes it: up to and including
-    /// `"rows" : `, the rows when there are none, and from the comma after them to the end.
-    private static func jsonParts(generatedAt: Date, totals: [AuditReport.Total]) throws -> (head: String, emptyRows: String, tail: String) {
-        let skeleton = AuditReport(generatedAt: generatedAt, rows: [], totals: totals)
-        let text = String(decoding: try JSONCoding.encoder.encode(skeleton), as: UTF8.self)
-        guard let rows = text.range(of: "\"rows\" : "), let after = text.range(of: ",\n  \"totals\"", range: rows.upperBound..<text.endIndex) else {
-            throw StrataError(.failure, "the audit's JSON layout is not the one expected")
-        }
-        return (String(text[..<rows.upperBound]), String(text[rows.upperBound..<after.lowerBound]), String(text[after.lowerBound...]))
+    /// The report's JSON around its rows.
+    private static func json(generatedAt: Date, totals: [AuditReport.Total]) throws -> JSONArraySplice {
+        try JSONArraySplice(skeleton: AuditReport(generatedAt: generatedAt, rows: [], totals: totals), property: "rows")
     }
 }

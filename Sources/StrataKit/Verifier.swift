@@ -73,6 +73,13 @@ public struct Verifier: Sendable {
         public var corruptSets: [SetResult] { sets.filter(\.isCorrupt) }
         /// Whether nothing is missing or corrupt.
         public var isHealthy: Bool { sets.allSatisfy { !$0.isMissing && !$0.isCorrupt } }
+
+        /// A report of `sets`, checked deep or not, and the sets skipped as expired.
+        public init(deep: Bool, sets: [SetResult], skippedExpired: [String]) {
+            self.deep = deep
+            self.sets = sets
+            self.skippedExpired = skippedExpired
+        }
     }
 
     /// Where to check.
@@ -81,6 +88,8 @@ public struct Verifier: Sendable {
     public var deep = false
     /// Objects checked at once.
     public var concurrency = 4
+    /// Objects a streamed verification reads from the plan and checks before reading more.
+    public var batchSize = 1_000
     /// Called after each object with its key, its state and how many objects are checked in all.
     public var progress: (@Sendable (_ key: String, _ state: State, _ total: Int) -> Void)?
 
@@ -102,23 +111,16 @@ public struct Verifier: Sendable {
         var work: [(component: String, setID: String, key: String)] = []
         for component in plan.components where components?.contains(component.component) ?? true {
             for set in component.sets where set.decision == .keep {
-                if let expiry = set.projectedExpiry, expiry <= now, expiry > plan.generatedAt {
+                if Self.isSkipped(set, plan: plan, now: now) {
                     skipped.append("\(component.component) \(set.id)")
                     continue
                 }
                 work += set.members.map { (component.component, set.id, $0) }
             }
         }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("strata-verify-\(UUID().uuidString)").path
-        if deep {
-            do {
-                try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-            } catch {
-                throw StrataError(.failure, "\(scratch): cannot create the scratch directory: \(error.localizedDescription)")
-            }
+        let results = try await withScratch { scratch in
+            try await checkAll(work.map(\.key), total: work.count, now: now, scratch: scratch)
         }
-        defer { if deep { try? FileManager.default.removeItem(atPath: scratch) } }
-        let results = try await checkAll(work.map(\.key), now: now, scratch: scratch)
         var sets: [SetResult] = []
         for (item, result) in zip(work, results) {
             if let last = sets.last, last.component == item.component, last.setID == item.setID {
@@ -130,11 +132,34 @@ public struct Verifier: Sendable {
         return Report(deep: deep, sets: sets, skippedExpired: skipped)
     }
 
-    /// Checks every key, at most `concurrency` at once; results in input order.
-    private func checkAll(_ keys: [String], now: Date, scratch: String) async throws -> [ObjectResult] {
+    /// Whether `set`, kept by `plan`, is skipped: its projected expiry has passed since the plan
+    /// was made, so a sweep may rightly have deleted it.
+    static func isSkipped(_ set: PlanSet, plan: Plan, now: Date) -> Bool {
+        guard let expiry = set.projectedExpiry else { return false }
+        return expiry <= now && expiry > plan.generatedAt
+    }
+
+    /// Runs `body` with a scratch directory for deep checks' downloads (made only when deep),
+    /// removed afterwards.
+    func withScratch<T>(_ body: (String) async throws -> T) async throws -> T {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("strata-verify-\(UUID().uuidString)").path
+        if deep {
+            do {
+                try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            } catch {
+                throw StrataError(.failure, "\(scratch): cannot create the scratch directory: \(error.localizedDescription)")
+            }
+        }
+        defer { if deep { try? FileManager.default.removeItem(atPath: scratch) } }
+        return try await body(scratch)
+    }
+
+    /// Checks every key, at most `concurrency` at once; results in input order. `total` is what
+    /// the progress callback is told the whole verification checks.
+    func checkAll(_ keys: [String], total: Int, now: Date, scratch: String) async throws -> [ObjectResult] {
         try await keys.concurrentMap(maxConcurrentTasks: concurrency) { key in
             let result = try await self.check(key, now: now, scratch: scratch)
-            self.progress?(result.key, result.state, keys.count)
+            self.progress?(result.key, result.state, total)
             return result
         }
     }

@@ -93,6 +93,31 @@ struct VerifyTests {
         }
     }
 
+    /// `strata verify` of a bucket without versioning goes set by set from the streaming
+    /// planner's placements: the same sets and results, in the same order, as the report in
+    /// memory, with sets that straddle a batch.
+    @Test(arguments: [1, 4, 1_000])
+    func streamedVerificationEqualsTheReport(batchSize: Int) async throws {
+        try await ScratchBucket.with(.rgw, purpose: "verify-streamed", transfer: Self.transfer) { bucket in
+            let context = try await Self.seed(bucket)
+            let victim = "snap/20261124_020000/big.bin"
+            let claim = try await bucket.client.headObject(bucket: bucket.name, key: victim).metadata
+            try await bucket.client.putObject(bucket: bucket.name, key: victim, body: testBytes(count: Self.bigSize, seed: 5),
+                                              options: PutOptions(metadata: claim))
+            var verifier = Verifier(context: context)
+            verifier.deep = true
+            verifier.batchSize = batchSize
+            let report = try await verifier.verify()
+            var sets: [Verifier.SetResult] = []
+            var skipped: [String]?
+            let tally = try #require(try await verifier.verifyStreamed(skipped: { skipped = $0 }, body: { sets.append($0) }))
+            #expect(sets == report.sets)
+            #expect(skipped == report.skippedExpired)
+            #expect(tally == Verifier.Tally(deep: true, sets: 2, objects: 6, missingSets: 0, corruptSets: 1))
+            #expect(report.corruptSets.map(\.setID) == ["2026-11-24T02:00:00Z"])
+        }
+    }
+
     /// Issue 16, row 1: `strata-part-size` of 2^63-1 crashed `verify --deep`. It is reported
     /// as corrupt (no Strata upload records it), and the run goes on.
     @Test func anImplausibleRecordedPartSizeIsCorruptNotACrash() async throws {
