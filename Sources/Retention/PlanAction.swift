@@ -69,11 +69,11 @@ extension Array where Element == PlanAction {
     /// These actions without the deletions of `components`' keys (by their policies' prefixes,
     /// which never overlap): what a guard that withholds a component's deletions leaves.
     public func removingDeletions(of components: Set<String>, policies: PolicySet) -> [PlanAction] {
-        let prefixes = policies.policies.filter { components.contains($0.component) }.map(\.prefix)
-        guard !prefixes.isEmpty else { return self }
+        let withheld = WithheldPrefixes(components: components, policies: policies)
+        guard !withheld.isEmpty else { return self }
         return filter { action in
             guard case .delete = action else { return true }
-            return !prefixes.contains { action.key.hasPrefix($0) }
+            return !withheld.contains(action.key)
         }
     }
 }

@@ -84,35 +84,33 @@ extension SweepExecutor {
         return agreed
     }
 
-    /// The components whose agreed deletions the ``DeletionFloor`` withholds, counted from the
-    /// fresh `objects` and the `agreed` deletions alone; each is recorded as a failure (the sweep
-    /// exits 1) and its deletions as skipped.
+    /// The prefixes of the components whose agreed deletions the ``DeletionFloor`` withholds
+    /// (`nil` for none), counted from the fresh `objects` and the `agreed` deletions alone; each
+    /// is recorded as a failure (the sweep exits 1) and its deletions as skipped.
     private func floorWithholds(_ agreed: SpoolFile, objects: ObjectSpool, now: Date,
-                                entry: inout SweepJournal.Entry) throws -> [String] {
+                                entry: inout SweepJournal.Entry) throws -> WithheldPrefixes? {
         let floor = DeletionFloor(policies: try context.requirePolicies())
         var tally = floor.tally()
         try objects.forEachObject { object in if object.isCurrent { tally.addCurrent(key: object.key) } }
         // A streamed plan is of an unversioned bucket: every deletion takes a current object.
         try agreed.forEach { tally.addDeletion(ofCurrent: try DeletionSorter.decodeChecked(&$0).key) }
         let violations = tally.violations(now: now)
-        guard !violations.isEmpty else { return [] }
+        guard !violations.isEmpty else { return nil }
         for violation in violations {
             context.logger.critical("deletions withheld by the floor", metadata: ["violation": "\(violation)"])
             entry.failures.append(violation.description)
         }
-        let withheld = Set(violations.map(\.component))
-        let prefixes = floor.policies.policies.filter { withheld.contains($0.component) }.map(\.prefix)
+        let withheld = WithheldPrefixes(components: Set(violations.map(\.component)), policies: floor.policies)
         try agreed.forEach { reader in
-            let key = try DeletionSorter.decodeChecked(&reader).key
-            if prefixes.contains(where: { key.utf8.starts(with: $0.utf8) }) { entry.done.skipped += 1 }
+            if withheld.contains(try DeletionSorter.decodeChecked(&reader).key) { entry.done.skipped += 1 }
         }
-        return prefixes
+        return withheld
     }
 
     /// Sends the `agreed` deletions outside the `withheld` prefixes as DeleteObjects batches, read
     /// back from their spool a group of batches at a time: the first batch alone, then
     /// ``batchesPerJournalWrite`` at once, the journal written after each group.
-    private func delete(_ agreed: SpoolFile, withholding withheld: [String], entry: inout SweepJournal.Entry,
+    private func delete(_ agreed: SpoolFile, withholding withheld: WithheldPrefixes?, entry: inout SweepJournal.Entry,
                         journal: SweepJournal) async throws {
         let size = max(1, deleteBatchSize)
         var cursor = SpoolFile.Cursor(file: agreed, bufferSize: 1 << 20)
@@ -122,7 +120,7 @@ extension SweepExecutor {
             var batch: [ObjectIdentifier] = []
             while group.count < (first ? 1 : max(1, batchesPerJournalWrite)),
                   let ref = try cursor.next({ try DeletionSorter.decodeChecked(&$0) }) {
-                guard !withheld.contains(where: { ref.key.utf8.starts(with: $0.utf8) }) else { continue }
+                guard withheld?.contains(ref.key) != true else { continue }
                 batch.append(ObjectIdentifier(key: ref.key, versionID: ref.versionID))
                 if batch.count == size {
                     group.append(batch)

@@ -77,4 +77,25 @@ import Testing
             #expect(DeletionFloor(policies: planner.policies).violations(actions: plan.actions, inventory: inventory, now: PropertyTests.now).isEmpty)
         }
     }
+
+    /// A withheld component's deletions are removed by the bytes of its prefix, as S3 lists it:
+    /// a key in another Unicode form was listed elsewhere and is not the component's; a
+    /// transition under the prefix stays.
+    @Test func withheldDeletionsAreThoseUnderThePrefixBytes() throws {
+        let policies = try Fixtures.templatePolicy("café/{time:%Y%m%d_%H%M%S}.dump", component: "cafe", prefix: "café/",
+                                                   retention: RetentionRules(keepLast: 1))
+        let withheld = WithheldPrefixes(components: ["cafe"], policies: policies)
+        let composed = "caf\u{e9}/20261120_000000.dump", decomposed = "cafe\u{301}/20261120_000000.dump"
+        #expect(composed == decomposed, "the premise: Swift's String takes them as equal")
+        #expect(withheld.contains(composed))
+        #expect(!withheld.contains(decomposed))
+        #expect(!withheld.contains("other/x"))
+        #expect(WithheldPrefixes(components: ["other"], policies: policies).isEmpty)
+        let actions: [PlanAction] = [
+            .delete(key: composed, versionID: nil, reason: "t"), .delete(key: decomposed, versionID: nil, reason: "t"),
+            .transition(key: composed, from: .standard, to: .glacier, reason: "t"),
+        ]
+        let kept = actions.removingDeletions(of: ["cafe"], policies: policies)
+        #expect(kept.map { Array($0.key.utf8) } == [Array(decomposed.utf8), Array(composed.utf8)])
+    }
 }
