@@ -22,10 +22,12 @@ public struct InventoryBuilder: Sendable {
 
     /// Lists the bucket into `spool` (the objects) and returns the incomplete uploads: a
     /// listing of any size in memory that does not grow with it.
-    /// `observe` sees each object as it is spooled (the streaming planner's pass one tallies it there).
-    public func spool(policies: [Policy], into spool: ObjectSpool,
+    /// `observe` sees each object as it is spooled (the streaming planner's pass one tallies it
+    /// there). `versioned` is whether the bucket is versioned, when the caller has just asked
+    /// (`nil`: ask).
+    public func spool(policies: [Policy], into spool: ObjectSpool, versioned: Bool? = nil,
                       observe: @escaping (InventoryObject) -> Void = { _ in }) async throws -> [MultipartUploadRecord] {
-        let uploads = try await list(policies: policies) { object in
+        let uploads = try await list(policies: policies, versioned: versioned) { object in
             try spool.append(object)
             observe(object)
         }
@@ -35,10 +37,12 @@ public struct InventoryBuilder: Sendable {
 
     /// Hands every object (every version and delete marker, in a versioned bucket) under the
     /// policies' prefixes to `take`, page by page, and returns the incomplete uploads there.
-    private func list(policies: [Policy], _ take: (InventoryObject) throws -> Void) async throws -> [MultipartUploadRecord] {
+    private func list(policies: [Policy], versioned known: Bool? = nil,
+                      _ take: (InventoryObject) throws -> Void) async throws -> [MultipartUploadRecord] {
         let client = context.client
         let bucket = context.bucket
-        let versioned = try await Self.isVersioned(client: client, bucket: bucket)
+        let versioned: Bool
+        if let known { versioned = known } else { versioned = try await Self.isVersioned(client: client, bucket: bucket) }
         var count = 0
         var uploads: [MultipartUploadRecord] = []
         for policy in policies {

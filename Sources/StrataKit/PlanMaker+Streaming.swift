@@ -31,7 +31,8 @@ extension PlanMaker {
         let streaming = StreamingPlanner(planner: Planner(policies: policies, pricing: pricing, options: options))
         // Pass one runs as the objects are spooled: the spool is read once more, for pass two.
         var passOne = streaming.passOne(now: now)
-        let uploads = try await spoolInventory(into: spool) { passOne.add($0) }
+        // The listing's versioning is the one just asked: one GetBucketVersioning, not two.
+        let uploads = try await spoolInventory(into: spool, versioned: source == .listing ? false : nil) { passOne.add($0) }
         let documents = try await PgBackRestDocuments(context: context, onUndecryptable: documentFailure)
             .fetch(passOne.documentsNeeded, policies: policies.policies).documents
         let checks = holdCheck == .deletions ? try await checks(versioned: spool.hasVersionIDs, policies: policies) : nil
@@ -65,11 +66,14 @@ extension PlanMaker {
     }
 
     /// The objects of the selected components into `spool`, from a listing or the report, each
-    /// shown to `observe` on the way; the incomplete uploads.
-    private func spoolInventory(into spool: ObjectSpool, observe: @escaping (InventoryObject) -> Void) async throws -> [MultipartUploadRecord] {
+    /// shown to `observe` on the way; the incomplete uploads. `versioned` is the bucket's
+    /// versioning for a listing, when just asked.
+    private func spoolInventory(into spool: ObjectSpool, versioned: Bool?,
+                                observe: @escaping (InventoryObject) -> Void) async throws -> [MultipartUploadRecord] {
         switch source {
         case .listing:
-            return try await InventoryBuilder(context: context).spool(policies: try selectedPolicies(), into: spool, observe: observe)
+            return try await InventoryBuilder(context: context).spool(policies: try selectedPolicies(), into: spool, versioned: versioned,
+                                                                      observe: observe)
         case .report(let location, let maximumAge, let allowsUnverifiedFiles):
             var reader = InventoryReportReader(context: context, location: location)
             reader.maximumAge = maximumAge

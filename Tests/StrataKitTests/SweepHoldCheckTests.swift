@@ -73,6 +73,8 @@ struct SweepHoldCheckTests {
             #expect(requests["GetObjectTagging"] == 4, "once per candidate (three deleted, one held): \(requests)")
             #expect(requests["HeadObject"] == nil, "an unversioned bucket holds no locks: \(requests)")
             #expect(requests["DeleteObjects"] == 1, "\(requests)")
+            // Versioning is asked once per plan, and once more before a streamed sweep takes the lease.
+            #expect(requests["GetBucketVersioning"] == (streamed ? 3 : 2), "\(requests)")
         }
     }
 
