@@ -240,35 +240,31 @@ public struct InventoryReportReader: Sendable {
         }
         do {
             var csv = try S3InventoryCSV(columns: columns, file: name, bucket: bucket)
-            var decompressor: ZlibDecompressor?
-            var window = ByteBuffer()
+            var gzip: GzipStream?
             var first = true
             try await chunks(of: path) { chunk in
-                var chunk = chunk
                 if first {
                     first = false
-                    if chunk.readableBytesView.starts(with: [0x1f, 0x8b]) {
-                        decompressor = try ZlibDecompressor(algorithm: .gzip)
-                        window = ByteBuffer(repeating: 0, count: 1 << 20)
-                        window.clear()
-                    }
+                    if chunk.readableBytesView.starts(with: [0x1f, 0x8b]) { gzip = try GzipStream() }
                 }
-                if let decompressor {
-                    try chunk.decompressStream(with: decompressor, window: &window) {
-                        try csv.consume($0.readableBytesView)
+                if gzip != nil {
+                    try gzip?.feed(chunk) { window in
+                        try csv.consume(window.readableBytesView)
                         try take(csv.takeObjects())
                     }
-                    // decompressStream hands over a partly filled window without emptying it.
-                    window.clear()
                 } else {
                     try csv.consume(chunk.readableBytesView)
                     try take(csv.takeObjects())
                 }
             }
+            // Before the last row is taken: a stream cut at a line's end must not pass for a whole file.
+            try gzip?.finish()
             try csv.finish()
             try take(csv.takeObjects())
         } catch let error as S3InventoryError {
             throw StrataError(.configuration, error.description)
+        } catch let error as GzipStream.Damage {
+            throw StrataError(.configuration, "\(name): \(error); the data file is damaged")
         } catch let error as CompressNIOError {
             throw StrataError(.configuration, "\(name): not a valid gzip file (\(error))")
         }
