@@ -69,6 +69,20 @@ final class ProgressBar: Sendable {
         update(done: done)
     }
 
+    /// Erases the bar's line, so a line printed next starts clean; the next update draws the
+    /// bar again below it.
+    func clearLine() {
+        guard enabled else { return }
+        let drawn = state.withLock { state -> Bool in
+            guard !state.finished, state.lastDraw != nil else { return false }
+            // Not throttled: the bar is gone until drawn again.
+            state.lastDraw = nil
+            state.drawnDone = -1
+            return true
+        }
+        if drawn { write("\r\u{1B}[K") }
+    }
+
     /// Draws the last state and ends the line, so later output starts on a fresh one.
     func finish() {
         guard enabled else { return }

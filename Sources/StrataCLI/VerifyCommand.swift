@@ -96,7 +96,9 @@ struct VerifyCommand: AsyncParsableCommand {
         }, body: { set in
             if splice != nil {
                 emitRaw(try JSONArraySplice.element(set, first: sets == 0))
-            } else {
+            } else if set.objects.contains(where: { $0.state != .ok }) {
+                // Printed while the bar is drawn: off its line first.
+                bar.clearLine()
                 emitProblems(set, terminal: terminal)
             }
             sets += 1
