@@ -67,13 +67,14 @@ public struct Lint: Sendable {
         var objectCounts = [Int](repeating: 0, count: prefixes.count)
         for object in inventory?.objects ?? [] where object.isCurrent {
             guard let slot = Planner.owner(of: object.key, prefixes: prefixes) else { continue }
-            bytes[slot] += object.size
+            // A listing's or report's sizes are each up to 2^63-1: saturate, never trap.
+            bytes[slot] = bytes[slot].saturatingAdd(object.size)
             monthly[slot] += pricing.monthlyCost(size: object.size, in: object.storageClass)
             objectCounts[slot] += 1
             if [.standardIA, .onezoneIA, .glacierIR].contains(object.storageClass) && object.size < TierSelector.smallObjectLimit {
                 small[slot].count += 1
-                small[slot].bytes += object.size
-                small[slot].billed += TierSelector.smallObjectLimit
+                small[slot].bytes = small[slot].bytes.saturatingAdd(object.size)
+                small[slot].billed = small[slot].billed.saturatingAdd(TierSelector.smallObjectLimit)
             }
             if case .template(let template) = policies.policies[slot].layout,
                let (series, epoch) = template.match(object.key, zone: policies.policies[slot].timeZone) {

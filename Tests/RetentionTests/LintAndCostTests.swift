@@ -47,6 +47,18 @@ import Testing
         #expect(finding?.message == "1 objects under 128 KiB are in IA/GLACIER_IR classes, billed as 128.0 KiB for 9.8 KiB stored; keep small objects in STANDARD")
     }
 
+    /// Sizes come from a listing or a report someone else may write, each up to 2^63-1: their
+    /// sum saturates, it never traps.
+    @Test func absurdSizesSaturateTheTotals() throws {
+        let policies = try Fixtures.templatePolicy(retention: RetentionRules(keepLast: 3))
+        let inventory = Inventory(objects: [
+            Fixtures.object("db/20261101_000000.dump", size: Int64.max),
+            Fixtures.object("db/20261102_000000.dump", size: Int64.max),
+        ])
+        let findings = Lint(policies: policies).run(inventory: inventory, now: Fixtures.date("2026-11-03T00:00:00Z"))
+        #expect(findings.contains { $0.message.hasPrefix("stores 2 objects, \(PlanTable.formatBytes(Int64.max))") })
+    }
+
     @Test func pgBackRestInGlacierIsFlagged() throws {
         let policies = try PolicySet(policies: [Policy(component: "pg", prefix: "pg/", layout: .pgbackrest(stanza: "mind"),
             retention: RetentionRules(keepYearly: 7), tiers: [TierRule(after: .days(90), storageClass: .glacier)])])
