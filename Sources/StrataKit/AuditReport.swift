@@ -185,9 +185,8 @@ extension AuditReport {
             let id = row.component + "\u{0}" + row.storageClass
             var total = byClass[id] ?? Total(component: row.component, storageClass: row.storageClass, objects: 0, bytes: 0, monthlyCost: 0)
             total.objects += 1
-            // Sizes are bounded when read, but a bucket's worth of them is not: saturate, never trap.
-            let (bytes, overflow) = total.bytes.addingReportingOverflow(row.size)
-            total.bytes = overflow ? .max : bytes
+            // Sizes come from the bucket, each up to 2^63-1: saturate, never trap.
+            total.bytes.saturatingIncrease(by: row.size)
             total.monthlyCost += row.monthlyCost
             byClass[id] = total
         }

@@ -186,7 +186,7 @@ public struct Retriever: Sendable {
             }
         }
         report.members = members
-        progress?(.downloading(objects: members.count, bytes: members.reduce(0) { $0 + $1.size }))
+        progress?(.downloading(objects: members.count, bytes: members.saturatingSum(\.size)))
         report.written = try await download(files, into: destination)
         return report
     }

@@ -131,6 +131,43 @@ struct RetrieveTests {
     }
 }
 
+/// `Retriever` when the server's answers are absurd (a fault proxy in front of RGW).
+@Suite(.enabled(if: TestServers.shouldRun, "needs tools/s3-server (RGW)"))
+struct RetrieveFaultTests {
+    /// A HEAD's Content-Length is the server's word: two members each claiming 2^63-1 bytes fail
+    /// the retrieval with a clear error; adding their sizes up for the progress report trapped.
+    @Test func absurdContentLengthsFailClearlyNeverTrap() async throws {
+        try await ScratchBucket.with(.rgw, purpose: "retrieve-absurd-length") { bucket in
+            for name in ["dump.rdb", "extra.rdb"] {
+                try await bucket.client.putObject(bucket: bucket.name, key: "falkordb/20261124_020000/\(name)", body: testBytes(count: 1_000, seed: 3))
+            }
+            let policies = try PolicySet.load(files: [PolicySource(path: "falkordb.yaml", contents: """
+                component: falkordb
+                prefix: falkordb/
+                layout: "falkordb/{time:%Y%m%d_%H%M%S}/{file}"
+                retention:
+                  keep_last: 3
+                """)])
+            let target = try makeScratchDirectory("retrieve-absurd-length")
+            defer { try? FileManager.default.removeItem(atPath: target) }
+            try await SweepFaultTests.throughProxy(bucket) { context, proxy in
+                let context = StrataContext(client: context.client, bucket: bucket.name, policies: policies, logger: ScratchBucket.logger,
+                                            now: { RetrieveTests.now })
+                proxy.inject(.addAnswerHeaders(["content-length": String(Int64.max)]), times: 1_000) { $0.method == .HEAD }
+                var retriever = Retriever(context: context)
+                retriever.sleep = { _ in }
+                // As `strata retrieve --wait` sets it: the sizes are added up for it.
+                retriever.progress = { _ in }
+                let error = await #expect(throws: StrataError.self) {
+                    _ = try await retriever.retrieve(component: "falkordb", selector: .id("2026-11-24T02:00:00Z"), destination: target)
+                }
+                #expect(error?.description.contains("is outside S3's 0 to 5497558138880 bytes") == true, "\(String(describing: error))")
+                #expect(proxy.injected >= 2)
+            }
+        }
+    }
+}
+
 /// The parts of `Retriever` that need no server.
 @Suite struct RetrieveUnitTests {
     @Test func backoffGrowsAndIsCapped() {
