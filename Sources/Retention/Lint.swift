@@ -57,16 +57,41 @@ public struct Lint: Sendable {
     /// markers, and a delete-marker incident; and pgBackRest WAL kept unchecked (`documents` are
     /// what `Planner.documentsNeeded` names, as for a plan).
     public func run(inventory: Inventory? = nil, now: Date? = nil, documents: [String: String] = [:]) -> [LintFinding] {
-        var findings: [LintFinding] = []
-        if let inventory, let now { findings += planFindings(inventory: inventory, now: now, documents: documents) }
-        let prefixes = policies.policies.map { Array($0.prefix.utf8) }
-        var bytes = [Int64](repeating: 0, count: prefixes.count)
-        var sets = [Set<String>](repeating: [], count: prefixes.count)
-        var small = [(count: Int, bytes: Int64, billed: Int64)](repeating: (0, 0, 0), count: prefixes.count)
-        var monthly = [Double](repeating: 0, count: prefixes.count)
-        var objectCounts = [Int](repeating: 0, count: prefixes.count)
-        for object in inventory?.objects ?? [] where object.isCurrent {
-            guard let slot = Planner.owner(of: object.key, prefixes: prefixes) else { continue }
+        guard let inventory else { return run(tally: nil, plan: nil) }
+        var tally = BucketTally(lint: self)
+        for object in inventory.objects { tally.add(object) }
+        let plan = now.map { Planner(policies: policies, pricing: pricing).plan(inventory: inventory, now: $0, documents: documents) }
+        return run(tally: tally, plan: plan)
+    }
+
+    /// What lint learns from a bucket's objects, counted an object at a time, so a listing or
+    /// report of any size can be linted from a stream: per component, its current objects,
+    /// bytes, monthly cost, small objects in IA classes, and template sets.
+    public struct BucketTally: Sendable {
+        private let policies: PolicySet
+        private let pricing: PricingTable
+        private let prefixes: [[UInt8]]
+        fileprivate var bytes: [Int64]
+        fileprivate var sets: [Set<String>]
+        fileprivate var small: [(count: Int, bytes: Int64, billed: Int64)]
+        fileprivate var monthly: [Double]
+        fileprivate var objectCounts: [Int]
+
+        /// An empty tally for `lint`'s policies and prices.
+        public init(lint: Lint) {
+            policies = lint.policies
+            pricing = lint.pricing
+            prefixes = policies.policies.map { Array($0.prefix.utf8) }
+            bytes = [Int64](repeating: 0, count: prefixes.count)
+            sets = [Set<String>](repeating: [], count: prefixes.count)
+            small = [(count: Int, bytes: Int64, billed: Int64)](repeating: (0, 0, 0), count: prefixes.count)
+            monthly = [Double](repeating: 0, count: prefixes.count)
+            objectCounts = [Int](repeating: 0, count: prefixes.count)
+        }
+
+        /// Counts `object` (only current objects under a policy's prefix count).
+        public mutating func add(_ object: InventoryObject) {
+            guard object.isCurrent, let slot = Planner.owner(of: object.key, prefixes: prefixes) else { return }
             // A listing's or report's sizes are each up to 2^63-1: saturate, never trap.
             bytes[slot] = bytes[slot].saturatingAdd(object.size)
             monthly[slot] += pricing.monthlyCost(size: object.size, in: object.storageClass)
@@ -81,6 +106,20 @@ public struct Lint: Sendable {
                 sets[slot].insert("\(series)@\(epoch)")
             }
         }
+    }
+
+    /// ``run(inventory:now:documents:)`` from a bucket's objects already counted (`nil`: policies
+    /// only) and its plan (`nil`: no findings about what someone else wrote); the plan needs no
+    /// members or actions, a streamed plan's summary will do.
+    public func run(tally: BucketTally?, plan: Plan?) -> [LintFinding] {
+        var findings: [LintFinding] = []
+        if let plan { findings += planFindings(plan) }
+        let count = policies.policies.count
+        let bytes = tally?.bytes ?? [Int64](repeating: 0, count: count)
+        let sets = tally?.sets ?? [Set<String>](repeating: [], count: count)
+        let small = tally?.small ?? [(count: Int, bytes: Int64, billed: Int64)](repeating: (0, 0, 0), count: count)
+        let monthly = tally?.monthly ?? [Double](repeating: 0, count: count)
+        let objectCounts = tally?.objectCounts ?? [Int](repeating: 0, count: count)
         for (slot, policy) in policies.policies.enumerated() {
             func add(_ severity: LintFinding.Severity, _ message: String) {
                 findings.append(LintFinding(severity: severity, component: policy.component, file: policy.sourcePath, message: message))
@@ -136,8 +175,7 @@ public struct Lint: Sendable {
 
     /// The planner's findings about content someone else wrote, and WAL it cannot judge, as
     /// lint warnings.
-    private func planFindings(inventory: Inventory, now: Date, documents: [String: String]) -> [LintFinding] {
-        let plan = Planner(policies: policies, pricing: pricing).plan(inventory: inventory, now: now, documents: documents)
+    private func planFindings(_ plan: Plan) -> [LintFinding] {
         var findings: [LintFinding] = []
         for component in plan.components {
             let file = component.policyFile

@@ -45,10 +45,14 @@ struct LintCommand: AsyncParsableCommand {
                     throw StrataError(.configuration, error.description)
                 }
             }
-            let contents = try await bucketContents(settings: settings, policies: policies, pricing: table)
-            let findings = Lint(policies: policies, pricing: table).run(inventory: contents?.inventory,
-                                                                       now: try now.map { try parseInstant($0, option: "--now") } ?? Date(),
-                                                                       documents: contents?.documents ?? [:])
+            let lint = Lint(policies: policies, pricing: table)
+            let instant = try now.map { try parseInstant($0, option: "--now") } ?? Date()
+            let findings: [LintFinding]
+            switch try await bucketContents(settings: settings, lint: lint, now: instant) {
+            case nil: findings = lint.run()
+            case .streamed(let tally, let plan): findings = lint.run(tally: tally, plan: plan)
+            case .inMemory(let inventory, let documents): findings = lint.run(inventory: inventory, now: instant, documents: documents)
+            }
             if output.json {
                 emit(String(decoding: try JSONCoding.encoder.encode(findings), as: UTF8.self))
             } else {
@@ -61,10 +65,17 @@ struct LintCommand: AsyncParsableCommand {
         }
     }
 
-    /// The bucket's objects (the `--inventory` report's, or a listing with `--list-bucket`) and
-    /// the pgBackRest documents a plan of them reads; `nil` without either option.
-    private func bucketContents(settings: StrataSettings, policies: PolicySet,
-                                pricing: PricingTable) async throws -> (inventory: Inventory, documents: [String: String])? {
+    /// What lint reads of a bucket.
+    private enum BucketContents {
+        /// A bucket without versioning, counted and planned from a spool.
+        case streamed(Lint.BucketTally, Plan)
+        /// A versioned bucket's objects, and the pgBackRest documents a plan of them reads.
+        case inMemory(Inventory, [String: String])
+    }
+
+    /// The bucket's objects (the `--inventory` report's, or a listing with `--list-bucket`), as
+    /// `lint` needs them; `nil` without either option.
+    private func bucketContents(settings: StrataSettings, lint: Lint, now: Date) async throws -> BucketContents? {
         let reportSource = try report.source()
         if reportSource != nil && listBucket {
             throw StrataError(.configuration, "--inventory and --list-bucket both say where the bucket's contents come from, expected one")
@@ -73,12 +84,14 @@ struct LintCommand: AsyncParsableCommand {
         return try await StrataContext.with(settings: settings, environment: ProcessInfo.processInfo.environment,
                                             logger: output.logger(), loadPolicies: false) { connection in
             // The policies lint checks (its DIR argument), not the settings' directory.
-            let context = StrataContext(client: connection.client, bucket: connection.bucket, policies: policies,
+            let context = StrataContext(client: connection.client, bucket: connection.bucket, policies: lint.policies,
                                         logger: connection.logger, now: connection.now, environment: connection.environment)
-            var maker = PlanMaker(context: context, pricing: pricing)
+            var maker = PlanMaker(context: context, pricing: lint.pricing)
             maker.source = source
+            // Counted and planned as it is read, in memory that grows with the sets.
+            if let (tally, plan) = try await maker.lintFacts(Lint.BucketTally(lint: lint), now: now) { return .streamed(tally, plan) }
             let inventory = try await maker.readInventory()
-            return (inventory, try await maker.documents(for: inventory))
+            return .inMemory(inventory, try await maker.documents(for: inventory))
         }
     }
 }

@@ -59,6 +59,23 @@ import Testing
         #expect(findings.contains { $0.message.hasPrefix("stores 2 objects, \(PlanTable.formatBytes(Int64.max))") })
     }
 
+    /// Lint of a streamed bucket (objects counted one at a time, the streaming planner's
+    /// outline for the plan findings) says what lint of the bucket in memory says.
+    @Test("lint from a tally and a streamed outline equals lint in memory", arguments: StreamingPlannerTests.unversioned)
+    func streamedLintEqualsInMemory(history: PlanGoldenTests.History) throws {
+        let policies = try Fixtures.defaultPolicies()
+        let lint = Lint(policies: policies)
+        var tally = Lint.BucketTally(lint: lint)
+        for object in history.inventory.objects { tally.add(object) }
+        // Lint's plan is the planner's alone: default options, as lint plans in memory.
+        let streaming = StreamingPlanner(planner: Planner(policies: policies))
+        let outline = try #require(try streaming.outline(history.inventory.objects, uploads: history.inventory.uploads,
+                                                         now: history.now, documents: history.documents))
+        let streamed = lint.run(tally: tally, plan: outline.skeleton)
+        #expect(streamed == lint.run(inventory: history.inventory, now: history.now, documents: history.documents))
+        #expect(streamed.contains { $0.message.hasPrefix("stores ") })
+    }
+
     @Test func pgBackRestInGlacierIsFlagged() throws {
         let policies = try PolicySet(policies: [Policy(component: "pg", prefix: "pg/", layout: .pgbackrest(stanza: "mind"),
             retention: RetentionRules(keepYearly: 7), tiers: [TierRule(after: .days(90), storageClass: .glacier)])])
