@@ -43,20 +43,17 @@ extension Verifier {
         try skipped(selection.skipped)
         return try await withScratch { scratch in
             var tally = Tally(deep: deep)
-            var open: SetResult?
-            var batch: [(set: SetResult, key: String)] = []
+            var assembly = SetAssembly()
+            var batch: [(set: SetName, key: String)] = []
+            func hand(_ finished: SetResult?) throws {
+                guard let finished else { return }
+                tally.add(finished)
+                try body(finished)
+            }
             func check() async throws {
                 let results = try await checkAll(batch.map(\.key), total: selection.objects, now: now, scratch: scratch)
                 for ((set, _), result) in zip(batch, results) {
-                    if let current = open, current.component == set.component, current.setID == set.setID {
-                        open?.objects.append(result)
-                    } else {
-                        if let finished = open {
-                            tally.add(finished)
-                            try body(finished)
-                        }
-                        open = SetResult(component: set.component, setID: set.setID, objects: [result])
-                    }
+                    try hand(assembly.add(result, component: set.component, setID: set.setID))
                 }
                 batch.removeAll(keepingCapacity: true)
             }
@@ -67,10 +64,7 @@ extension Verifier {
                 if batch.count >= max(batchSize, 1) { try await check() }
             }
             try await check()
-            if let finished = open {
-                tally.add(finished)
-                try body(finished)
-            }
+            try hand(assembly.finish())
             return tally
         }
     }
@@ -81,11 +75,17 @@ extension Verifier {
         var group: Int
     }
 
-    /// The sets of `plan` to check (kept, of `components`), as empty results by position; those
-    /// skipped as expired since the plan was made; and how many objects the checked sets hold.
+    /// A set's component and id, as its results name it.
+    private struct SetName {
+        var component: String
+        var setID: String
+    }
+
+    /// The sets of `plan` to check (kept, of `components`), by position; those skipped as
+    /// expired since the plan was made; and how many objects the checked sets hold.
     private static func checkedSets(_ plan: Plan, components: Set<String>?, now: Date)
-        -> (sets: [Position: SetResult], skipped: [String], objects: Int) {
-        var sets: [Position: SetResult] = [:]
+        -> (sets: [Position: SetName], skipped: [String], objects: Int) {
+        var sets: [Position: SetName] = [:]
         var skipped: [String] = []
         var objects = 0
         for (index, component) in plan.components.enumerated() where components?.contains(component.component) ?? true {
@@ -94,7 +94,7 @@ extension Verifier {
                     skipped.append("\(component.component) \(set.id)")
                     continue
                 }
-                sets[Position(component: index, group: group)] = SetResult(component: component.component, setID: set.id, objects: [])
+                sets[Position(component: index, group: group)] = SetName(component: component.component, setID: set.id)
                 objects += set.objectCount
             }
         }

@@ -122,14 +122,38 @@ public struct Verifier: Sendable {
             try await checkAll(work.map(\.key), total: work.count, now: now, scratch: scratch)
         }
         var sets: [SetResult] = []
+        var assembly = SetAssembly()
         for (item, result) in zip(work, results) {
-            if let last = sets.last, last.component == item.component, last.setID == item.setID {
-                sets[sets.count - 1].objects.append(result)
-            } else {
-                sets.append(SetResult(component: item.component, setID: item.setID, objects: [result]))
-            }
+            if let finished = assembly.add(result, component: item.component, setID: item.setID) { sets.append(finished) }
         }
+        if let finished = assembly.finish() { sets.append(finished) }
         return Report(deep: deep, sets: sets, skippedExpired: skipped)
+    }
+
+    /// Objects' results grouped into their sets as they come, in the plan's order (a set's
+    /// members follow one another): the one place both verifications, in memory and streamed,
+    /// group them.
+    struct SetAssembly {
+        private var open: SetResult?
+
+        /// Adds `result`, of a member of `component`'s set `setID`; returns the set it finished
+        /// (the one before), if any.
+        mutating func add(_ result: ObjectResult, component: String, setID: String) -> SetResult? {
+            if open?.component == component, open?.setID == setID {
+                // In place: no copy of the set's results is held while it grows.
+                open?.objects.append(result)
+                return nil
+            }
+            let finished = open
+            open = SetResult(component: component, setID: setID, objects: [result])
+            return finished
+        }
+
+        /// The last set, once every result is added.
+        mutating func finish() -> SetResult? {
+            defer { open = nil }
+            return open
+        }
     }
 
     /// Whether `set`, kept by `plan`, is skipped: its projected expiry has passed since the plan
