@@ -17,6 +17,6 @@ public struct WithheldPrefixes: Sendable {
 
     /// Whether `key` lies under a withheld component's prefix.
     public func contains(_ key: String) -> Bool {
-        prefixes.contains { key.utf8.starts(with: $0) }
+        Planner.owner(of: key, prefixes: prefixes) != nil
     }
 }
