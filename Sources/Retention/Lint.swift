@@ -114,12 +114,9 @@ public struct Lint: Sendable {
     public func run(tally: BucketTally?, plan: Plan?) -> [LintFinding] {
         var findings: [LintFinding] = []
         if let plan { findings += planFindings(plan) }
-        let count = policies.policies.count
-        let bytes = tally?.bytes ?? [Int64](repeating: 0, count: count)
-        let sets = tally?.sets ?? [Set<String>](repeating: [], count: count)
-        let small = tally?.small ?? [(count: Int, bytes: Int64, billed: Int64)](repeating: (0, 0, 0), count: count)
-        let monthly = tally?.monthly ?? [Double](repeating: 0, count: count)
-        let objectCounts = tally?.objectCounts ?? [Int](repeating: 0, count: count)
+        // No bucket counts as an empty one.
+        let tally = tally ?? BucketTally(lint: self)
+        let (bytes, sets, small, monthly, objectCounts) = (tally.bytes, tally.sets, tally.small, tally.monthly, tally.objectCounts)
         for (slot, policy) in policies.policies.enumerated() {
             func add(_ severity: LintFinding.Severity, _ message: String) {
                 findings.append(LintFinding(severity: severity, component: policy.component, file: policy.sourcePath, message: message))
