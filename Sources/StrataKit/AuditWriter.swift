@@ -27,7 +27,6 @@ public struct AuditWriter {
     /// The table's escaped cells, a record per row, and the widest cell of each column.
     private var tableRows: SpoolFile?
     private var widths: [Int] = []
-    private var cellWriter = SpoolWriter()
 
     /// A writer of `format` for an audit made at `generatedAt`; the table's scratch file goes in
     /// `scratchDirectory`.
