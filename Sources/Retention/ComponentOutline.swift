@@ -20,8 +20,8 @@ struct ComponentOutline {
     private let logReason: String
     private let constraints: any LayoutConstraints
     /// Log positions that may go; `nil` when none may (or deletions are blocked).
-    private let freeLog: FreeLog?
-    private let blocked: Bool
+    private var freeLog: FreeLog?
+    private var blocked: Bool
     private var cost: CostModel.Tally
     private var placementWarnings: [String] = []
     /// The component's upload aborts, after its other actions.
@@ -107,6 +107,14 @@ struct ComponentOutline {
             component: policy.component, policyFile: policy.sourcePath, sets: planSets, guards: guards,
             warnings: warnings, unrecognizedKeys: tally.unrecognized.sorted(), totals: totals, cost: PlanCost(),
             noncurrent: [], hiddenSets: [], uncheckedWAL: unchecked)
+    }
+
+    /// Blocks the component's deletions with `finding` (a blocking guard found after the
+    /// decisions, such as keepers a report sweep could not confirm); before pass two.
+    mutating func block(with finding: GuardFinding) {
+        plan.guards.append(finding)
+        blocked = true
+        freeLog = nil
     }
 
     /// Pass two for one object under the prefix: its placement, if it is listed or acted on;

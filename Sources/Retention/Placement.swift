@@ -30,6 +30,10 @@ public struct Placement: Sendable, Hashable {
     public var size: Int64
     /// What the plan does to it.
     public var action: Action
+    /// What the inventory report said the object is, carried with a deletion planned from a
+    /// report so that the executor can check, just before deleting, that the key still holds it
+    /// (``ReportedIdentity``); `nil` otherwise.
+    public var reported: ReportedIdentity?
 
     /// Creates a placement.
     public init(component: Int, group: Int, key: String, versionID: String?, isMember: Bool, size: Int64, action: Action) {

@@ -117,13 +117,13 @@ public struct Planner: Sendable {
     }
 
     /// Index of the prefix `key` starts with (prefixes never overlap).
-    static func owner(of key: String, prefixes: [[UInt8]]) -> Int? {
+    package static func owner(of key: String, prefixes: [[UInt8]]) -> Int? {
         var key = key
         return key.withUTF8 { owner(of: $0, prefixes: prefixes) }
     }
 
     /// ``owner(of:prefixes:)`` of a key given as UTF-8.
-    static func owner(of bytes: UnsafeBufferPointer<UInt8>, prefixes: [[UInt8]]) -> Int? {
+    package static func owner(of bytes: UnsafeBufferPointer<UInt8>, prefixes: [[UInt8]]) -> Int? {
         for (slot, prefix) in prefixes.enumerated() where bytes.count >= prefix.count {
             var equal = true
             for i in 0..<prefix.count where bytes[i] != prefix[i] { equal = false; break }

@@ -48,12 +48,18 @@ public struct StreamingPlanner: Sendable {
     /// placement, in the order of `objects` (sort them before ``PlanOutline/assemble(_:)``).
     /// Also completes the outline's cost and placement warnings.
     public func place(_ objects: some ObjectStream, outline: inout PlanOutline, into sink: (Placement) throws -> Void) throws {
+        try place(objects, outline: &outline) { placement, _ in try sink(placement) }
+    }
+
+    /// ``place(_:outline:into:)``, handing the sink each placement with the object it places.
+    public func place(_ objects: some ObjectStream, outline: inout PlanOutline,
+                      into sink: (Placement, InventoryObject) throws -> Void) throws {
         try objects.forEachObject { object in
             guard let slot = Planner.owner(of: object.key, prefixes: outline.prefixes) else { return }
             if let placement = outline.components[slot].place(object) {
                 var placement = placement
                 placement.component = slot
-                try sink(placement)
+                try sink(placement, object)
             }
         }
         outline.finishCosts()

@@ -91,7 +91,7 @@ struct SweepCommand: AsyncParsableCommand {
                     try emitDryRun(streamed, context: context)
                     return
                 }
-                // Unversioned buckets swept from a listing are applied in bounded memory.
+                // Unversioned buckets, from a listing or a report, are applied in bounded memory.
                 let result: Sweep.Result
                 if apply, let streamed = try await sweep.streamedApply() { result = streamed } else { result = try await sweep.run(apply: apply) }
                 if output.json, let checked = result.streamed {

@@ -28,12 +28,29 @@ struct KeeperConfirmation: Sendable {
         var eTag: String?
     }
 
+    /// Per component that deletes something: per keeper set id, the objects to check.
+    typealias Keepers = [String: [String: [Reported]]]
+
     /// The plan after removing what could not be confirmed.
     struct Outcome: Sendable {
         var plan: Plan
         var inventory: Inventory
         /// Per component with deletions, the ids of the keeper sets confirmed to exist.
         var confirmedSets: [String: Set<String>]
+    }
+
+    /// What the confirmation loop ends with, for any kind of plan.
+    struct Confirmed<Planned> {
+        /// The last plan made.
+        var plan: Planned
+        /// Every row found not to be in the bucket as reported, which the plan was made without.
+        var removed: Set<Ref>
+        /// Per component with deletions whose keepers were all confirmed, the ids of those sets.
+        var confirmedSets: [String: Set<String>]
+        /// Per component whose keepers were still not all confirmed after ``rounds`` replans, the
+        /// keys of the objects not confirmed, sorted: its deletions must be blocked
+        /// (``unconfirmedGuard(component:missing:)``).
+        var unconfirmed: [String: [String]]
     }
 
     /// Keep reasons that hold a slot or the anchor.
@@ -47,42 +64,81 @@ struct KeeperConfirmation: Sendable {
     /// exists, and a forged set has no real object at all. pgBackRest manifests go first.
     var membersPerSet = 8
 
-    /// Runs the confirmation. `exists` says, per object, whether it is in the bucket as
-    /// reported; `replan` plans an inventory; `removed` hears each row dropped.
+    /// Runs the confirmation on a plan made in memory. `exists` says, per object, whether it is
+    /// in the bucket as reported; `replan` plans an inventory; `removed` hears each row dropped.
     func run(plan: Plan, inventory: Inventory,
              exists: ([Reported]) async throws -> [Ref: Bool],
              replan: (Inventory) async throws -> Plan,
              removed: (Ref) -> Void = { _ in }) async throws -> Outcome {
-        var plan = plan, inventory = inventory
+        struct Planned {
+            var plan: Plan
+            var inventory: Inventory
+        }
+        let confirmed = try await confirm(
+            Planned(plan: plan, inventory: inventory), keepers: { keeperObjects($0.plan, inventory: $0.inventory) }, exists: exists,
+            replan: { refs in
+                var inventory = inventory
+                inventory.objects.removeAll { refs.contains(Ref(key: $0.key, versionID: $0.versionID)) }
+                return Planned(plan: try await replan(inventory), inventory: inventory)
+            }, removed: removed)
+        var plan = confirmed.plan.plan
+        for (slot, component) in plan.components.enumerated() {
+            guard let missing = confirmed.unconfirmed[component.component] else { continue }
+            plan.components[slot].guards.append(unconfirmedGuard(component: component.component, missing: missing))
+        }
+        plan.actions = plan.actions.removingDeletions(of: Set(confirmed.unconfirmed.keys), policies: policies)
+        return Outcome(plan: plan, inventory: confirmed.plan.inventory, confirmedSets: confirmed.confirmedSets)
+    }
+
+    /// The confirmation loop: the keepers of `plan` are checked (each object once); rows not in
+    /// the bucket as reported are removed and the bucket planned again without them, for up to
+    /// ``rounds`` replans. `keepers` names a plan's objects to check, `replan` plans without
+    /// every row removed so far, `removed` hears each row as it is removed.
+    func confirm<Planned>(_ plan: Planned, keepers: (Planned) throws -> Keepers,
+                          exists: ([Reported]) async throws -> [Ref: Bool],
+                          replan: (Set<Ref>) async throws -> Planned,
+                          removed: (Ref) -> Void = { _ in }) async throws -> Confirmed<Planned> {
+        var plan = plan
         var results: [Ref: Bool] = [:]
+        var removedAll = Set<Ref>()
         for _ in 0..<rounds {
-            let keepers = keeperObjects(plan, inventory: inventory)
-            let unchecked = Set(keepers.values.flatMap { $0.values.flatMap { $0 } }).filter { results[$0.ref] == nil }
+            let picked = try keepers(plan)
+            let unchecked = Set(picked.values.flatMap { $0.values.flatMap { $0 } }).filter { results[$0.ref] == nil }
             results.merge(try await exists(Array(unchecked))) { $1 }
-            let phantoms = Set(results.filter { !$0.value }.keys)
-            let present = Set(inventory.objects.map { Ref(key: $0.key, versionID: $0.versionID) })
-            let toRemove = phantoms.intersection(present)
+            // Keepers are picked from the rows still planned: a row found missing is removed once.
+            let toRemove = Set(results.filter { !$0.value }.keys).subtracting(removedAll)
             guard !toRemove.isEmpty else {
-                return Outcome(plan: plan, inventory: inventory, confirmedSets: keepers.mapValues { Set($0.keys) })
+                return Confirmed(plan: plan, removed: removedAll, confirmedSets: picked.mapValues { Set($0.keys) }, unconfirmed: [:])
             }
             toRemove.sorted { ($0.key, $0.versionID ?? "") < ($1.key, $1.versionID ?? "") }.forEach(removed)
-            inventory.objects.removeAll { toRemove.contains(Ref(key: $0.key, versionID: $0.versionID)) }
-            plan = try await replan(inventory)
+            removedAll.formUnion(toRemove)
+            plan = try await replan(removedAll)
         }
-        return blockingUnconfirmed(plan, inventory: inventory, results: results)
+        // The last replan's keepers are not checked: any of them not confirmed blocks.
+        var confirmed: [String: Set<String>] = [:]
+        var unconfirmed: [String: [String]] = [:]
+        for (component, sets) in try keepers(plan) {
+            let missing = sets.values.flatMap { $0 }.filter { results[$0.ref] != true }.map(\.ref.key).sorted()
+            if missing.isEmpty { confirmed[component] = Set(sets.keys) } else { unconfirmed[component] = missing }
+        }
+        return Confirmed(plan: plan, removed: removedAll, confirmedSets: confirmed, unconfirmed: unconfirmed)
+    }
+
+    /// The blocking guard of a component whose keepers could not be confirmed, naming the
+    /// objects that are not there.
+    func unconfirmedGuard(component: String, missing: [String]) -> GuardFinding {
+        GuardFinding(
+            kind: .keeperUnconfirmed, component: component, series: "", blocking: true,
+            message: "blocked: sets that hold keep slots are still not in the bucket as the inventory report says after \(rounds) replans (\(missing.prefix(3).joined(separator: ", "))\(missing.count > 3 ? ", ..." : "")); no deletes for this component; check the report, or sweep from a listing")
     }
 
     /// Per component that deletes something: per keeper set id, the objects to check.
-    func keeperObjects(_ plan: Plan, inventory: Inventory) -> [String: [String: [Reported]]] {
-        let deleting = plan.actions.compactMap { action -> String? in
-            if case .delete = action { return action.key } else { return nil }
-        }
+    func keeperObjects(_ plan: Plan, inventory: Inventory) -> Keepers {
         var current: [String: InventoryObject] = [:]
         for object in inventory.objects where object.isCurrent { current[object.key] = object }
-        var keepers: [String: [String: [Reported]]] = [:]
-        for component in plan.components {
-            guard let prefix = policies.policy(named: component.component)?.prefix, deleting.contains(where: { $0.hasPrefix(prefix) }) else { continue }
-            for set in component.sets where set.reasons.contains(where: { Self.slotReasons.contains($0.kind) }) {
+        var keepers: Keepers = [:]
+        for component in plan.components where component.totals.deletes > 0 {
+            for set in component.sets where Self.holdsSlot(set) {
                 let members = set.members.sorted { (Self.rank($0), $0) < (Self.rank($1), $1) }
                 keepers[component.component, default: [:]][set.id] = members.prefix(membersPerSet).compactMap { key in
                     current[key].map { Reported(ref: Ref(key: key, versionID: $0.versionID), size: $0.size, eTag: $0.eTag) }
@@ -92,30 +148,44 @@ struct KeeperConfirmation: Sendable {
         return keepers
     }
 
-    private static func rank(_ key: String) -> Int { key.hasSuffix("/backup.manifest") ? 0 : 1 }
-
-    /// `plan` with no deletions for the components whose keepers could not be confirmed, each
-    /// with a blocking `keeperUnconfirmed` guard naming the objects that are not there.
-    private func blockingUnconfirmed(_ plan: Plan, inventory: Inventory, results: [Ref: Bool]) -> Outcome {
-        var plan = plan
-        let keepers = keeperObjects(plan, inventory: inventory)
-        var confirmed: [String: Set<String>] = [:]
-        var blocked = Set<String>()
-        for (slot, component) in plan.components.enumerated() {
-            guard let sets = keepers[component.component] else { continue }
-            let missing = sets.values.flatMap { $0 }.filter { results[$0.ref] != true }.map(\.ref.key).sorted()
-            guard !missing.isEmpty else {
-                confirmed[component.component] = Set(sets.keys)
-                continue
-            }
-            plan.components[slot].guards.append(GuardFinding(
-                kind: .keeperUnconfirmed, component: component.component, series: "", blocking: true,
-                message: "blocked: sets that hold keep slots are still not in the bucket as the inventory report says after \(rounds) replans (\(missing.prefix(3).joined(separator: ", "))\(missing.count > 3 ? ", ..." : "")); no deletes for this component; check the report, or sweep from a listing"))
-            blocked.insert(component.component)
+    /// ``keeperObjects(_:inventory:)`` for a plan without members (a streamed plan's summary):
+    /// the same objects, picked from one walk of `objects`, in memory that holds
+    /// ``membersPerSet`` objects per keeper set.
+    func keeperObjects(_ summary: Plan, objects: some ObjectStream) throws -> Keepers {
+        var components: [(name: String, policy: Policy, sets: Set<String>)] = []
+        var keepers: Keepers = [:]
+        for component in summary.components where component.totals.deletes > 0 {
+            guard let policy = policies.policy(named: component.component) else { continue }
+            let ids = Set(component.sets.filter(Self.holdsSlot).map(\.id))
+            components.append((component.component, policy, ids))
+            keepers[component.component] = Dictionary(uniqueKeysWithValues: ids.map { ($0, []) })
         }
-        plan.actions = plan.actions.removingDeletions(of: blocked, policies: policies)
-        return Outcome(plan: plan, inventory: inventory, confirmedSets: confirmed)
+        guard !components.isEmpty else { return [:] }
+        let prefixes = components.map { Array($0.policy.prefix.utf8) }
+        try objects.forEachObject(whereKey: { Planner.owner(of: $0, prefixes: prefixes) != nil }) { object in
+            guard object.isCurrent, let slot = Planner.owner(of: object.key, prefixes: prefixes),
+                  let id = components[slot].policy.setID(ofKey: object.key), components[slot].sets.contains(id) else { return }
+            let reported = Reported(ref: Ref(key: object.key, versionID: object.versionID), size: object.size, eTag: object.eTag)
+            var picked = keepers[components[slot].name]?[id] ?? []
+            // A key listed twice counts once, as its last row (as a dictionary of current objects has it).
+            if let same = picked.firstIndex(where: { $0.ref.key == object.key }) {
+                picked[same] = reported
+            } else {
+                picked.append(reported)
+                picked.sort { (Self.rank($0.ref.key), $0.ref.key) < (Self.rank($1.ref.key), $1.ref.key) }
+                if picked.count > membersPerSet { picked.removeLast() }
+            }
+            keepers[components[slot].name]?[id] = picked
+        }
+        return keepers
     }
+
+    /// Whether `set` holds a keep slot or the anchor.
+    private static func holdsSlot(_ set: PlanSet) -> Bool {
+        set.reasons.contains { slotReasons.contains($0.kind) }
+    }
+
+    private static func rank(_ key: String) -> Int { key.hasSuffix("/backup.manifest") ? 0 : 1 }
 }
 
 extension PlanMaker {
@@ -134,6 +204,34 @@ extension PlanMaker {
                                        metadata: ["key": "\(ref.key)", "version": "\(ref.versionID ?? "-")"])
             })
         return (outcome.plan, outcome.inventory, outcome.confirmedSets)
+    }
+
+    /// ``confirmingKeepers(_:inventory:now:)`` for a plan the streaming planner made with
+    /// `planning`: rows found not to be there are left out of `planning`, which plans again;
+    /// a component whose keepers still cannot be confirmed is placed again with its deletions
+    /// blocked. Returns the confirmed plan and the confirmed keeper sets per component.
+    func confirmingKeepers(_ plan: StreamedPlan, planning: inout StreamedPlanning)
+        async throws -> (plan: StreamedPlan, confirmedSets: [String: Set<String>]) {
+        let confirmation = KeeperConfirmation(policies: try context.requirePolicies())
+        let confirmed = try await confirmation.confirm(
+            plan, keepers: { try confirmation.keeperObjects($0.summary, objects: planning.objects) },
+            exists: existsAsReported,
+            replan: { removed in
+                try await planning.exclude(Set(removed.map { ObjectRef(key: $0.key, versionID: $0.versionID) }))
+                guard let plan = try await planning.plan() else {
+                    throw StrataError(.failure, "the inventory report holds object versions now; nothing was deleted")
+                }
+                return plan
+            },
+            removed: { ref in
+                context.logger.warning("an inventory report row that holds a keep slot is not in the bucket as reported; planning without it",
+                                       metadata: ["key": "\(ref.key)", "version": "\(ref.versionID ?? "-")"])
+            })
+        guard !confirmed.unconfirmed.isEmpty else { return (confirmed.plan, confirmed.confirmedSets) }
+        let guards = Dictionary(uniqueKeysWithValues: confirmed.unconfirmed.map {
+            ($0.key, confirmation.unconfirmedGuard(component: $0.key, missing: $0.value))
+        })
+        return (try planning.blockingLastPlan(with: guards), confirmed.confirmedSets)
     }
 
     /// HEADs each object: true when it exists with the reported size and ETag.

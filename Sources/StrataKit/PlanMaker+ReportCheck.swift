@@ -46,12 +46,25 @@ extension PlanMaker {
         return confirmed
     }
 
+    /// For each deletion planned from the report (in order): whether its key still holds the
+    /// object the report described (``DeletionRef/reported``), by HEAD, as
+    /// ``confirmingDeletions(_:inventory:)`` checks; one already gone is "unchanged" (deleting it
+    /// is a no-op), one without a reported identity is not.
+    func unchangedSinceReport(_ refs: [DeletionRef]) async throws -> [Bool] {
+        let client = context.client
+        let bucket = context.bucket
+        return try await refs.concurrentMap(maxConcurrentTasks: concurrency) { ref -> Bool in
+            do {
+                let head = try await client.headObject(bucket: bucket, key: ref.key, versionID: ref.versionID)
+                return ref.reported?.matches(eTag: head.eTag, lastModified: head.lastModified) ?? false
+            } catch let error as S3Error where error.status == 404 {
+                return true
+            }
+        }
+    }
+
     /// Whether `head` is the object the report described.
     static func sameObject(head: ObjectHead, reported: InventoryObject) -> Bool {
-        if let eTag = reported.eTag {
-            return head.eTag.trimmingCharacters(in: ["\""]) == eTag.trimmingCharacters(in: ["\""])
-        }
-        guard let modified = head.lastModified else { return false }
-        return abs(modified.timeIntervalSince(reported.lastModified)) < 1
+        ReportedIdentity(of: reported).matches(eTag: head.eTag, lastModified: head.lastModified)
     }
 }

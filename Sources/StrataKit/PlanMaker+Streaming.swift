@@ -23,53 +23,16 @@ extension PlanMaker {
 
     /// ``makeStreamedPlan(now:spoolDirectory:)``, with the spooled objects the plan was made from.
     func makeStreamedPlanAndSpool(now: Date, spoolDirectory: String) async throws -> (plan: StreamedPlan, objects: ObjectSpool)? {
-        let policies = try context.requirePolicies()
-        _ = try selectedPolicies()
-        // A versioned bucket's listing has versions and markers: no need to spool it to find out.
-        if source == .listing, try await InventoryBuilder.isVersioned(client: context.client, bucket: context.bucket) { return nil }
-        let spool = try ObjectSpool(directory: spoolDirectory)
-        let streaming = StreamingPlanner(planner: Planner(policies: policies, pricing: pricing, options: options))
-        // Pass one runs as the objects are spooled: the spool is read once more, for pass two.
-        var passOne = streaming.passOne(now: now)
-        // The listing's versioning is the one just asked: one GetBucketVersioning, not two.
-        let uploads = try await spoolInventory(into: spool, versioned: source == .listing ? false : nil) { passOne.add($0) }
-        let documents = try await PgBackRestDocuments(context: context, onUndecryptable: documentFailure)
-            .fetch(passOne.documentsNeeded, policies: policies.policies).documents
-        let checks = holdCheck == .deletions ? try await checks(versioned: spool.hasVersionIDs, policies: policies) : nil
-        var details: [ObjectRef: Detail] = [:]
-        // Every deletion checked so far, in key order: each object is checked once, whatever the round.
-        var checked: DeletionSorter?
-        var round = 1
-        while true {
-            let objects = HeldObjects(base: spool, details: details)
-            // Later rounds see the holds found: pass one again, over the spool.
-            let outlined = round == 1 ? passOne.outline(uploads: uploads, documents: documents)
-                : try streaming.outline(objects, uploads: uploads, now: now, documents: documents)
-            guard var outline = outlined else { return nil }
-            let sorter = PlacementSorter(directory: spoolDirectory)
-            try streaming.place(objects, outline: &outline) { try sorter.add($0) }
-            try sorter.finish()
-            // Holds and locks only keep more: a round that finds none new is the last.
-            var found: [ObjectRef: Detail] = [:]
-            if let checks {
-                found = try await holds(deletedBy: sorter, checks: checks, known: details, checked: &checked, spoolDirectory: spoolDirectory)
-            }
-            if found.isEmpty || round >= 4 {
-                context.logger.info("streamed plan", metadata: [
-                    "objects": "\(spool.count)", "spool_bytes": "\(spool.size)", "placement_bytes": "\(sorter.diskBytes)",
-                    "hold_rounds": "\(round)"])
-                return (try StreamedPlan(outline: outline, placements: sorter), spool)
-            }
-            details.merge(found) { _, new in new }
-            round += 1
-        }
+        guard var planning = try await StreamedPlanning(maker: self, now: now, spoolDirectory: spoolDirectory),
+              let plan = try await planning.plan() else { return nil }
+        return (plan, planning.spool)
     }
 
     /// The objects of the selected components into `spool`, from a listing or the report, each
     /// shown to `observe` on the way; the incomplete uploads. `versioned` is the bucket's
     /// versioning for a listing, when just asked.
-    private func spoolInventory(into spool: ObjectSpool, versioned: Bool?,
-                                observe: @escaping (InventoryObject) -> Void) async throws -> [MultipartUploadRecord] {
+    func spoolInventory(into spool: ObjectSpool, versioned: Bool?,
+                        observe: @escaping (InventoryObject) -> Void) async throws -> [MultipartUploadRecord] {
         switch source {
         case .listing:
             return try await InventoryBuilder(context: context).spool(policies: try selectedPolicies(), into: spool, versioned: versioned,
@@ -85,7 +48,7 @@ extension PlanMaker {
     /// The tags and lock state of every object `sorter`'s plan deletes that no earlier round
     /// `checked`, fetched in batches, that hold something `known` did not: a `strata-hold` tag or
     /// a lock. `checked` becomes every deletion checked so far.
-    private func holds(deletedBy sorter: PlacementSorter, checks: Checks, known: [ObjectRef: Detail],
+    func holds(deletedBy sorter: PlacementSorter, checks: Checks, known: [ObjectRef: Detail],
                        checked: inout DeletionSorter?, spoolDirectory: String) async throws -> [ObjectRef: Detail] {
         // A plan that deletes nothing (a guard blocked it) needs no walk of its placements.
         guard checks.isNeeded, sorter.tally.deletions > 0 else { return [:] }
@@ -142,15 +105,19 @@ extension PlanMaker {
     }
 }
 
-/// The spooled objects with the tags and locks fetched for some of them.
+/// The spooled objects with the tags and locks fetched for some of them, without the rows
+/// `excluded` names.
 struct HeldObjects: ObjectStream {
     let base: ObjectSpool
     let details: [PlanMaker.ObjectRef: PlanMaker.Detail]
+    var excluded: Set<PlanMaker.ObjectRef> = []
 
     func forEachObject(_ body: (InventoryObject) throws -> Void) throws {
-        guard !details.isEmpty else { return try base.forEachObject(body) }
+        guard !details.isEmpty || !excluded.isEmpty else { return try base.forEachObject(body) }
         try base.forEachObject { object in
-            guard let detail = details[PlanMaker.ObjectRef(key: object.key, versionID: object.versionID)] else { return try body(object) }
+            let ref = PlanMaker.ObjectRef(key: object.key, versionID: object.versionID)
+            guard !excluded.contains(ref) else { return }
+            guard let detail = details[ref] else { return try body(object) }
             var object = object
             if let tags = detail.tags { object.tags = tags }
             if detail.checkedLock { object.objectLock = detail.lock }

@@ -12,13 +12,12 @@ extension Sweep {
 
     /// ``run(apply:)`` with `apply` set, planned and carried out by the streaming planner and
     /// executor (``SweepExecutor/apply(streamed:runID:journal:spoolDirectory:replan:)``) in
-    /// memory that grows with the bucket's sets, not its objects; the listing is spooled to
-    /// `spoolDirectory`. Returns `nil`, before taking the lease, when the sweep plans from an
-    /// inventory report or the bucket is versioned: ``run(apply:)`` applies those. A bucket
-    /// found to hold versions once the lease is taken is applied in memory under the same lease.
+    /// memory that grows with the bucket's sets, not its objects; the listing or report is
+    /// spooled to `spoolDirectory`. Returns `nil`, before taking the lease, when the bucket is
+    /// versioned: ``run(apply:)`` applies it. A bucket found to hold versions once the lease is
+    /// taken (or a report that lists versions) is applied in memory under the same lease.
     public func streamedApply(spoolDirectory: String = NSTemporaryDirectory()) async throws -> Result? {
-        guard source == .listing,
-              try await !InventoryBuilder.isVersioned(client: context.client, bucket: context.bucket) else { return nil }
+        if source == .listing, try await InventoryBuilder.isVersioned(client: context.client, bucket: context.bucket) { return nil }
         let writer = SweepJournal(context: context, location: journal)
         let runID = SweepJournal.newRunID(now: context.now())
         let timing = SweepLease.Timing(ttl: lockTTL, settle: leaseSettle)
@@ -33,14 +32,31 @@ extension Sweep {
             }
             let now = self.now
             let (outcome, checked) = try await executor.apply(streamed: proposal, runID: runID, journal: writer, spoolDirectory: spoolDirectory) {
-                guard let (plan, objects) = try await maker.makeStreamedPlanAndSpool(now: now, spoolDirectory: spoolDirectory) else {
-                    throw StrataError(.failure, "s3://\(context.bucket) holds object versions now (its versioning was turned on during the sweep); nothing was deleted; run the sweep again")
-                }
-                return SweepExecutor.StreamedReplan(plan: plan, objects: objects)
+                try await maker.streamedReplan(now: now, spoolDirectory: spoolDirectory)
             }
             return Result(plan: checked.summary, outcome: outcome, streamed: checked)
         }
         logRequests()
         return result
+    }
+}
+
+extension PlanMaker {
+    /// The fresh look a streamed apply takes just before deleting: the bucket spooled and planned
+    /// again with holds and locks checked. From an inventory report, which is not re-read from
+    /// the bucket, the sets that justify deletions are confirmed by HEAD (planning again without
+    /// rows that are not there), and each deletion is checked by HEAD before it is made.
+    func streamedReplan(now: Date, spoolDirectory: String) async throws -> SweepExecutor.StreamedReplan {
+        let changed = StrataError(.failure, "s3://\(context.bucket) holds object versions now (its versioning was turned on during the sweep); nothing was deleted; run the sweep again")
+        guard var planning = try await StreamedPlanning(maker: self, now: now, spoolDirectory: spoolDirectory) else { throw changed }
+        guard source != .listing else {
+            guard let plan = try await planning.plan() else { throw changed }
+            return SweepExecutor.StreamedReplan(plan: plan, objects: planning.objects)
+        }
+        planning.recordsReported = true
+        guard let plan = try await planning.plan() else { throw changed }
+        let confirmed = try await confirmingKeepers(plan, planning: &planning)
+        return SweepExecutor.StreamedReplan(plan: confirmed.plan, objects: planning.objects, confirmedSets: confirmed.confirmedSets,
+                                            unchanged: { try await unchangedSinceReport($0) })
     }
 }

@@ -10,7 +10,15 @@ extension SweepExecutor {
         /// The fresh plan, for the same instant, with holds and locks checked.
         var plan: StreamedPlan
         /// The objects it was made from.
-        var objects: ObjectSpool
+        var objects: any ObjectStream
+        /// Per component, the set ids confirmed to exist; `nil` when the objects are a fresh
+        /// listing (every set in it exists). A sweep from an inventory report confirms the sets
+        /// that hold keep slots with HEAD.
+        var confirmedSets: [String: Set<String>]? = nil
+        /// For a plan from an inventory report: whether each deletion's key still holds the
+        /// object the report described (its deletions carry ``Placement/reported``), asked a
+        /// batch at a time just before deleting; `nil` for a listing.
+        var unchanged: (([DeletionRef]) async throws -> [Bool])? = nil
     }
 
     /// Applies a plan the streaming planner made, as ``apply(plan:runID:journal:replan:)`` applies
@@ -19,6 +27,7 @@ extension SweepExecutor {
     /// 1. the planned actions are journaled in parts (``SweepJournal/writeActions(runID:part:_:)``);
     /// 2. `replan` spools the bucket again and plans it with holds and locks checked;
     /// 3. the deletions both plans make are found by sorting both on disk and merging them;
+    ///    from an inventory report, those whose key no longer holds the reported object are dropped;
     /// 4. the ``DeletionFloor`` counts the fresh objects and those deletions, a key at a time;
     /// 5. the agreed deletions go out in DeleteObjects batches, in key order, as they are read back;
     /// 6. the proposal's transitions, a thousand at a time, then its upload aborts.
@@ -36,8 +45,12 @@ extension SweepExecutor {
         entry.status = .deleting
         try await journal.write(entry)
         let fresh = try await replan()
-        let agreed = try agreedDeletions(proposal: proposal, fresh: fresh.plan, spoolDirectory: spoolDirectory, entry: &entry)
-        let withheld = try floorWithholds(agreed, objects: fresh.objects, now: fresh.plan.summary.generatedAt, entry: &entry)
+        var agreed = try agreedDeletions(proposal: proposal, fresh: fresh.plan, spoolDirectory: spoolDirectory, entry: &entry)
+        if let unchanged = fresh.unchanged {
+            agreed = try await unchangedDeletions(agreed, unchanged: unchanged, spoolDirectory: spoolDirectory, entry: &entry)
+        }
+        let withheld = try floorWithholds(agreed, objects: fresh.objects, now: fresh.plan.summary.generatedAt,
+                                          confirmed: fresh.confirmedSets, entry: &entry)
         try await delete(agreed, withholding: withheld, entry: &entry, journal: journal)
 
         try await checkFence(&entry, journal: journal)
@@ -84,17 +97,51 @@ extension SweepExecutor {
         return agreed
     }
 
+    /// The `agreed` deletions whose key still holds the object the inventory report described,
+    /// asked of `unchanged` ten thousand at a time, in a spool of their own; the others are
+    /// logged, counted as skipped and left alone (a new object under an old key).
+    private func unchangedDeletions(_ agreed: SpoolFile, unchanged: ([DeletionRef]) async throws -> [Bool],
+                                    spoolDirectory: String, entry: inout SweepJournal.Entry) async throws -> SpoolFile {
+        let kept = try SpoolFile(directory: spoolDirectory)
+        var cursor = SpoolFile.Cursor(file: agreed, bufferSize: 1 << 20)
+        var batch: [DeletionRef] = []
+        var finished = false
+        while !finished {
+            batch.removeAll(keepingCapacity: true)
+            while batch.count < 10_000 {
+                guard let ref = try cursor.next({ try DeletionSorter.decodeChecked(&$0) }) else {
+                    finished = true
+                    break
+                }
+                batch.append(ref)
+            }
+            guard !batch.isEmpty else { break }
+            for (ref, same) in zip(batch, try await unchanged(batch)) {
+                if same {
+                    try kept.append { DeletionSorter.encode(ref, into: &$0) }
+                } else {
+                    context.logger.warning("object changed since the inventory report; not deleting it",
+                                           metadata: ["key": "\(ref.key)", "version": "\(ref.versionID ?? "-")"])
+                    entry.done.skipped += 1
+                }
+            }
+        }
+        try kept.flush()
+        return kept
+    }
+
     /// The prefixes of the components whose agreed deletions the ``DeletionFloor`` withholds
-    /// (`nil` for none), counted from the fresh `objects` and the `agreed` deletions alone; each
-    /// is recorded as a failure (the sweep exits 1) and its deletions as skipped.
-    private func floorWithholds(_ agreed: SpoolFile, objects: ObjectSpool, now: Date,
+    /// (`nil` for none), counted from the fresh `objects` and the `agreed` deletions alone (only
+    /// the `confirmed` sets count, when given); each is recorded as a failure (the sweep exits 1)
+    /// and its deletions as skipped.
+    private func floorWithholds(_ agreed: SpoolFile, objects: some ObjectStream, now: Date, confirmed: [String: Set<String>]?,
                                 entry: inout SweepJournal.Entry) throws -> WithheldPrefixes? {
         let floor = DeletionFloor(policies: try context.requirePolicies())
         var tally = floor.tally()
         try objects.forEachObject { object in if object.isCurrent { tally.addCurrent(key: object.key) } }
         // A streamed plan is of an unversioned bucket: every deletion takes a current object.
         try agreed.forEach { tally.addDeletion(ofCurrent: try DeletionSorter.decodeChecked(&$0).key) }
-        let violations = tally.violations(now: now)
+        let violations = tally.violations(now: now, confirmed: confirmed)
         guard !violations.isEmpty else { return nil }
         for violation in violations {
             context.logger.critical("deletions withheld by the floor", metadata: ["violation": "\(violation)"])

@@ -1,4 +1,5 @@
 import Foundation
+import Retention
 
 /// One deletion as a DeleteObjects request names it: a key and, in a versioned bucket, a version.
 struct DeletionRef: Sendable, Hashable {
@@ -6,6 +7,9 @@ struct DeletionRef: Sendable, Hashable {
     var key: String
     /// The version, in a versioned bucket.
     var versionID: String?
+    /// What the inventory report said the object is, for a deletion planned from a report
+    /// (``Placement/reported``); not part of the order or of sameness.
+    var reported: ReportedIdentity?
 
     /// Byte order of the keys' UTF-8, then of the versions (a missing one first): the order S3
     /// lists keys in. Two keys are the same only when their bytes are, unlike Swift's `String`
@@ -50,7 +54,7 @@ final class DeletionSorter {
         var iterator = try placements.makeIterator()
         while let placement = try iterator.next() {
             guard placement.action == .delete, included(placement.key) else { continue }
-            try add(DeletionRef(key: placement.key, versionID: placement.versionID))
+            try add(DeletionRef(key: placement.key, versionID: placement.versionID, reported: placement.reported))
         }
         try finish()
     }
@@ -102,20 +106,30 @@ final class DeletionSorter {
     /// An iterator over the deletions in key order (after ``finish()``).
     func makeIterator() throws -> Iterator { try Iterator(self) }
 
+    /// Flag: a version follows the flags.
+    private static let hasVersion: UInt8 = 1
+    /// Flag: the reported identity follows (an ETag flag, the ETag, the time's bits).
+    private static let hasReported: UInt8 = 2
+
     static func encode(_ ref: DeletionRef, into writer: inout SpoolWriter) {
         writer.string(ref.key)
-        writer.byte(ref.versionID == nil ? 0 : 1)
+        writer.byte((ref.versionID == nil ? 0 : hasVersion) | (ref.reported == nil ? 0 : hasReported))
         if let version = ref.versionID { writer.string(version) }
+        if let reported = ref.reported {
+            ReportedIdentityCoding.write(reported, into: &writer)
+        }
     }
 
     static func decodeChecked(_ reader: inout SpoolReader) throws -> DeletionRef {
         do {
             let key = try reader.string()
-            switch try reader.byte() {
-            case 0: return DeletionRef(key: key, versionID: nil)
-            case 1: return DeletionRef(key: key, versionID: try reader.string())
-            default: throw SpoolReader.Malformed()
+            let flags = try reader.byte()
+            guard flags & ~(hasVersion | hasReported) == 0 else { throw SpoolReader.Malformed() }
+            var ref = DeletionRef(key: key, versionID: flags & hasVersion != 0 ? try reader.string() : nil)
+            if flags & hasReported != 0 {
+                ref.reported = try ReportedIdentityCoding.read(&reader)
             }
+            return ref
         } catch is SpoolReader.Malformed {
             throw StrataError(.failure, "a spool file is damaged: a deletion does not decode")
         }
@@ -130,7 +144,8 @@ struct DeletionAgreement {
     /// Deletions both plans make.
     private(set) var agreed = 0
 
-    /// Calls `body` with each deletion both `proposed` and `fresh` contain, in key order.
+    /// Calls `body` with each deletion both `proposed` and `fresh` contain, in key order, as the
+    /// fresh plan has it (with what the report said of its object, when planned from one).
     mutating func join(_ proposed: DeletionSorter, _ fresh: DeletionSorter, _ body: (DeletionRef) throws -> Void) throws {
         var left = try proposed.makeIterator(), right = try fresh.makeIterator()
         var a = try left.next(), b = try right.next()
@@ -147,7 +162,7 @@ struct DeletionAgreement {
                 b = try right.next()
             } else {
                 agreed += 1
-                try body(x)
+                try body(y)
                 a = try left.next()
                 b = try right.next()
             }

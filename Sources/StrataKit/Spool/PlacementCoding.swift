@@ -2,7 +2,7 @@ import Foundation
 import Retention
 
 /// A placement as a spool record: component and position (LEB128), key, flags, version, size,
-/// action. Sort runs and the merged file hold these; ``PlacementSortKey`` orders them undecoded.
+/// action, and what a report said of a deletion's object. Sort runs and the merged file hold these; ``PlacementSortKey`` orders them undecoded.
 enum PlacementCoding {
     /// Flag: a version follows the flags.
     static let hasVersion: UInt8 = 1
@@ -10,6 +10,8 @@ enum PlacementCoding {
     static let isMember: UInt8 = 2
     /// Flag: the key or the version is not all ASCII (compared as `String`s, not bytes).
     static let notASCII: UInt8 = 4
+    /// Flag: the reported identity follows the action (``Placement/reported``).
+    static let hasReported: UInt8 = 8
 
     /// The sort head of `placement`: component, then position, in one integer.
     static func head(of placement: Placement) -> UInt64 {
@@ -22,6 +24,7 @@ enum PlacementCoding {
         writer.varint(UInt64(placement.group))
         let keyASCII = writer.string(placement.key)
         var flags = (placement.versionID == nil ? 0 : hasVersion) | (placement.isMember ? isMember : 0)
+            | (placement.reported == nil ? 0 : hasReported)
         let flagsAt = writer.bytes.count
         writer.byte(0)
         var versionASCII = true
@@ -36,6 +39,10 @@ enum PlacementCoding {
             writer.byte(2)
             StorageClassCoding.write(from, into: &writer)
             StorageClassCoding.write(to, into: &writer)
+        }
+        // Last, so that readers of the sort key and the action stop before it.
+        if let reported = placement.reported {
+            ReportedIdentityCoding.write(reported, into: &writer)
         }
     }
 
@@ -77,8 +84,12 @@ enum PlacementCoding {
             case 2: action = .transition(from: try StorageClassCoding.read(&reader), to: try StorageClassCoding.read(&reader))
             default: throw SpoolReader.Malformed()
             }
-            return Placement(component: Int(head >> 32), group: Int(head & 0xFFFF_FFFF), key: key, versionID: version,
-                             isMember: flags & isMember != 0, size: size, action: action)
+            var placement = Placement(component: Int(head >> 32), group: Int(head & 0xFFFF_FFFF), key: key, versionID: version,
+                                      isMember: flags & isMember != 0, size: size, action: action)
+            if flags & hasReported != 0 {
+                placement.reported = try ReportedIdentityCoding.read(&reader)
+            }
+            return placement
         } catch is SpoolReader.Malformed {
             throw StrataError(.failure, "a spool file is damaged: a placement does not decode")
         }

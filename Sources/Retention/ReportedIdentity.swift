@@ -1,0 +1,35 @@
+import Foundation
+
+/// What an S3 Inventory report says an object is: its ETag and its modification time. A sweep
+/// from a report deletes an object only while the key still holds the object the report
+/// described; a key written again since (a new backup under an old name) is left alone.
+public struct ReportedIdentity: Sendable, Hashable {
+    /// The reported ETag, without quotes as the report gives it; `nil` when the report has no
+    /// ETag column.
+    public var eTag: String?
+    /// The reported modification time.
+    public var lastModified: Date
+
+    /// The identity the report gave `object`.
+    public init(of object: InventoryObject) {
+        eTag = object.eTag
+        lastModified = object.lastModified
+    }
+
+    /// Creates an identity.
+    public init(eTag: String?, lastModified: Date) {
+        self.eTag = eTag
+        self.lastModified = lastModified
+    }
+
+    /// Whether an object whose HEAD gave `eTag` and `lastModified` is this one: the ETags
+    /// compared without quotes, or, when the report has none, the times within a second
+    /// (reports and HEAD round them differently).
+    public func matches(eTag headETag: String, lastModified headModified: Date?) -> Bool {
+        if let eTag {
+            return headETag.trimmingCharacters(in: ["\""]) == eTag.trimmingCharacters(in: ["\""])
+        }
+        guard let headModified else { return false }
+        return abs(headModified.timeIntervalSince(lastModified)) < 1
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Logging
+import Retention
+
+/// One bucket spooled for the streaming planner and planned as often as a caller needs: each
+/// plan checks the holds and locks of what it would delete (each object once, whatever the
+/// plan), and rows found not to be in the bucket can be left out of the next plan
+/// (``exclude(_:)``), as a sweep from an inventory report does with phantom keepers.
+struct StreamedPlanning {
+    let maker: PlanMaker
+    let now: Date
+    let spoolDirectory: String
+    /// The listing or report, spooled.
+    let spool: ObjectSpool
+    private let uploads: [MultipartUploadRecord]
+    private let streaming: StreamingPlanner
+    private let checks: PlanMaker.Checks?
+    /// Pass one already made over the objects as they are now, ready for the next plan's first round.
+    private var passOne: StreamingPlanner.PassOne?
+    private var documents: [String: String]
+    /// The document keys fetched so far (those that failed are not fetched again).
+    private var fetched: Set<String>
+    /// Tags and locks fetched that hold something.
+    private var details: [PlanMaker.ObjectRef: PlanMaker.Detail] = [:]
+    /// Every deletion checked so far, in key order.
+    private var checked: DeletionSorter?
+    /// The last plan's outline before pass two (which adds to its cost and warnings).
+    private var unplaced: PlanOutline?
+    /// Rows left out of every plan from now on.
+    private(set) var excluded: Set<PlanMaker.ObjectRef> = []
+    /// Whether deletions carry what the report said of their object (``Placement/reported``),
+    /// for the executor's last check.
+    var recordsReported = false
+
+    /// Spools the bucket's listing or report, with pass one on the way, and fetches the
+    /// documents the decisions need; `nil` for a versioned bucket.
+    init?(maker: PlanMaker, now: Date, spoolDirectory: String) async throws {
+        let policies = try maker.context.requirePolicies()
+        _ = try maker.selectedPolicies()
+        // A versioned bucket's listing has versions and markers: no need to spool it to find out.
+        if maker.source == .listing, try await InventoryBuilder.isVersioned(client: maker.context.client, bucket: maker.context.bucket) { return nil }
+        self.maker = maker
+        self.now = now
+        self.spoolDirectory = spoolDirectory
+        spool = try ObjectSpool(directory: spoolDirectory)
+        streaming = StreamingPlanner(planner: Planner(policies: policies, pricing: maker.pricing, options: maker.options))
+        // Pass one runs as the objects are spooled: the spool is read once more, for pass two.
+        var passOne = streaming.passOne(now: now)
+        // The listing's versioning is the one just asked: one GetBucketVersioning, not two.
+        uploads = try await maker.spoolInventory(into: spool, versioned: maker.source == .listing ? false : nil) { passOne.add($0) }
+        guard !passOne.versioned else { return nil }
+        let needed = passOne.documentsNeeded
+        documents = try await Self.fetch(needed, maker: maker)
+        fetched = Set(needed)
+        self.passOne = passOne
+        checks = maker.holdCheck == .deletions ? try await maker.checks(versioned: spool.hasVersionIDs, policies: policies) : nil
+    }
+
+    /// The objects the next plan reads: the spool without the excluded rows, with the holds
+    /// and locks found.
+    var objects: HeldObjects { HeldObjects(base: spool, details: details, excluded: excluded) }
+
+    /// Leaves `refs` out of every later plan, and fetches the documents the objects left now
+    /// need (a manifest's copy, when its manifest was left out).
+    mutating func exclude(_ refs: Set<PlanMaker.ObjectRef>) async throws {
+        guard !refs.isSubset(of: excluded) else { return }
+        excluded.formUnion(refs)
+        var passOne = streaming.passOne(now: now)
+        try objects.forEachObject { passOne.add($0) }
+        let needed = passOne.documentsNeeded
+        documents = documents.filter { needed.contains($0.key) }
+        documents.merge(try await Self.fetch(needed.filter { !fetched.contains($0) }, maker: maker)) { old, _ in old }
+        fetched.formUnion(needed)
+        self.passOne = passOne
+    }
+
+    /// The plan of the objects, with holds and locks fetched for every object it would delete
+    /// and the bucket planned again with them until no new hold turns up.
+    mutating func plan() async throws -> StreamedPlan? {
+        var round = 1
+        while true {
+            let objects = self.objects
+            // The first round uses the pass one already made; later rounds see the holds found.
+            let outlined = if let first = passOne.take() { first.outline(uploads: uploads, documents: documents) }
+                else { try streaming.outline(objects, uploads: uploads, now: now, documents: documents) }
+            guard var outline = outlined else { return nil }
+            unplaced = outline
+            let sorter = try place(objects, outline: &outline)
+            // Holds and locks only keep more: a round that finds none new is the last.
+            var found: [PlanMaker.ObjectRef: PlanMaker.Detail] = [:]
+            if let checks {
+                found = try await maker.holds(deletedBy: sorter, checks: checks, known: details, checked: &checked, spoolDirectory: spoolDirectory)
+            }
+            if found.isEmpty || round >= 4 {
+                maker.context.logger.info("streamed plan", metadata: [
+                    "objects": "\(spool.count)", "spool_bytes": "\(spool.size)", "placement_bytes": "\(sorter.diskBytes)",
+                    "hold_rounds": "\(round)"])
+                return try StreamedPlan(outline: outline, placements: sorter)
+            }
+            details.merge(found) { _, new in new }
+            round += 1
+        }
+    }
+
+    /// The last plan (of ``plan()``) with deletions blocked in the components `guards` names,
+    /// each guard added to its component: the objects placed again under the blocked outline.
+    func blockingLastPlan(with guards: [String: GuardFinding]) throws -> StreamedPlan {
+        guard var outline = unplaced else { throw StrataError(.failure, "internal: no plan to block") }
+        for (component, finding) in guards { outline.block(component: component, with: finding) }
+        return try StreamedPlan(outline: outline, placements: try place(objects, outline: &outline))
+    }
+
+    /// Pass two: the placements of `objects` under `outline`, sorted on disk.
+    private func place(_ objects: HeldObjects, outline: inout PlanOutline) throws -> PlacementSorter {
+        let sorter = PlacementSorter(directory: spoolDirectory)
+        let records = recordsReported
+        try streaming.place(objects, outline: &outline) { placement, object in
+            var placement = placement
+            if records, placement.action == .delete { placement.reported = ReportedIdentity(of: object) }
+            try sorter.add(placement)
+        }
+        try sorter.finish()
+        return sorter
+    }
+
+    private static func fetch(_ keys: [String], maker: PlanMaker) async throws -> [String: String] {
+        guard !keys.isEmpty else { return [:] }
+        return try await PgBackRestDocuments(context: maker.context, onUndecryptable: maker.documentFailure)
+            .fetch(keys, policies: try maker.context.requirePolicies().policies).documents
+    }
+}
