@@ -1,4 +1,5 @@
 import Foundation
+import Retention
 @testable import StrataKit
 import StrataTestSupport
 import Testing
@@ -14,7 +15,10 @@ import Testing
         return (0..<count).map { _ in
             let key = (0..<Int.random(in: 1...6, using: &generator)).map { _ in parts.randomElement(using: &generator)! }.joined()
             let version = Bool.random(using: &generator) ? nil : String(Int.random(in: 0...3, using: &generator))
-            return DeletionRef(key: key, versionID: version)
+            let reported = Bool.random(using: &generator) ? nil
+                : ReportedIdentity(eTag: Bool.random(using: &generator) ? nil : "etag-\(key)",
+                                   lastModified: Date(timeIntervalSince1970: Double(Int.random(in: 0...(1 << 40), using: &generator)) / 3))
+            return DeletionRef(key: key, versionID: version, reported: reported)
         }
     }
 
@@ -37,6 +41,8 @@ import Testing
         let refs = Self.refs(3_000, seed: UInt64(runLength))
         let out = try Self.sorted(refs, runLength: runLength)
         #expect(out.map(Self.bytes) == refs.map(Self.bytes).sorted { $0.lexicographicallyPrecedes($1) })
+        // What a report said of each deletion travels with it, exact, through runs on disk.
+        #expect(Set(out) == Set(refs))
     }
 
     @Test("a precomposed and a decomposed accent are two keys")

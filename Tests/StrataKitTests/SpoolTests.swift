@@ -102,9 +102,16 @@ import Testing
         var rng = SplitMix(seed: UInt64(runLength))
         func roll(_ sides: UInt64) -> UInt64 { rng.next() % sides }
         let placements = (0..<5_000).map { n in
-            Placement(component: Int(roll(3)), group: Int(roll(40)), key: "k/\(roll(2_000))/é\(n % 7)",
+            var placement = Placement(component: Int(roll(3)), group: Int(roll(40)), key: "k/\(roll(2_000))/é\(n % 7)",
                       versionID: roll(3) == 0 ? "v\(roll(5))" : nil, isMember: roll(2) == 0, size: Int64(roll(1 << 40)),
                       action: [.none, .delete, .transition(from: .standard, to: .glacier), .transition(from: StorageClass(rawValue: "X"), to: .deepArchive)][Int(roll(4))])
+            // A deletion planned from a report carries what the report said (a time to the
+            // sub-second, an ETag or none); it must come back exact.
+            if placement.action == .delete, roll(2) == 0 {
+                placement.reported = ReportedIdentity(eTag: roll(3) == 0 ? nil : "\"e\(roll(1_000))-2\"",
+                                                      lastModified: Date(timeIntervalSince1970: Double(roll(1 << 33)) / 7))
+            }
+            return placement
         }
         let sorter = PlacementSorter(directory: NSTemporaryDirectory(), runLength: runLength)
         for placement in placements { try sorter.add(placement) }
