@@ -20,8 +20,8 @@ struct ComponentOutline {
     private let logReason: String
     private let constraints: any LayoutConstraints
     /// Log positions that may go; `nil` when none may (or deletions are blocked).
-    private var freeLog: FreeLog?
-    private var blocked: Bool
+    private let freeLog: FreeLog?
+    private let blocked: Bool
     private var cost: CostModel.Tally
     private var placementWarnings: [String] = []
     /// The component's upload aborts, after its other actions.
@@ -78,6 +78,7 @@ struct ComponentOutline {
         if let finding = fraction.finding(policy: policy, force: planner.force) { guards.append(finding) }
         guards += planner.staleFindings(grouping, decisions)
         if let future = planner.futureFinding(grouping, decisions) { guards.append(future) }
+        if let imposed = planner.imposed { guards.append(imposed) }
         blocked = guards.contains(where: \.blocking)
         freeLog = blocked ? nil : free
         if !blocked { warnings += constraints.expiryNotes(expiring.map { sets[$0].id }.sorted()) }
@@ -107,14 +108,6 @@ struct ComponentOutline {
             component: policy.component, policyFile: policy.sourcePath, sets: planSets, guards: guards,
             warnings: warnings, unrecognizedKeys: tally.unrecognized.sorted(), totals: totals, cost: PlanCost(),
             noncurrent: [], hiddenSets: [], uncheckedWAL: unchecked)
-    }
-
-    /// Blocks the component's deletions with `finding` (a blocking guard found after the
-    /// decisions, such as keepers a report sweep could not confirm); before pass two.
-    mutating func block(with finding: GuardFinding) {
-        plan.guards.append(finding)
-        blocked = true
-        freeLog = nil
     }
 
     /// Pass two for one object under the prefix: its placement, if it is listed or acted on;

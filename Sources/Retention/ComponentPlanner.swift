@@ -17,6 +17,8 @@ struct ComponentPlanner {
     let bypassGovernance: Bool
     /// When the last sweep ran (epoch seconds); delete markers placed after it are new.
     var lastSweep: Int64? = nil
+    /// A blocking finding made outside the planner (``PlanOptions/imposedGuards``), last among the guards.
+    var imposed: GuardFinding? = nil
 
     /// What the keep decisions would delete, before the guards have their say.
     private struct Deletions {
@@ -139,6 +141,7 @@ struct ComponentPlanner {
         }
         guards += staleFindings(grouping, decisions)
         if let future = futureFinding(grouping, decisions) { guards.append(future) }
+        if let imposed { guards.append(imposed) }
         return (guards, guards.contains(where: \.blocking))
     }
 

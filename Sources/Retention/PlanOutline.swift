@@ -22,13 +22,6 @@ public struct PlanOutline {
                     forced: forced, components: components.map(\.plan), actions: [], totals: totals, cost: cost)
     }
 
-    /// Adds the blocking guard `finding` to `component` and blocks its deletions: call before
-    /// pass two, which then places none.
-    public mutating func block(component: String, with finding: GuardFinding) {
-        guard let index = components.firstIndex(where: { $0.policy.component == component }) else { return }
-        components[index].block(with: finding)
-    }
-
     mutating func finishCosts() {
         for i in components.indices { components[i].finish() }
     }

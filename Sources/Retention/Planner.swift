@@ -15,6 +15,11 @@ public struct PlanOptions: Sendable, Hashable {
     /// that is an incident (`GuardFinding.Kind.deleteMarkerIncident`). `nil`: no sweep is known,
     /// so every marker is new.
     public var lastSweep: Date?
+    /// Blocking findings made outside the planner, by component (a sweep from an inventory
+    /// report that could not confirm the sets holding keep slots): each is added to its
+    /// component's guards before the component's deletions are decided, so that they block
+    /// as the planner's own guards do.
+    public var imposedGuards: [String: GuardFinding] = [:]
 
     /// Creates options.
     public init(force: Bool = false, components: Set<String>? = nil, bypassGovernance: Bool = false, lastSweep: Date? = nil) {
@@ -81,7 +86,8 @@ public struct Planner: Sendable {
                 policy: policy, objects: inventory.objects, indices: buckets[slot], uploads: uploadBuckets[slot],
                 now: nowSeconds, documents: documents, pricing: pricing, force: options.force,
                 bypassGovernance: options.bypassGovernance,
-                lastSweep: options.lastSweep.map { Int64($0.timeIntervalSince1970.rounded(.down)) })
+                lastSweep: options.lastSweep.map { Int64($0.timeIntervalSince1970.rounded(.down)) },
+                imposed: options.imposedGuards[policy.component])
             let component = planner.plan(into: &actions)
             components.append(component)
             totals.add(component.totals)

@@ -65,10 +65,12 @@ struct KeeperConfirmation: Sendable {
     var membersPerSet = 8
 
     /// Runs the confirmation on a plan made in memory. `exists` says, per object, whether it is
-    /// in the bucket as reported; `replan` plans an inventory; `removed` hears each row dropped.
+    /// in the bucket as reported; `replan` plans an inventory with blocking guards imposed on
+    /// some components (none but for the last plan, of components whose keepers never
+    /// confirmed); `removed` hears each row dropped.
     func run(plan: Plan, inventory: Inventory,
              exists: ([Reported]) async throws -> [Ref: Bool],
-             replan: (Inventory) async throws -> Plan,
+             replan: (Inventory, _ imposing: [String: GuardFinding]) async throws -> Plan,
              removed: (Ref) -> Void = { _ in }) async throws -> Outcome {
         struct Planned {
             var plan: Plan
@@ -79,14 +81,10 @@ struct KeeperConfirmation: Sendable {
             replan: { refs in
                 var inventory = inventory
                 inventory.objects.removeAll { refs.contains(Ref(key: $0.key, versionID: $0.versionID)) }
-                return Planned(plan: try await replan(inventory), inventory: inventory)
+                return Planned(plan: try await replan(inventory, [:]), inventory: inventory)
             }, removed: removed)
         var plan = confirmed.plan.plan
-        for (slot, component) in plan.components.enumerated() {
-            guard let missing = confirmed.unconfirmed[component.component] else { continue }
-            plan.components[slot].guards.append(unconfirmedGuard(component: component.component, missing: missing))
-        }
-        plan.actions = plan.actions.removingDeletions(of: Set(confirmed.unconfirmed.keys), policies: policies)
+        if !confirmed.unconfirmed.isEmpty { plan = try await replan(confirmed.plan.inventory, unconfirmedGuards(confirmed.unconfirmed)) }
         return Outcome(plan: plan, inventory: confirmed.plan.inventory, confirmedSets: confirmed.confirmedSets)
     }
 
@@ -124,12 +122,16 @@ struct KeeperConfirmation: Sendable {
         return Confirmed(plan: plan, removed: removedAll, confirmedSets: confirmed, unconfirmed: unconfirmed)
     }
 
-    /// The blocking guard of a component whose keepers could not be confirmed, naming the
-    /// objects that are not there.
-    func unconfirmedGuard(component: String, missing: [String]) -> GuardFinding {
-        GuardFinding(
-            kind: .keeperUnconfirmed, component: component, series: "", blocking: true,
-            message: "blocked: sets that hold keep slots are still not in the bucket as the inventory report says after \(rounds) replans (\(missing.prefix(3).joined(separator: ", "))\(missing.count > 3 ? ", ..." : "")); no deletes for this component; check the report, or sweep from a listing")
+    /// The blocking guards of the components whose keepers could not be confirmed (from
+    /// ``Confirmed/unconfirmed``), each naming objects that are not there, to impose on the
+    /// last plan (``PlanOptions/imposedGuards``).
+    func unconfirmedGuards(_ unconfirmed: [String: [String]]) -> [String: GuardFinding] {
+        unconfirmed.reduce(into: [:]) { guards, entry in
+            let (component, missing) = entry
+            guards[component] = GuardFinding(
+                kind: .keeperUnconfirmed, component: component, series: "", blocking: true,
+                message: "blocked: sets that hold keep slots are still not in the bucket as the inventory report says after \(rounds) replans (\(missing.prefix(3).joined(separator: ", "))\(missing.count > 3 ? ", ..." : "")); no deletes for this component; check the report, or sweep from a listing")
+        }
     }
 
     /// Per component that deletes something: per keeper set id, the objects to check.
@@ -198,7 +200,11 @@ extension PlanMaker {
         let confirmation = KeeperConfirmation(policies: try context.requirePolicies())
         let outcome = try await confirmation.run(
             plan: plan, inventory: inventory, exists: existsAsReported,
-            replan: { try await self.plan(inventory: $0, now: now).plan },
+            replan: { inventory, guards in
+                var maker = self
+                maker.options.imposedGuards = guards
+                return try await maker.plan(inventory: inventory, now: now).plan
+            },
             removed: { ref in
                 context.logger.warning("an inventory report row that holds a keep slot is not in the bucket as reported; planning without it",
                                        metadata: ["key": "\(ref.key)", "version": "\(ref.versionID ?? "-")"])
@@ -228,10 +234,10 @@ extension PlanMaker {
                                        metadata: ["key": "\(ref.key)", "version": "\(ref.versionID ?? "-")"])
             })
         guard !confirmed.unconfirmed.isEmpty else { return (confirmed.plan, confirmed.confirmedSets) }
-        let guards = Dictionary(uniqueKeysWithValues: confirmed.unconfirmed.map {
-            ($0.key, confirmation.unconfirmedGuard(component: $0.key, missing: $0.value))
-        })
-        return (try planning.blockingLastPlan(with: guards), confirmed.confirmedSets)
+        guard let blocked = try planning.plan(imposing: confirmation.unconfirmedGuards(confirmed.unconfirmed)) else {
+            throw StrataError(.failure, "the inventory report holds object versions now; nothing was deleted")
+        }
+        return (blocked, confirmed.confirmedSets)
     }
 
     /// HEADs each object: true when it exists with the reported size and ETag.

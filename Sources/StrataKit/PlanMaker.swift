@@ -19,7 +19,7 @@ public struct PlanMaker: Sendable {
     /// Prices for the cost figures.
     public let pricing: PricingTable
     /// Force and component filter.
-    public let options: PlanOptions
+    public var options: PlanOptions
     /// Requests in flight while fetching tags and lock state.
     public var concurrency = 16
     /// Where the inventory comes from: a listing of the bucket (the default) or an S3 Inventory report.

@@ -24,8 +24,6 @@ struct StreamedPlanning {
     private var details: [PlanMaker.ObjectRef: PlanMaker.Detail] = [:]
     /// Every deletion checked so far, in key order.
     private var checked: DeletionSorter?
-    /// The last plan's outline before pass two (which adds to its cost and warnings).
-    private var unplaced: PlanOutline?
     /// Rows left out of every plan from now on.
     private(set) var excluded: Set<PlanMaker.ObjectRef> = []
     /// Whether deletions carry what the report said of their object (``Placement/reported``),
@@ -84,7 +82,6 @@ struct StreamedPlanning {
             let outlined = if let first = passOne.take() { first.outline(uploads: uploads, documents: documents) }
                 else { try streaming.outline(objects, uploads: uploads, now: now, documents: documents) }
             guard var outline = outlined else { return nil }
-            unplaced = outline
             let sorter = try place(objects, outline: &outline)
             // Holds and locks only keep more: a round that finds none new is the last.
             var found: [PlanMaker.ObjectRef: PlanMaker.Detail] = [:]
@@ -102,19 +99,25 @@ struct StreamedPlanning {
         }
     }
 
-    /// The last plan (of ``plan()``) with deletions blocked in the components `guards` names,
-    /// each guard added to its component: the objects placed again under the blocked outline.
-    func blockingLastPlan(with guards: [String: GuardFinding]) throws -> StreamedPlan {
-        guard var outline = unplaced else { throw StrataError(.failure, "internal: no plan to block") }
-        for (component, finding) in guards { outline.block(component: component, with: finding) }
-        return try StreamedPlan(outline: outline, placements: try place(objects, outline: &outline))
+    /// The plan of the objects with `guards` imposed on their components
+    /// (``PlanOptions/imposedGuards``), which block their deletions: after ``plan()``, whose
+    /// hold rounds checked every deletion this plan can make (it deletes a subset).
+    func plan(imposing guards: [String: GuardFinding]) throws -> StreamedPlan? {
+        var options = maker.options
+        options.imposedGuards = guards
+        let streaming = StreamingPlanner(planner: Planner(policies: self.streaming.planner.policies, pricing: maker.pricing, options: options))
+        let objects = self.objects
+        guard var outline = try streaming.outline(objects, uploads: uploads, now: now, documents: documents) else { return nil }
+        // Placed first: pass two completes the outline's cost.
+        let sorter = try place(objects, outline: &outline, streaming: streaming)
+        return try StreamedPlan(outline: outline, placements: sorter)
     }
 
     /// Pass two: the placements of `objects` under `outline`, sorted on disk.
-    private func place(_ objects: HeldObjects, outline: inout PlanOutline) throws -> PlacementSorter {
+    private func place(_ objects: HeldObjects, outline: inout PlanOutline, streaming: StreamingPlanner? = nil) throws -> PlacementSorter {
         let sorter = PlacementSorter(directory: spoolDirectory)
         let records = recordsReported
-        try streaming.place(objects, outline: &outline) { placement, object in
+        try (streaming ?? self.streaming).place(objects, outline: &outline) { placement, object in
             var placement = placement
             if records, placement.action == .delete { placement.reported = ReportedIdentity(of: object) }
             try sorter.add(placement)

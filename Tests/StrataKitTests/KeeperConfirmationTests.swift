@@ -25,6 +25,13 @@ import Testing
         }
     }
 
+    /// `planner` with `guards` imposed.
+    static func planner(_ planner: Planner, imposing guards: [String: GuardFinding]) -> Planner {
+        var options = planner.options
+        options.imposedGuards = guards
+        return Planner(policies: planner.policies, pricing: planner.pricing, options: options)
+    }
+
     static func deletions(_ plan: Plan) -> Set<String> {
         Set(plan.actions.compactMap { if case .delete(let key, _, _) = $0 { key } else { nil } })
     }
@@ -53,7 +60,7 @@ import Testing
                     checks += objects.count
                     return Dictionary(objects.map { ($0.ref, realKeys.contains($0.ref.key)) }) { $0 && $1 }
                 },
-                replan: { planner.plan(inventory: $0, now: Self.now) })
+                replan: { Self.planner(planner, imposing: $1).plan(inventory: $0, now: Self.now) })
             // Deleting a phantom row's key is a no-op on the bucket (it is not there); what
             // matters is every real object.
             let deleted = Self.deletions(outcome.plan).intersection(realKeys)
@@ -74,11 +81,15 @@ import Testing
         let outcome = try await KeeperConfirmation(policies: policies, rounds: 2).run(
             plan: planner.plan(inventory: inventory, now: Self.now), inventory: inventory,
             exists: { objects in Dictionary(objects.map { ($0.ref, $0.size == 1_000) }) { $0 && $1 } },
-            replan: { planner.plan(inventory: $0, now: Self.now) })
+            replan: { Self.planner(planner, imposing: $1).plan(inventory: $0, now: Self.now) })
         #expect(Self.deletions(outcome.plan).isEmpty)
         let finding = try #require(outcome.plan.blockedComponents.first)
         #expect(finding.kind == .keeperUnconfirmed)
         #expect(finding.message.contains("after 2 replans"))
+        // Planned blocked, not planned and then stripped of its deletions: the totals and the
+        // cost show no deletion either.
+        #expect(outcome.plan.totals.deletes == 0)
+        #expect(outcome.plan.totals.deleteBytes == 0)
     }
 
     /// An object rewritten since the report (same key, other size or ETag) is not the keeper
@@ -91,7 +102,7 @@ import Testing
         let outcome = try await KeeperConfirmation(policies: policies).run(
             plan: planner.plan(inventory: inventory, now: Self.now), inventory: inventory,
             exists: { objects in Dictionary(objects.map { ($0.ref, $0.ref.key != newest.key) }) { $0 && $1 } },
-            replan: { planner.plan(inventory: $0, now: Self.now) })
+            replan: { Self.planner(planner, imposing: $1).plan(inventory: $0, now: Self.now) })
         #expect(Self.deletions(outcome.plan).isEmpty, "the older set becomes the newest: nothing goes")
         #expect(!outcome.inventory.objects.contains { $0.key == newest.key })
     }

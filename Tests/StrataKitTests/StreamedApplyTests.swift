@@ -204,7 +204,7 @@ import Testing
                     #expect(vault.totals.deletes == 0, "a blocked component's plan deletes nothing")
                     #expect(Set(streamed.left.keys.filter { $0.hasPrefix("vault/") }).count > 1)
                 }
-                if !rewrite && vaultKeepLast == nil {
+                if !rewrite {
                     // The checked plan, as printed with --json (in memory, a rewritten object's
                     // deletion leaves the plan; streamed, it is skipped when executed).
                     var json = Data()
