@@ -84,7 +84,7 @@ public struct InventoryReportReader: Sendable {
             var encoder = ObjectSpool.RecordEncoder()
             var batch: [UInt8] = []
             uploads = try await read(policies: policies) { object in
-                encoder.encode(object, into: &batch)
+                try encoder.encode(object, into: &batch)
                 if batch.count >= Self.batchBytes { try send(&batch) }
             }
             if !batch.isEmpty { try send(&batch) }

@@ -205,17 +205,13 @@ extension PlanMaker {
                 maker.options.imposedGuards = guards
                 return try await maker.plan(inventory: inventory, now: now).plan
             },
-            removed: { ref in
-                context.logger.warning("an inventory report row that holds a keep slot is not in the bucket as reported; planning without it",
-                                       metadata: ["key": "\(ref.key)", "version": "\(ref.versionID ?? "-")"])
-            })
+            removed: logRemoved)
         return (outcome.plan, outcome.inventory, outcome.confirmedSets)
     }
 
     /// ``confirmingKeepers(_:inventory:now:)`` for a plan the streaming planner made with
     /// `planning`: rows found not to be there are left out of `planning`, which plans again;
-    /// a component whose keepers still cannot be confirmed is placed again with its deletions
-    /// blocked. Returns the confirmed plan and the confirmed keeper sets per component.
+    /// a component whose keepers still cannot be confirmed is planned once more, blocked. Returns the confirmed plan and the confirmed keeper sets per component.
     func confirmingKeepers(_ plan: StreamedPlan, planning: inout StreamedPlanning)
         async throws -> (plan: StreamedPlan, confirmedSets: [String: Set<String>]) {
         let confirmation = KeeperConfirmation(policies: try context.requirePolicies())
@@ -224,20 +220,24 @@ extension PlanMaker {
             exists: existsAsReported,
             replan: { removed in
                 try await planning.exclude(Set(removed.map { ObjectRef(key: $0.key, versionID: $0.versionID) }))
-                guard let plan = try await planning.plan() else {
-                    throw StrataError(.failure, "the inventory report holds object versions now; nothing was deleted")
-                }
+                // Rows left out cannot make the objects versioned: the plan is there.
+                guard let plan = try await planning.plan() else { throw Self.versionedReport }
                 return plan
             },
-            removed: { ref in
-                context.logger.warning("an inventory report row that holds a keep slot is not in the bucket as reported; planning without it",
-                                       metadata: ["key": "\(ref.key)", "version": "\(ref.versionID ?? "-")"])
-            })
+            removed: logRemoved)
         guard !confirmed.unconfirmed.isEmpty else { return (confirmed.plan, confirmed.confirmedSets) }
         guard let blocked = try planning.plan(imposing: confirmation.unconfirmedGuards(confirmed.unconfirmed)) else {
-            throw StrataError(.failure, "the inventory report holds object versions now; nothing was deleted")
+            throw Self.versionedReport
         }
         return (blocked, confirmed.confirmedSets)
+    }
+
+    private static let versionedReport = StrataError(.failure, "the inventory report lists object versions; nothing was deleted")
+
+    /// Logs a row left out of the plan.
+    private func logRemoved(_ ref: KeeperConfirmation.Ref) {
+        context.logger.warning("an inventory report row that holds a keep slot is not in the bucket as reported; planning without it",
+                               metadata: ["key": "\(ref.key)", "version": "\(ref.versionID ?? "-")"])
     }
 
     /// HEADs each object: true when it exists with the reported size and ETag.

@@ -51,7 +51,7 @@ import Testing
         var encoder = ObjectSpool.RecordEncoder()
         var batch: [UInt8] = []
         for object in objects {
-            encoder.encode(object, into: &batch)
+            try encoder.encode(object, into: &batch)
             if batch.count >= batchBytes {
                 try spool.append(records: batch) { observed.append($0) }
                 batch.removeAll(keepingCapacity: true)
@@ -77,10 +77,32 @@ import Testing
         var encoder = ObjectSpool.RecordEncoder()
         var batch: [UInt8] = []
         var rng = SplitMix(seed: 7)
-        encoder.encode(Self.randomObject(&rng, 1), into: &batch)
+        try encoder.encode(Self.randomObject(&rng, 1), into: &batch)
         batch.removeLast()
         let spool = try ObjectSpool()
         #expect(throws: StrataError.self) { try spool.append(records: batch) { _ in } }
+    }
+
+    /// S3 keys are at most 1,024 bytes; only a misbehaving server or a forged report sends a
+    /// longer one. Spooled either way (a listing's object, a report's batch), a record over the
+    /// spool's limit is an error naming the key, escaped and cut short, not an anonymous size.
+    @Test("an object too large to spool is an error naming its key", arguments: [false, true])
+    func oversizedObjectNamesItsKey(batched: Bool) throws {
+        let key = "vault/\u{1b}[2J" + String(repeating: "k", count: SpoolFile.maximumRecord)
+        let object = InventoryObject(key: key, size: 1, lastModified: Date(timeIntervalSince1970: 0))
+        let spool = try ObjectSpool()
+        let error = try #require(throws: StrataError.self) {
+            if batched {
+                var encoder = ObjectSpool.RecordEncoder()
+                var batch: [UInt8] = []
+                try encoder.encode(object, into: &batch)
+                try spool.append(records: batch) { _ in }
+            } else {
+                try spool.append(object)
+            }
+        }
+        #expect(error.message.contains("vault/\\x1b[2Jkkk"), "\(error.message.prefix(300))")
+        #expect(error.message.count < 1_000)
     }
 
     @Test("an empty spool reads as no objects")

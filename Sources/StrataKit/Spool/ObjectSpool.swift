@@ -20,7 +20,15 @@ public final class ObjectSpool: ObjectStream {
     /// Appends one object.
     public func append(_ object: InventoryObject) throws {
         if object.versionID != nil { hasVersionIDs = true }
-        try file.append { Self.encode(object, after: &lastKey, into: &$0) }
+        try file.append({ Self.encode(object, after: &lastKey, into: &$0) }, oversized: { Self.oversized(object, bytes: $0) })
+    }
+
+    /// The error of an object whose record would take `bytes`, over ``SpoolFile/maximumRecord``:
+    /// only a key far beyond S3's 1,024 bytes (or tags beyond its limits) makes one, so the
+    /// listing or report is not what S3 sends. Names the key, escaped and cut short.
+    static func oversized(_ object: InventoryObject, bytes: Int) -> StrataError {
+        let shown = TerminalText.escaped(object.key.prefix(120))
+        return StrataError(.failure, "the object \(shown)\(object.key.count > 120 ? "..." : "") (a key of \(object.key.utf8.count) bytes) takes \(bytes) bytes to spool, over the \(SpoolFile.maximumRecord)-byte limit; S3 keys are at most 1,024 bytes, so the listing or report is not what S3 sends")
     }
 
     /// Appends records that a ``RecordEncoder`` wrote (in order: the encoder's batches follow one
@@ -61,9 +69,11 @@ public final class ObjectSpool: ObjectStream {
         private var scratch = SpoolWriter()
 
         /// Appends `object`'s record, with its length before it, to `batch`.
-        mutating func encode(_ object: InventoryObject, into batch: inout [UInt8]) {
+        /// - Throws: `StrataError(.failure)` naming the key of an object too large to spool.
+        mutating func encode(_ object: InventoryObject, into batch: inout [UInt8]) throws {
             scratch.bytes.removeAll(keepingCapacity: true)
             ObjectSpool.encode(object, after: &lastKey, into: &scratch)
+            guard scratch.bytes.count <= SpoolFile.maximumRecord else { throw ObjectSpool.oversized(object, bytes: scratch.bytes.count) }
             scratch.bytes.withUnsafeBufferPointer { SpoolWriter.appendRecord($0, to: &batch) }
         }
     }

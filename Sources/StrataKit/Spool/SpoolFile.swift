@@ -45,11 +45,13 @@ final class SpoolFile {
 
     deinit { close(descriptor) }
 
-    /// Appends one record, which `encode` writes into the spool's buffer.
-    func append(_ encode: (inout SpoolWriter) -> Void) throws {
+    /// Appends one record, which `encode` writes into the spool's buffer; `oversized` makes the
+    /// error of a record over ``maximumRecord`` from its size (naming what it holds).
+    func append(_ encode: (inout SpoolWriter) -> Void, oversized: ((Int) -> StrataError)? = nil) throws {
         // One scratch writer for every record: no array made and freed per record.
         scratch.bytes.removeAll(keepingCapacity: true)
         encode(&scratch)
+        if let oversized, scratch.bytes.count > Self.maximumRecord { throw oversized(scratch.bytes.count) }
         try scratch.bytes.withUnsafeBufferPointer { try append(record: $0) }
     }
 
