@@ -142,15 +142,9 @@ import Testing
     static func reportSweep(_ bucket: ScratchBucket, phantoms: [String], rewrite: Bool, vaultKeepLast: Int?,
                             streamed: Bool) async throws -> (result: Sweep.Result, left: [String: String], rewritten: String?) {
         let seeded = try StreamedDryRunTests.seeded(bucket)
-        let servers = try TestServers.require()
         let out = try makeScratchDirectory("report-apply")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let made = try ProcessRunner(environment: [
-            "AWS_ACCESS_KEY_ID": servers.accessKey, "AWS_SECRET_ACCESS_KEY": servers.secretKey, "AWS_REGION": servers.region,
-        ]).run(["python3", RepositoryPaths.fixtures.appendingPathComponent("make_inventory_report.py").path,
-                servers.rgwEndpoint, bucket.name, out + "/report"] + phantoms.flatMap { ["--phantom", $0] })
-        try #require(made.status == 0, "making the report failed: \(made.stderr)")
-        let manifest = made.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let manifest = try StreamedDryRunTests.makeReport(bucket, in: out, phantoms: phantoms)
         var policies = try StreamedDryRunTests.policies()
         if let vaultKeepLast {
             policies["policies/vault.yaml"] = Self.withKeepLast(try #require(policies["policies/vault.yaml"]), vaultKeepLast, window: "1h")

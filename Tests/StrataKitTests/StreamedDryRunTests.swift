@@ -31,6 +31,18 @@ import Testing
         })
     }
 
+    /// An S3 Inventory report of `bucket` as it is, written under `directory`, with rows for
+    /// the `phantoms` too (objects that are not there); returns its manifest's path.
+    static func makeReport(_ bucket: ScratchBucket, in directory: String, phantoms: [String] = []) throws -> String {
+        let servers = try TestServers.require()
+        let made = try ProcessRunner(environment: [
+            "AWS_ACCESS_KEY_ID": servers.accessKey, "AWS_SECRET_ACCESS_KEY": servers.secretKey, "AWS_REGION": servers.region,
+        ]).run(["python3", RepositoryPaths.fixtures.appendingPathComponent("make_inventory_report.py").path,
+                servers.rgwEndpoint, bucket.name, directory + "/report"] + phantoms.flatMap { ["--phantom", $0] })
+        try #require(made.status == 0, "making the report failed: \(made.stderr)")
+        return made.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     @Test("the streamed dry run equals the in-memory plan", arguments: [false, true])
     func streamedEqualsInMemory(force: Bool) async throws {
         try await ScratchBucket.with(.rgw, purpose: "streamed") { bucket in
@@ -96,15 +108,9 @@ import Testing
     func reportDryRunEqualsInMemory() async throws {
         try await ScratchBucket.with(.rgw, purpose: "streamed-report") { bucket in
             let context = try Self.seeded(bucket)
-            let servers = try TestServers.require()
             let out = try makeScratchDirectory("streamed-report")
             defer { try? FileManager.default.removeItem(atPath: out) }
-            let made = try ProcessRunner(environment: [
-                "AWS_ACCESS_KEY_ID": servers.accessKey, "AWS_SECRET_ACCESS_KEY": servers.secretKey, "AWS_REGION": servers.region,
-            ]).run(["python3", RepositoryPaths.fixtures.appendingPathComponent("make_inventory_report.py").path,
-                    servers.rgwEndpoint, bucket.name, out + "/report"])
-            try #require(made.status == 0, "making the report failed: \(made.stderr)")
-            let manifest = made.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+            let manifest = try Self.makeReport(bucket, in: out)
             // The report is made now: its age is judged by the clock, the plan is for the seeded instant.
             let clock = try bucket.context(policies: try Self.policies(), now: Date())
             var sweep = Sweep(context: clock, options: PlanOptions(force: true), now: context.now(), journal: .directory(out))
