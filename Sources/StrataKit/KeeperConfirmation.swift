@@ -92,11 +92,10 @@ struct KeeperConfirmation: Sendable {
     /// the bucket as reported are removed and the bucket planned again without them, for up to
     /// ``rounds`` replans. `keepers` names a plan's objects to check, `replan` plans without
     /// every row removed so far, `removed` hears each row as it is removed.
-    func confirm<Planned>(_ plan: Planned, keepers: (Planned) throws -> Keepers,
+    func confirm<Planned>(_ plan: consuming Planned, keepers: (Planned) throws -> Keepers,
                           exists: ([Reported]) async throws -> [Ref: Bool],
                           replan: (Set<Ref>) async throws -> Planned,
                           removed: (Ref) -> Void = { _ in }) async throws -> Confirmed<Planned> {
-        var plan = plan
         var results: [Ref: Bool] = [:]
         var removedAll = Set<Ref>()
         for _ in 0..<rounds {
@@ -110,6 +109,9 @@ struct KeeperConfirmation: Sendable {
             }
             toRemove.sorted { ($0.key, $0.versionID ?? "") < ($1.key, $1.versionID ?? "") }.forEach(removed)
             removedAll.formUnion(toRemove)
+            // The plan being replaced is let go before its successor is made: a streamed plan
+            // holds up to a run of sorted placements in memory (96 MiB).
+            _ = consume plan
             plan = try await replan(removedAll)
         }
         // The last replan's keepers are not checked: any of them not confirmed blocks.
@@ -212,11 +214,11 @@ extension PlanMaker {
     /// ``confirmingKeepers(_:inventory:now:)`` for a plan the streaming planner made with
     /// `planning`: rows found not to be there are left out of `planning`, which plans again;
     /// a component whose keepers still cannot be confirmed is planned once more, blocked. Returns the confirmed plan and the confirmed keeper sets per component.
-    func confirmingKeepers(_ plan: StreamedPlan, planning: inout StreamedPlanning)
+    func confirmingKeepers(_ plan: consuming StreamedPlan, planning: inout StreamedPlanning)
         async throws -> (plan: StreamedPlan, confirmedSets: [String: Set<String>]) {
         let confirmation = KeeperConfirmation(policies: try context.requirePolicies())
         let confirmed = try await confirmation.confirm(
-            plan, keepers: { try confirmation.keeperObjects($0.summary, objects: planning.objects) },
+            consume plan, keepers: { try confirmation.keeperObjects($0.summary, objects: planning.objects) },
             exists: existsAsReported,
             replan: { removed in
                 try await planning.exclude(Set(removed.map { ObjectRef(key: $0.key, versionID: $0.versionID) }))

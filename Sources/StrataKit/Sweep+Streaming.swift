@@ -55,7 +55,8 @@ extension PlanMaker {
         }
         planning.recordsReported = true
         guard let plan = try await planning.plan() else { throw changed }
-        let confirmed = try await confirmingKeepers(plan, planning: &planning)
+        // Handed over, not kept here: a replan lets it go before making the next.
+        let confirmed = try await confirmingKeepers(consume plan, planning: &planning)
         return SweepExecutor.StreamedReplan(plan: confirmed.plan, objects: planning.objects, confirmedSets: confirmed.confirmedSets,
                                             unchanged: { try await unchangedSinceReport($0) })
     }
