@@ -27,6 +27,24 @@ import Testing
         return try JSONCoding.decoder.decode(SweepJournal.Entry.self, from: data)
     }
 
+    /// A plan's JSON without its `cost` figures (the plan's and each component's). These tests
+    /// compare plans of two buckets seeded one after the other: their objects' Last-Modified
+    /// differ, and the early-deletion charge counts whole hours of age from it, so two buckets
+    /// seeded on either side of an hour differ there and nowhere else. Everything else is
+    /// compared byte for byte, with the keys sorted.
+    static func withoutCost(_ json: Data) throws -> Data {
+        var plan = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        plan["cost"] = nil
+        if let components = plan["components"] as? [[String: Any]] {
+            plan["components"] = components.map { component in
+                var component = component
+                component["cost"] = nil
+                return component
+            }
+        }
+        return try JSONSerialization.data(withJSONObject: plan, options: [.sortedKeys])
+    }
+
     @Test("a streamed apply leaves the bucket as the in-memory apply does", arguments: [false, true])
     func streamedApplyEqualsInMemory(force: Bool) async throws {
         try await ScratchBucket.with(.rgw, purpose: "applied-memory") { memoryBucket in
@@ -60,7 +78,7 @@ import Testing
                 // The checked plan, as printed with --json.
                 var json = Data()
                 try checked.writeJSON { json.append(contentsOf: $0) }
-                #expect(json == (try inMemory.plan.jsonData()))
+                #expect(try Self.withoutCost(json) == Self.withoutCost(try inMemory.plan.jsonData()))
                 #expect(streamed.plan.totals == inMemory.plan.totals)
 
                 // The journal: the same planned actions, in parts; the same counts and status.
@@ -203,7 +221,7 @@ import Testing
                     // deletion leaves the plan; streamed, it is skipped when executed).
                     var json = Data()
                     try checked.writeJSON { json.append(contentsOf: $0) }
-                    #expect(json == (try memory.result.plan.jsonData()))
+                    #expect(try Self.withoutCost(json) == Self.withoutCost(try memory.result.plan.jsonData()))
                 }
             }
         }
