@@ -26,10 +26,14 @@ public struct ReportedIdentity: Sendable, Hashable {
     /// compared without quotes, or, when the report has none, the times within a second
     /// (reports and HEAD round them differently).
     public func matches(eTag headETag: String, lastModified headModified: Date?) -> Bool {
-        if let eTag {
-            return headETag.trimmingCharacters(in: ["\""]) == eTag.trimmingCharacters(in: ["\""])
-        }
+        if let eTag { return Self.sameETag(headETag, eTag) }
         guard let headModified else { return false }
         return abs(headModified.timeIntervalSince(lastModified)) < 1
+    }
+
+    /// Whether two ETags are the same, compared without their quotes (a report gives them bare,
+    /// HEAD quoted).
+    public static func sameETag(_ a: String, _ b: String) -> Bool {
+        a.trimmingCharacters(in: ["\""]) == b.trimmingCharacters(in: ["\""])
     }
 }
