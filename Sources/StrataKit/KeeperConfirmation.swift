@@ -16,10 +16,7 @@ import S3
 /// replanning are passed in, so the loop is tested without a server.
 struct KeeperConfirmation: Sendable {
     /// One object version.
-    struct Ref: Hashable, Sendable {
-        var key: String
-        var versionID: String?
-    }
+    typealias Ref = PlanMaker.ObjectRef
 
     /// One object a keeper check looks at, with what the report says it is.
     struct Reported: Hashable, Sendable {
@@ -43,13 +40,11 @@ struct KeeperConfirmation: Sendable {
     struct Confirmed<Planned> {
         /// The last plan made.
         var plan: Planned
-        /// Every row found not to be in the bucket as reported, which the plan was made without.
-        var removed: Set<Ref>
         /// Per component with deletions whose keepers were all confirmed, the ids of those sets.
         var confirmedSets: [String: Set<String>]
         /// Per component whose keepers were still not all confirmed after ``rounds`` replans, the
         /// keys of the objects not confirmed, sorted: its deletions must be blocked
-        /// (``unconfirmedGuard(component:missing:)``).
+        /// (``unconfirmedGuards(_:)``).
         var unconfirmed: [String: [String]]
     }
 
@@ -105,7 +100,7 @@ struct KeeperConfirmation: Sendable {
             // Keepers are picked from the rows still planned: a row found missing is removed once.
             let toRemove = Set(results.filter { !$0.value }.keys).subtracting(removedAll)
             guard !toRemove.isEmpty else {
-                return Confirmed(plan: plan, removed: removedAll, confirmedSets: picked.mapValues { Set($0.keys) }, unconfirmed: [:])
+                return Confirmed(plan: plan, confirmedSets: picked.mapValues { Set($0.keys) }, unconfirmed: [:])
             }
             toRemove.sorted { ($0.key, $0.versionID ?? "") < ($1.key, $1.versionID ?? "") }.forEach(removed)
             removedAll.formUnion(toRemove)
@@ -121,7 +116,7 @@ struct KeeperConfirmation: Sendable {
             let missing = sets.values.flatMap { $0 }.filter { results[$0.ref] != true }.map(\.ref.key).sorted()
             if missing.isEmpty { confirmed[component] = Set(sets.keys) } else { unconfirmed[component] = missing }
         }
-        return Confirmed(plan: plan, removed: removedAll, confirmedSets: confirmed, unconfirmed: unconfirmed)
+        return Confirmed(plan: plan, confirmedSets: confirmed, unconfirmed: unconfirmed)
     }
 
     /// The blocking guards of the components whose keepers could not be confirmed (from
@@ -213,7 +208,8 @@ extension PlanMaker {
 
     /// ``confirmingKeepers(_:inventory:now:)`` for a plan the streaming planner made with
     /// `planning`: rows found not to be there are left out of `planning`, which plans again;
-    /// a component whose keepers still cannot be confirmed is planned once more, blocked. Returns the confirmed plan and the confirmed keeper sets per component.
+    /// a component whose keepers still cannot be confirmed is planned once more, blocked.
+    /// Returns the confirmed plan and the confirmed keeper sets per component.
     func confirmingKeepers(_ plan: consuming StreamedPlan, planning: inout StreamedPlanning)
         async throws -> (plan: StreamedPlan, confirmedSets: [String: Set<String>]) {
         let confirmation = KeeperConfirmation(policies: try context.requirePolicies())
@@ -221,7 +217,7 @@ extension PlanMaker {
             consume plan, keepers: { try confirmation.keeperObjects($0.summary, objects: planning.objects) },
             exists: existsAsReported,
             replan: { removed in
-                try await planning.exclude(Set(removed.map { ObjectRef(key: $0.key, versionID: $0.versionID) }))
+                try await planning.exclude(removed)
                 // Rows left out cannot make the objects versioned: the plan is there.
                 guard let plan = try await planning.plan() else { throw Self.versionedReport }
                 return plan
@@ -249,7 +245,7 @@ extension PlanMaker {
         let found = try await Self.boundedMap(objects, limit: concurrency) { object -> Bool in
             do {
                 let head = try await client.headObject(bucket: bucket, key: object.ref.key, versionID: object.ref.versionID)
-                let eTagMatches = object.eTag.map { head.eTag.trimmingCharacters(in: ["\""]) == $0.trimmingCharacters(in: ["\""]) } ?? true
+                let eTagMatches = object.eTag.map { ReportedIdentity.sameETag(head.eTag, $0) } ?? true
                 return head.contentLength == object.size && eTagMatches
             } catch let error as S3Error where error.status == 404 {
                 return false
