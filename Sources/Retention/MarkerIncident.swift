@@ -18,15 +18,27 @@ struct MarkerIncident {
     /// unknown, so every marker is new); future-dated sets are left out on both sides.
     static func detect(grouping: SetGrouping, decisions: KeepDecisions, objects: [InventoryObject],
                        since: Int64?, limit: Double) -> MarkerIncident? {
+        let latestMarkers = grouping.hidden.map { set -> (first: Int64, last: Int64)? in
+            let times = set.versions.filter { objects[$0].isLatest && objects[$0].isDeleteMarker }
+                .map { Int64(objects[$0].lastModified.timeIntervalSince1970.rounded(.down)) }
+            guard let first = times.min(), let last = times.max() else { return nil }
+            return (first, last)
+        }
+        return detect(grouping: grouping, decisions: decisions, latestMarkers: latestMarkers, since: since, limit: limit)
+    }
+
+    /// ``detect(grouping:decisions:objects:since:limit:)`` from each hidden set's latest delete
+    /// markers, first and last placed (epoch seconds, rounded down; `nil`: none), as a planner
+    /// that does not hold the objects counts them.
+    static func detect(grouping: SetGrouping, decisions: KeepDecisions, latestMarkers: [(first: Int64, last: Int64)?],
+                       since: Int64?, limit: Double) -> MarkerIncident? {
         var recent: [Int] = []
         var first = Int64.max, last = Int64.min
-        for (i, set) in grouping.hidden.enumerated() where !decisions.hiddenFuture[i] {
-            let markers = set.versions.filter { objects[$0].isLatest && objects[$0].isDeleteMarker }
-                .map { Int64(objects[$0].lastModified.timeIntervalSince1970.rounded(.down)) }
-            guard let newest = markers.max(), newest > (since ?? Int64.min) else { continue }
+        for (i, markers) in latestMarkers.enumerated() where !decisions.hiddenFuture[i] {
+            guard let markers, markers.last > (since ?? Int64.min) else { continue }
             recent.append(i)
-            first = min(first, markers.min() ?? newest)
-            last = max(last, newest)
+            first = min(first, markers.first)
+            last = max(last, markers.last)
         }
         guard !recent.isEmpty else { return nil }
         let present = decisions.liveFuture.count { !$0 } + decisions.hiddenFuture.count { !$0 }

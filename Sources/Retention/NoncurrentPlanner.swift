@@ -20,13 +20,20 @@ struct NoncurrentPlanner {
     /// Entries for every noncurrent version not already `deleted`, and the ones to delete (with
     /// their reason). `allowDeletes` is false when a guard withholds the component's deletions.
     func plan(indices: [ObjectIndex], deleted: [Bool], allowDeletes: Bool) -> (entries: [NoncurrentVersion], deletes: [(ObjectIndex, String)]) {
+        let planned = indexedPlan(indices: indices, deleted: deleted, allowDeletes: allowDeletes)
+        return (planned.entries.map(\.entry), planned.deletes)
+    }
+
+    /// ``plan(indices:deleted:allowDeletes:)``, each entry with the index of its version.
+    func indexedPlan(indices: [ObjectIndex], deleted: [Bool], allowDeletes: Bool)
+        -> (entries: [(index: ObjectIndex, entry: NoncurrentVersion)], deletes: [(ObjectIndex, String)]) {
         var keys = Set<String>()
         for index in indices where !objects[index].isCurrent { keys.insert(objects[index].key) }
         guard !keys.isEmpty else { return ([], []) }
         var byKey: [String: [ObjectIndex]] = [:]
         for index in indices where keys.contains(objects[index].key) { byKey[objects[index].key, default: []].append(index) }
 
-        var entries: [NoncurrentVersion] = []
+        var entries: [(index: ObjectIndex, entry: NoncurrentVersion)] = []
         var deletes: [(ObjectIndex, String)] = []
         for key in keys.sorted() {
             let versions = (byKey[key] ?? []).sorted {
@@ -53,7 +60,7 @@ struct NoncurrentPlanner {
                     gone.insert(index)
                     deletes.append((index, reason))
                 }
-                entries.append(entry)
+                entries.append((index, entry))
             }
         }
         return (entries, deletes)

@@ -34,6 +34,16 @@ public struct Placement: Sendable, Hashable {
     /// report so that the executor can check, just before deleting, that the key still holds it
     /// (``ReportedIdentity``); `nil` otherwise.
     public var reported: ReportedIdentity?
+    /// Whether the object is a delete marker: deleting one frees nothing, so it is not counted
+    /// among the plan's deletions.
+    public var isDeleteMarker = false
+    /// In a versioned bucket, the position of a noncurrent version's entry among its key's
+    /// (oldest first): the order the plan lists them in.
+    public var rank: UInt32 = 0
+    /// In a versioned bucket, the entry of a noncurrent version or delete marker no set's
+    /// deletion takes: the plan lists it (``ComponentPlan/noncurrent``), and its action follows
+    /// its decision.
+    public var noncurrent: NoncurrentVersion?
 
     /// Creates a placement.
     public init(component: Int, group: Int, key: String, versionID: String?, isMember: Bool, size: Int64, action: Action) {
@@ -46,12 +56,13 @@ public struct Placement: Sendable, Hashable {
         self.action = action
     }
 
-    /// The plan's order: component, group, then key and version as the in-memory planner sorts
-    /// them (Swift's `String` order, a missing version as empty).
+    /// The plan's order: component, group, then key, rank and version as the in-memory planner
+    /// sorts them (Swift's `String` order, a missing version as empty).
     public static func precedes(_ a: Placement, _ b: Placement) -> Bool {
         if a.component != b.component { return a.component < b.component }
         if a.group != b.group { return a.group < b.group }
         if a.key != b.key { return a.key < b.key }
+        if a.rank != b.rank { return a.rank < b.rank }
         return (a.versionID ?? "") < (b.versionID ?? "")
     }
 }

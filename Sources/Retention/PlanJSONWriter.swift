@@ -176,15 +176,36 @@ struct PlanJSONWriter {
 
     /// A component up to its sets' array, whose elements follow.
     mutating func componentHead(_ c: ComponentPlan) {
+        componentHead(c, hiddenMembers: { writer, h in writer.members(c.hiddenSets[h].members) },
+                      noncurrent: { writer in writer.array(c.noncurrent) { $0.noncurrent($1) } })
+    }
+
+    /// A component up to its sets' array, with each hidden set's members and the noncurrent
+    /// entries written by the closures (arrays, brackets included), for a writer that streams them.
+    mutating func componentHead(_ c: ComponentPlan, hiddenMembers: (inout PlanJSONWriter, Int) throws -> Void,
+                                noncurrent entries: (inout PlanJSONWriter) throws -> Void) rethrows {
         raw("{")
         key("component", first: true); string(c.component)
         key("cost"); cost(c.cost)
         key("guards"); array(c.guards) { $0.guardFinding($1) }
-        key("hiddenSets"); array(c.hiddenSets) { $0.set($1) }
-        key("noncurrent"); array(c.noncurrent) { $0.noncurrent($1) }
+        key("hiddenSets"); raw("[")
+        for (h, set) in c.hiddenSets.enumerated() {
+            if h > 0 { raw(",") }
+            setHead(set)
+            try hiddenMembers(&self, h)
+            setTail(set)
+        }
+        raw("]")
+        key("noncurrent"); try entries(&self)
         key("policyFile"); string(c.policyFile)
         key("sets")
     }
+
+    /// An array of keys.
+    mutating func members(_ keys: [String]) { array(keys) { $0.string($1) } }
+
+    /// A noncurrent version's entry, as an element of the component's `noncurrent` array.
+    mutating func entry(_ v: NoncurrentVersion) { noncurrent(v) }
 
     /// A component after its sets' array.
     mutating func componentTail(_ c: ComponentPlan) {

@@ -50,8 +50,13 @@ public struct PlanOutline {
         var actions: [PlanAction] = []
         var plan = try forEachAction({ body in for placement in sorted { try body(placement) } }) { actions.append($0) }
         plan.actions = actions
-        for placement in sorted where placement.isMember {
-            plan.components[placement.component].sets[placement.group].members.append(placement.key)
+        for placement in sorted {
+            switch components[placement.component].listing(of: placement) {
+            case .member(let s): plan.components[placement.component].sets[s].members.append(placement.key)
+            case .hiddenMember(let h): plan.components[placement.component].hiddenSets[h].members.append(placement.key)
+            case .entry: if let entry = placement.noncurrent { plan.components[placement.component].noncurrent.append(entry) }
+            case nil: break
+            }
         }
         return plan
     }
@@ -123,6 +128,8 @@ extension PlanTotals {
         switch placement.action {
         case .none: break
         case .delete:
+            // Removing a delete marker frees nothing: it is not counted as a deletion.
+            guard !placement.isDeleteMarker else { return }
             deletes += 1
             deleteBytes = deleteBytes.saturatingAdd(placement.size)
         case .transition:

@@ -10,8 +10,8 @@ extension StreamingPlanner {
         private let prefixes: [[UInt8]]
         private var tallies: [SetTally]
         private var documents: DocumentCandidates
-        /// Whether an object was a noncurrent version or a delete marker: the streaming planner
-        /// does not plan such a bucket.
+        /// Whether an object was a noncurrent version or a delete marker: such a bucket is planned
+        /// key by key (``outline(uploads:documents:keyRuns:)``).
         public private(set) var versioned = false
 
         init(planner: Planner, now: Date) {
@@ -26,7 +26,6 @@ extension StreamingPlanner {
 
         /// Counts one object; objects outside every component's prefix are ignored.
         public mutating func add(_ object: InventoryObject) {
-            guard !versioned else { return }
             var key = object.key
             let owner = key.withUTF8 { bytes -> Int? in
                 guard let slot = Planner.owner(of: bytes, prefixes: prefixes) else { return nil }
@@ -34,7 +33,7 @@ extension StreamingPlanner {
                 return slot
             }
             guard let slot = owner else { return }
-            if !object.isCurrent { versioned = true; return }
+            if !object.isCurrent { versioned = true }
             tallies[slot].add(object)
         }
 
@@ -44,6 +43,11 @@ extension StreamingPlanner {
         /// The decisions: the plan without members and actions, or `nil` for a versioned bucket.
         public func outline(uploads: [MultipartUploadRecord], documents: [String: String]) -> PlanOutline? {
             guard !versioned else { return nil }
+            return makeOutline(uploads: uploads, documents: documents)
+        }
+
+        /// The outline, with its components' guards still waiting for the versions' walk if it has versions.
+        func makeOutline(uploads: [MultipartUploadRecord], documents: [String: String]) -> PlanOutline {
             var uploadBuckets = [[MultipartUploadRecord]](repeating: [], count: tallies.count)
             for upload in uploads {
                 if let slot = Planner.owner(of: upload.key, prefixes: prefixes) { uploadBuckets[slot].append(upload) }

@@ -54,6 +54,10 @@ public struct StreamingPlanner: Sendable {
     /// ``place(_:outline:into:)``, handing the sink each placement with the object it places.
     public func place(_ objects: some ObjectStream, outline: inout PlanOutline,
                       into sink: (Placement, InventoryObject) throws -> Void) throws {
+        if outline.components.contains(where: \.versioned) {
+            try placeKeyRuns(objects, outline: &outline, into: sink)
+            return outline.finishCosts()
+        }
         try objects.forEachObject { object in
             guard let slot = Planner.owner(of: object.key, prefixes: outline.prefixes) else { return }
             if let placement = outline.components[slot].place(object) {
@@ -90,13 +94,29 @@ struct SetTally {
     var logBytes: Int64 = 0
     var logMonthlyCost = 0.0
 
-    /// One set as pass one sees it.
+    /// Whether an object was a noncurrent version or a delete marker.
+    var versioned = false
+
+    /// One set as pass one sees it. Count, bytes and classes are of its current objects (its
+    /// members); the rest covers its noncurrent versions and delete markers too.
     struct SetAggregate {
         var count = 0
         var bytes: Int64 = 0
         /// Classes of its members, in the order first met.
         var classes: [StorageClass] = []
         var candidate: KeepEvaluator.Candidate
+        /// Its noncurrent versions and delete markers.
+        var versions = 0
+        /// Whether one of them has data (a hidden backup, when the set has no member).
+        var hasHiddenData = false
+        /// Bytes of every version, current or not: what deleting the set frees.
+        var allBytes: Int64 = 0
+        /// When the delete markers that are the latest version of their key were placed, first
+        /// and last (epoch seconds, rounded down), for the marker incident guard.
+        var latestMarkers: (first: Int64, last: Int64)? = nil
+
+        /// Whether the set has a current object: live, or else hidden or only markers.
+        var isLive: Bool { count > 0 }
     }
 
     init(policy: Policy, now: Int64, pricing: PricingTable) {
@@ -108,18 +128,16 @@ struct SetTally {
 
     private var futureCutoff: Int64 { now.saturatingAdd(policy.guards.futureTolerance.seconds) }
 
-    /// Counts one current object under the component's prefix.
+    /// Counts one object (version) under the component's prefix.
     mutating func add(_ object: InventoryObject) {
+        if !object.isCurrent { versioned = true }
         classes.add(object.storageClass, object.size)
         switch grouper.classify(object.key) {
         case .member(let slot):
             while sets.count <= slot {
                 sets.append(SetAggregate(candidate: KeepEvaluator.Candidate(epoch: grouper.records[sets.count].epoch, tagged: false)))
             }
-            sets[slot].count += 1
-            sets[slot].bytes = sets[slot].bytes.saturatingAdd(object.size)
-            if !sets[slot].classes.contains(object.storageClass) { sets[slot].classes.append(object.storageClass) }
-            sets[slot].candidate.add(object)
+            sets[slot].add(object)
             if grouper.records[slot].epoch > futureCutoff { return }
         case .log(let position):
             log.append((position, object.size))
@@ -131,5 +149,25 @@ struct SetTally {
             break
         }
         nonFutureBytes = nonFutureBytes.saturatingAdd(object.size)
+    }
+}
+
+extension SetTally.SetAggregate {
+    /// Counts one object of the set: a member if current, else a version behind one.
+    mutating func add(_ object: InventoryObject) {
+        candidate.add(object)
+        allBytes = allBytes.saturatingAdd(object.size)
+        if object.isCurrent {
+            count += 1
+            bytes = bytes.saturatingAdd(object.size)
+            if !classes.contains(object.storageClass) { classes.append(object.storageClass) }
+            return
+        }
+        versions += 1
+        if !object.isDeleteMarker { hasHiddenData = true }
+        if object.isLatest && object.isDeleteMarker {
+            let placed = Int64(object.lastModified.timeIntervalSince1970.rounded(.down))
+            latestMarkers = latestMarkers.map { (min($0.first, placed), max($0.last, placed)) } ?? (placed, placed)
+        }
     }
 }
