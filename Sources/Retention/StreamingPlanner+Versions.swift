@@ -17,11 +17,15 @@ extension StreamingPlanner {
     /// Calls `body` with each run of versions of one key under one of `prefixes` (the run's
     /// component first), in the order of `objects`. Keys are compared as bytes: two keys that
     /// Unicode takes as one are two S3 keys.
+    /// - Throws: ``KeyOrderError`` when a component's keys do not come in ascending byte order,
+    ///   as S3 lists them: a key's versions could then be split over two runs, and judged apart.
     static func forEachKeyRun(_ objects: some ObjectStream, prefixes: [[UInt8]],
                               _ body: (Int, [InventoryObject]) throws -> Void) throws {
         var run: [InventoryObject] = []
         var runKey: [UInt8] = []
         var runOwner = 0
+        // Per component, the key of its last run.
+        var last = [[UInt8]?](repeating: nil, count: prefixes.count)
         try objects.forEachObject { object in
             var key = object.key
             let (owner, same) = key.withUTF8 { bytes in
@@ -31,8 +35,13 @@ extension StreamingPlanner {
             if !run.isEmpty { try body(runOwner, run) }
             run.removeAll(keepingCapacity: true)
             guard let owner else { return }
+            let bytes = Array(object.key.utf8)
+            if let previous = last[owner], !previous.lexicographicallyPrecedes(bytes) {
+                throw KeyOrderError(key: object.key, after: String(decoding: previous, as: UTF8.self))
+            }
+            last[owner] = bytes
             runOwner = owner
-            runKey = Array(object.key.utf8)
+            runKey = bytes
             run.append(object)
         }
         if !run.isEmpty { try body(runOwner, run) }
@@ -71,5 +80,19 @@ extension StreamingPlanner.PassOne {
         }
         for i in outline.components.indices { outline.components[i].finishJudging() }
         return outline
+    }
+}
+
+/// A stream of versions whose keys are not in ascending byte order within a component: the
+/// streaming planner judges each key's versions together, so it refuses such a stream rather
+/// than judge one key's versions apart. A `ListObjectVersions` listing from a server that keeps
+/// S3's order never gives one.
+public struct KeyOrderError: Error, CustomStringConvertible {
+    /// The key out of order, and the key before it.
+    public let key: String
+    public let after: String
+
+    public var description: String {
+        "the listing's keys are out of order: \"\(TerminalText.escaped(key))\" came after \"\(TerminalText.escaped(after))\" (S3 lists keys in ascending byte order); nothing was planned"
     }
 }

@@ -7,19 +7,11 @@ import Testing
 /// the same JSON, byte for byte, when the stream gives each key's versions in one run (as a
 /// `ListObjectVersions` listing does).
 @Suite struct StreamingVersionedPlannerTests {
-    /// `objects` with each key's versions brought together, in the order keys first appear;
-    /// versions of one key keep their order.
+    /// `objects` as a `ListObjectVersions` listing gives them: keys in ascending byte order, each
+    /// key's versions in one run, in their order in `objects`.
     static func keyRuns(_ objects: [InventoryObject]) -> [InventoryObject] {
-        var order: [[UInt8]: Int] = [:]
-        var runs: [[InventoryObject]] = []
-        for object in objects {
-            let key = Array(object.key.utf8)
-            if let at = order[key] { runs[at].append(object) } else {
-                order[key] = runs.count
-                runs.append([object])
-            }
-        }
-        return runs.flatMap { $0 }
+        Dictionary(grouping: objects) { Array($0.key.utf8) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            .flatMap(\.value)
     }
 
     /// Outline (two walks), place, sort, then the plan assembled and the JSON written from the
@@ -65,6 +57,27 @@ import Testing
         let golden = try StreamingPlannerTests.golden(history)
         #expect(Self.difference(streamed.plan.jsonData, golden) == nil)
         #expect(Self.difference(streamed.json, golden) == nil)
+    }
+
+    @Test("a stream whose keys are out of order is refused, naming the key, before anything is planned")
+    func keysOutOfOrderAreRefused() throws {
+        let planner = Planner(policies: try Fixtures.defaultPolicies())
+        let end = PlanGoldenTests.end
+        let a = InventoryObject(key: "vault/20261101_000000.snap", size: 1, lastModified: end, versionID: "1")
+        var old = InventoryObject(key: "vault/20261102_000000.snap", size: 1, lastModified: end, versionID: "2", isLatest: false)
+        let b = InventoryObject(key: "vault/20261102_000000.snap", size: 1, lastModified: end, versionID: "3")
+        // The second key's versions split by the first: judged apart, the old version would
+        // look like a key with no current version.
+        #expect(throws: KeyOrderError.self) {
+            _ = try StreamingPlanner(planner: planner).outline(keyRuns: [b, a, old], uploads: [], now: end, documents: [:])
+        }
+        old.key = "vault/20261101_000000.snap"
+        let error = #expect(throws: KeyOrderError.self) {
+            _ = try StreamingPlanner(planner: planner).outline(keyRuns: [a, b, old], uploads: [], now: end, documents: [:])
+        }
+        #expect(error?.key == a.key)
+        #expect(error?.description.contains("out of order") == true)
+        #expect(try StreamingPlanner(planner: planner).outline(keyRuns: [a, old, b], uploads: [], now: end, documents: [:]).components.count > 0)
     }
 
     @Test("the summary from placements counted as they come equals the walk in order, with markers not counted")
