@@ -27,4 +27,20 @@ public struct NoncurrentVersion: Codable, Sendable, Hashable {
     public var projectedExpiry: Date?
     /// Monthly storage cost at list prices, USD.
     public var monthlyCost: Double
+
+    /// Creates an entry.
+    public init(key: String, versionID: String?, isDeleteMarker: Bool, hidden: Bool, size: Int64, storageClass: StorageClass,
+                noncurrentSince: Date?, decision: PlanSet.Decision, reason: String, projectedExpiry: Date?, monthlyCost: Double) {
+        self.key = key
+        self.versionID = versionID
+        self.isDeleteMarker = isDeleteMarker
+        self.hidden = hidden
+        self.size = size
+        self.storageClass = storageClass
+        self.noncurrentSince = noncurrentSince
+        self.decision = decision
+        self.reason = reason
+        self.projectedExpiry = projectedExpiry
+        self.monthlyCost = monthlyCost
+    }
 }

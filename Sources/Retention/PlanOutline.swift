@@ -9,6 +9,10 @@ public struct PlanOutline {
     let now: Int64
     let forced: Bool
 
+    /// Whether a component has noncurrent versions or delete markers: its plan then lists hidden
+    /// sets' keys and noncurrent entries from the placements too.
+    public var hasVersions: Bool { components.contains(where: \.versioned) }
+
     /// The plan without members and actions: enough for a table of the sets, the guards and
     /// the totals (action counts and cost are filled in by ``assemble(_:)``).
     public var skeleton: Plan {

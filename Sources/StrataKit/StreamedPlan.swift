@@ -33,6 +33,10 @@ public final class StreamedPlan: @unchecked Sendable {
     public func writeJSON(to sink: @escaping (UnsafeRawBufferPointer) -> Void) throws {
         // The actions' walk decodes only placements with an action (the others write nothing
         // there); the members' walk reads keys straight from the sorted records.
-        try outline.writeJSON(placements: { try placements.forEachAction($0) }, members: { try placements.forEachMember($0) }, to: sink)
+        // A plan with versions lists hidden sets' keys and noncurrent entries too: a third walk,
+        // pulled as each component's head is written.
+        var listings = outline.hasVersions ? try placements.makeIterator() : nil
+        try outline.writeJSON(placements: { try placements.forEachAction($0) }, members: { try placements.forEachMember($0) },
+                              versions: listings == nil ? nil : { try listings?.next() }, to: sink)
     }
 }

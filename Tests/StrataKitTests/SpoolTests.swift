@@ -133,6 +133,19 @@ import Testing
                 placement.reported = ReportedIdentity(eTag: roll(3) == 0 ? nil : "\"e\(roll(1_000))-2\"",
                                                       lastModified: Date(timeIntervalSince1970: Double(roll(1 << 33)) / 7))
             }
+            // In a versioned bucket: markers, and noncurrent entries ranked within their key,
+            // with times to the sub-second and reasons of any length.
+            placement.isDeleteMarker = roll(4) == 0
+            if roll(3) == 0 {
+                placement.rank = UInt32(roll(4) == 0 ? UInt64(UInt32.max) : roll(5))
+                placement.noncurrent = NoncurrentVersion(
+                    key: placement.key, versionID: placement.versionID, isDeleteMarker: placement.isDeleteMarker, hidden: roll(2) == 0,
+                    size: placement.size, storageClass: roll(2) == 0 ? .glacier : StorageClass(rawValue: "Y"),
+                    noncurrentSince: roll(3) == 0 ? nil : Date(timeIntervalSince1970: Double(roll(1 << 33)) / 3),
+                    decision: placement.action == .delete ? .expire : .keep, reason: String(repeating: "why ", count: Int(roll(60))),
+                    projectedExpiry: roll(2) == 0 ? nil : Date(timeIntervalSinceReferenceDate: Double(roll(1 << 30)) / 9),
+                    monthlyCost: Double(roll(1_000)) / 7)
+            }
             return placement
         }
         let sorter = PlacementSorter(directory: NSTemporaryDirectory(), runLength: runLength)

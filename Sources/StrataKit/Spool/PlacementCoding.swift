@@ -12,6 +12,12 @@ enum PlacementCoding {
     static let notASCII: UInt8 = 4
     /// Flag: the reported identity follows the action (``Placement/reported``).
     static let hasReported: UInt8 = 8
+    /// Flag: the object is a delete marker (``Placement/isDeleteMarker``).
+    static let isDeleteMarker: UInt8 = 16
+    /// Flag: a rank follows the version (``Placement/rank``, when not 0).
+    static let hasRank: UInt8 = 32
+    /// Flag: a noncurrent entry follows the reported identity (``Placement/noncurrent``).
+    static let hasEntry: UInt8 = 64
 
     /// The sort head of `placement`: component, then position, in one integer.
     static func head(of placement: Placement) -> UInt64 {
@@ -24,11 +30,13 @@ enum PlacementCoding {
         writer.varint(UInt64(placement.group))
         let keyASCII = writer.string(placement.key)
         var flags = (placement.versionID == nil ? 0 : hasVersion) | (placement.isMember ? isMember : 0)
-            | (placement.reported == nil ? 0 : hasReported)
+            | (placement.reported == nil ? 0 : hasReported) | (placement.isDeleteMarker ? isDeleteMarker : 0)
+            | (placement.rank == 0 ? 0 : hasRank) | (placement.noncurrent == nil ? 0 : hasEntry)
         let flagsAt = writer.bytes.count
         writer.byte(0)
         var versionASCII = true
         if let version = placement.versionID { versionASCII = writer.string(version) }
+        if placement.rank != 0 { writer.varint(UInt64(placement.rank)) }
         if !keyASCII || !versionASCII { flags |= notASCII }
         writer.bytes[flagsAt] = flags
         writer.int64(placement.size)
@@ -44,6 +52,15 @@ enum PlacementCoding {
         if let reported = placement.reported {
             ReportedIdentityCoding.write(reported, into: &writer)
         }
+        if let entry = placement.noncurrent { NoncurrentEntryCoding.write(entry, into: &writer) }
+    }
+
+    /// The rank after the version, if the flags say there is one.
+    static func readRank(_ reader: inout SpoolReader, flags: UInt8) throws -> UInt32 {
+        guard flags & hasRank != 0 else { return 0 }
+        let rank = try reader.varint()
+        guard rank <= UInt64(UInt32.max) else { throw SpoolReader.Malformed() }
+        return UInt32(rank)
     }
 
     /// Component and position, checked to fit the sort head's 32 bits each.
@@ -60,7 +77,9 @@ enum PlacementCoding {
         do {
             _ = try readHead(&reader)
             _ = try reader.field()
-            if try reader.byte() & hasVersion != 0 { _ = try reader.field() }
+            let flags = try reader.byte()
+            if flags & hasVersion != 0 { _ = try reader.field() }
+            _ = try readRank(&reader, flags: flags)
             _ = try reader.int64()
             return try reader.byte() != 0
         } catch is SpoolReader.Malformed {
@@ -76,6 +95,7 @@ enum PlacementCoding {
             let key = try reader.string()
             let flags = try reader.byte()
             let version = flags & hasVersion != 0 ? try reader.string() : nil
+            let rank = try readRank(&reader, flags: flags)
             let size = try reader.int64()
             let action: Placement.Action
             switch try reader.byte() {
@@ -86,9 +106,12 @@ enum PlacementCoding {
             }
             var placement = Placement(component: Int(head >> 32), group: Int(head & 0xFFFF_FFFF), key: key, versionID: version,
                                       isMember: flags & isMember != 0, size: size, action: action)
+            placement.rank = rank
+            placement.isDeleteMarker = flags & isDeleteMarker != 0
             if flags & hasReported != 0 {
                 placement.reported = try ReportedIdentityCoding.read(&reader)
             }
+            if flags & hasEntry != 0 { placement.noncurrent = try NoncurrentEntryCoding.read(&reader, placement: placement) }
             return placement
         } catch is SpoolReader.Malformed {
             throw StrataError(.failure, "a spool file is damaged: a placement does not decode")

@@ -9,6 +9,8 @@ struct PlacementSortKey {
     var key: Range<Int>
     /// The version's bytes; empty when there is none (the order reads a missing version as empty).
     var version: Range<Int>
+    /// The placement's rank among its key's versions (``Placement/rank``), between key and version in the order.
+    var rank: UInt32
     /// Whether key and version are ASCII, where Swift's `String` order is byte order.
     var isASCII: Bool
     /// Whether the placement is one of its set's members (not part of the order).
@@ -22,7 +24,8 @@ struct PlacementSortKey {
         let key = try reader.field()
         let flags = try reader.byte()
         let version = flags & PlacementCoding.hasVersion != 0 ? try reader.field() : key.upperBound..<key.upperBound
-        return PlacementSortKey(head: head, key: key, version: version, isASCII: flags & PlacementCoding.notASCII == 0,
+        let rank = try PlacementCoding.readRank(&reader, flags: flags)
+        return PlacementSortKey(head: head, key: key, version: version, rank: rank, isASCII: flags & PlacementCoding.notASCII == 0,
                                 isMember: flags & PlacementCoding.isMember != 0)
     }
 
@@ -39,7 +42,9 @@ struct PlacementSortKey {
         if a.head != b.head { return a.head < b.head ? -1 : 1 }
         guard a.isASCII && b.isASCII else { return compareText(a, in: aBytes, b, in: bBytes) }
         let keys = compareBytes(aBytes, a.key, bBytes, b.key)
-        return keys != 0 ? keys : compareBytes(aBytes, a.version, bBytes, b.version)
+        if keys != 0 { return keys }
+        if a.rank != b.rank { return a.rank < b.rank ? -1 : 1 }
+        return compareBytes(aBytes, a.version, bBytes, b.version)
     }
 
     /// Lexicographic order of two byte ranges, a shorter one first when it is the other's prefix.
@@ -62,6 +67,7 @@ struct PlacementSortKey {
         }
         let (x, y) = (text(aBytes, a.key), text(bBytes, b.key))
         if x != y { return x < y ? -1 : 1 }
+        if a.rank != b.rank { return a.rank < b.rank ? -1 : 1 }
         let (v, w) = (text(aBytes, a.version), text(bBytes, b.version))
         return v == w ? 0 : v < w ? -1 : 1
     }
