@@ -172,14 +172,7 @@ struct ComponentOutline {
         if let imposed = planner.imposed { guards.append(imposed) }
         blocked = guards.contains(where: \.blocking)
         freeLog = blocked ? nil : decidedFree
-        if grouping.orphanVersions > 0 {
-            let fate = policy.noncurrentExpireAfter.map { "noncurrent.expire_after \($0) applies" } ?? "kept (noncurrent: keep)"
-            warnings.append("\(grouping.orphanVersions) delete markers belong to no set with data left; \(fate); see strata audit")
-        }
-        let keptHidden = hiddenKeep.count { $0 }
-        if keptHidden > 0 {
-            warnings.append("\(keptHidden) set(s) hidden by delete markers are kept by the policy and their versions are not deleted; `strata undelete --component \(policy.component)` restores them")
-        }
+        warnings += ComponentPlanner.versionNotes(policy: policy, orphanMarkers: grouping.orphanVersions, keptHidden: hiddenKeep.count { $0 })
         if !blocked { warnings += constraints.expiryNotes(pending.expiring.map { sets[$0].id }.sorted()) }
 
         let selector = TierSelector(tiers: policy.tiers, pricing: planner.pricing)

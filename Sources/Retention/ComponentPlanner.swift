@@ -192,15 +192,23 @@ struct ComponentPlanner {
     private func notes(_ grouping: SetGrouping, _ decisions: KeepDecisions, _ deletions: Deletions, blocked: Bool,
                        constraints: any LayoutConstraints) -> [String] {
         var notes: [String] = []
-        if grouping.orphanVersions > 0 {
-            let fate = policy.noncurrentExpireAfter.map { "noncurrent.expire_after \($0) applies" } ?? "kept (noncurrent: keep)"
-            notes.append("\(grouping.orphanVersions) delete markers belong to no set with data left; \(fate); see strata audit")
-        }
-        let keptHidden = grouping.hidden.indices.filter { !decisions.hidden[$0].reasons.isEmpty }
-        if !keptHidden.isEmpty {
-            notes.append("\(keptHidden.count) set(s) hidden by delete markers are kept by the policy and their versions are not deleted; `strata undelete --component \(policy.component)` restores them")
-        }
+        notes += Self.versionNotes(policy: policy, orphanMarkers: grouping.orphanVersions,
+                                   keptHidden: decisions.hidden.count { !$0.reasons.isEmpty })
         if !blocked { notes += constraints.expiryNotes(deletions.expiring.map { grouping.sets[$0].id }.sorted()) }
+        return notes
+    }
+
+    /// The notes on a component's versions: delete markers that belong to no set with data
+    /// left, and hidden sets the policy keeps.
+    static func versionNotes(policy: Policy, orphanMarkers: Int, keptHidden: Int) -> [String] {
+        var notes: [String] = []
+        if orphanMarkers > 0 {
+            let fate = policy.noncurrentExpireAfter.map { "noncurrent.expire_after \($0) applies" } ?? "kept (noncurrent: keep)"
+            notes.append("\(orphanMarkers) delete markers belong to no set with data left; \(fate); see strata audit")
+        }
+        if keptHidden > 0 {
+            notes.append("\(keptHidden) set(s) hidden by delete markers are kept by the policy and their versions are not deleted; `strata undelete --component \(policy.component)` restores them")
+        }
         return notes
     }
 
