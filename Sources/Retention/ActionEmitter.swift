@@ -38,7 +38,7 @@ struct ActionEmitter {
         for (set, verdict) in zip(sets, verdicts) {
             let keep = !verdict.reasons.isEmpty
             var tier: TierRule? = nil
-            let ordered = set.current.sorted { objects[$0].key < objects[$1].key }
+            let ordered = set.current.sorted { KeyOrder.precedes(objects[$0].key, objects[$1].key) }
             if keep, let target = tiers.target(ageSeconds: now.saturatingSubtract(set.epoch), now: now, expiry: verdict.expiry) {
                 tier = target
                 transition(ordered.filter { !constraints.isPinned(objects[$0].key) }, to: target, set: set, into: &actions)

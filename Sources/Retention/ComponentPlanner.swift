@@ -237,7 +237,7 @@ struct ComponentPlanner {
 
     func keyOrder(_ a: ObjectIndex, _ b: ObjectIndex) -> Bool {
         let l = objects[a], r = objects[b]
-        return l.key != r.key ? l.key < r.key : (l.versionID ?? "") < (r.versionID ?? "")
+        return !KeyOrder.same(l.key, r.key) ? KeyOrder.precedes(l.key, r.key) : (l.versionID ?? "") < (r.versionID ?? "")
     }
 
     private func candidate(for set: SetRecord) -> KeepEvaluator.Candidate {

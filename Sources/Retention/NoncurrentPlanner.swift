@@ -27,16 +27,21 @@ struct NoncurrentPlanner {
     /// ``plan(indices:deleted:allowDeletes:)``, each entry with the index of its version.
     func indexedPlan(indices: [ObjectIndex], deleted: [Bool], allowDeletes: Bool)
         -> (entries: [(index: ObjectIndex, entry: NoncurrentVersion)], deletes: [(ObjectIndex, String)]) {
-        var keys = Set<String>()
-        for index in indices where !objects[index].isCurrent { keys.insert(objects[index].key) }
+        // Keys by their bytes: an equivalent spelling someone planted is another key (``KeyOrder``).
+        var keys = Set<ExactKey>()
+        for index in indices where !objects[index].isCurrent { keys.insert(ExactKey(key: objects[index].key)) }
         guard !keys.isEmpty else { return ([], []) }
-        var byKey: [String: [ObjectIndex]] = [:]
-        for index in indices where keys.contains(objects[index].key) { byKey[objects[index].key, default: []].append(index) }
+        var byKey: [ExactKey: [ObjectIndex]] = [:]
+        for index in indices {
+            let key = ExactKey(key: objects[index].key)
+            if keys.contains(key) { byKey[key, default: []].append(index) }
+        }
 
         var entries: [(index: ObjectIndex, entry: NoncurrentVersion)] = []
         var deletes: [(ObjectIndex, String)] = []
-        for key in keys.sorted() {
-            let versions = (byKey[key] ?? []).sorted {
+        for exact in keys.sorted(by: { KeyOrder.precedes($0.key, $1.key) }) {
+            let key = exact.key
+            let versions = (byKey[exact] ?? []).sorted {
                 let a = objects[$0], b = objects[$1]
                 return a.lastModified != b.lastModified ? a.lastModified < b.lastModified : !a.isLatest && b.isLatest
             }

@@ -57,11 +57,11 @@ public struct Placement: Sendable, Hashable {
     }
 
     /// The plan's order: component, group, then key, rank and version as the in-memory planner
-    /// sorts them (Swift's `String` order, a missing version as empty).
+    /// sorts them (keys as ``KeyOrder`` orders them, a missing version as empty).
     public static func precedes(_ a: Placement, _ b: Placement) -> Bool {
         if a.component != b.component { return a.component < b.component }
         if a.group != b.group { return a.group < b.group }
-        if a.key != b.key { return a.key < b.key }
+        if !KeyOrder.same(a.key, b.key) { return KeyOrder.precedes(a.key, b.key) }
         if a.rank != b.rank { return a.rank < b.rank }
         return (a.versionID ?? "") < (b.versionID ?? "")
     }

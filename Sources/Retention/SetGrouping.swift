@@ -12,19 +12,21 @@ extension Array where Element == InventoryObject {
 
     /// For each key among `indices` that has no current version, its newest version with data:
     /// what a reader would get back by removing the delete markers above it. Ties on
-    /// Last-Modified are broken by version id, so the choice is deterministic.
+    /// Last-Modified are broken by version id, so the choice is deterministic. Keys are told
+    /// apart by their bytes (``KeyOrder``): a planted key of an equivalent spelling is another key.
     func newestHiddenData(_ indices: [ObjectIndex]) -> [ObjectIndex] {
-        var best: [String: ObjectIndex] = [:]
-        var live = Set<String>()
+        var best: [ExactKey: ObjectIndex] = [:]
+        var live = Set<ExactKey>()
         for index in indices {
             let object = self[index]
-            if object.isCurrent { live.insert(object.key); continue }
+            let key = ExactKey(key: object.key)
+            if object.isCurrent { live.insert(key); continue }
             guard !object.isDeleteMarker else { continue }
-            if let other = best[object.key] {
+            if let other = best[key] {
                 let o = self[other]
                 if (o.lastModified, o.versionID ?? "") >= (object.lastModified, object.versionID ?? "") { continue }
             }
-            best[object.key] = index
+            best[key] = index
         }
         return best.filter { !live.contains($0.key) }.values.sorted()
     }

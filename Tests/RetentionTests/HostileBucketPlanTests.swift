@@ -250,4 +250,40 @@ import Testing
         #expect(plan.totals.byClass.map(\.bytes) == [.max])
         #expect(plan.totals.objects == 2)
     }
+
+    /// A backup file someone hid with a delete marker, in a set the policy keeps, and a planted
+    /// key that Unicode takes as the same name (`é` composed vs `e` + combining accent) but S3
+    /// keeps as another key. Merged with the planted key, the hidden file looked current, lost
+    /// its protection as the last copy of a kept backup, and its data version was purged by
+    /// `noncurrent.expire_after`.
+    @Test("a planted key Unicode takes as a hidden backup file's name does not unprotect its last copy")
+    func canonicallyEqualTwinKeysStayApart() throws {
+        var policies = try Fixtures.defaultPolicies().policies
+        for i in policies.indices { policies[i].noncurrentExpireAfter = .days(1) }
+        let planner = Planner(policies: try PolicySet(policies: policies), options: PlanOptions(components: ["postgresql"]))
+        let set = "postgresql/backup/mind/20261120-000000F/"
+        let composed = set + "pg_data/caf\u{e9}", decomposed = set + "pg_data/cafe\u{301}"
+        #expect(composed == decomposed)
+        #expect(Array(composed.utf8) != Array(decomposed.utf8))
+        let objects = [
+            Fixtures.object(set + "backup.manifest", modified: "2026-11-20T01:00:00Z", versionID: "m"),
+            Fixtures.object(composed, modified: "2026-11-20T01:00:00Z", versionID: "data", isLatest: false),
+            Fixtures.object(composed, size: 0, modified: "2026-11-24T00:00:00Z", versionID: "marker", isDeleteMarker: true),
+            Fixtures.object(decomposed, modified: "2026-11-21T00:00:00Z", versionID: "planted"),
+        ]
+        let plan = planner.plan(inventory: Inventory(objects: objects), now: Self.now)
+        #expect(plan.components[0].sets.map(\.decision) == [.keep])
+        let deleted = plan.actions.compactMap { action -> String? in
+            if case .delete(_, let version, _) = action { return version }
+            return nil
+        }
+        #expect(!deleted.contains("data"))
+        let entry = try #require(plan.components[0].noncurrent.first { $0.versionID == "data" })
+        #expect(entry.hidden)
+        #expect(entry.reason.contains("newest version of a set the policy keeps"))
+        // The streaming planner, which reads keys as bytes, plans the same.
+        let streamed = try StreamingVersionedPlannerTests.streamed(planner, objects: StreamingVersionedPlannerTests.keyRuns(objects),
+                                                                   now: Self.now, documents: [:])
+        #expect(StreamingVersionedPlannerTests.difference(streamed.json, plan.jsonData) == nil)
+    }
 }

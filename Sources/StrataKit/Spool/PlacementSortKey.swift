@@ -67,6 +67,9 @@ struct PlacementSortKey {
         }
         let (x, y) = (text(aBytes, a.key), text(bBytes, b.key))
         if x != y { return x < y ? -1 : 1 }
+        // Equivalent spellings are two S3 keys, ordered by their bytes (as `KeyOrder` orders them).
+        let bytes = compareBytes(aBytes, a.key, bBytes, b.key)
+        if bytes != 0 { return bytes }
         if a.rank != b.rank { return a.rank < b.rank ? -1 : 1 }
         let (v, w) = (text(aBytes, a.version), text(bBytes, b.version))
         return v == w ? 0 : v < w ? -1 : 1
