@@ -141,6 +141,7 @@ extension ComponentOutline {
                 placement.rank = UInt32(clamping: rank)
                 placement.isDeleteMarker = entry.isDeleteMarker
                 placement.noncurrent = entry
+                noncurrentSummary.add(entry, rank: placement.rank)
                 try sink(placement, versions[i])
             }
         }

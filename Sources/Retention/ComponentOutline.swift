@@ -42,6 +42,8 @@ struct ComponentOutline {
     private var pending: Pending?
     /// What the walk of the versions found, for the guards.
     var versionFindings: VersionFindings
+    /// The noncurrent entries pass two placed, counted for the summary.
+    var noncurrentSummary = NoncurrentSummary()
 
     /// Where a grouper slot's set is in the plan.
     enum SetPlace {

@@ -28,6 +28,12 @@ public struct ComponentPlan: Codable, Sendable, Hashable {
     /// pgBackRest: the WAL kept only because no kept set's needs could be read; `nil` when the
     /// WAL was judged (or the component has none).
     public var uncheckedWAL: UncheckedWAL? = nil
+    /// The summary of `noncurrent` a streamed plan counted, when it does not hold the entries.
+    var summarized: NoncurrentSummary? = nil
+
+    /// What the table shows of the noncurrent versions: counted from `noncurrent`, or, in a
+    /// streamed plan's summary (which holds no entries), as the streaming planner counted them.
+    public var noncurrentSummary: NoncurrentSummary { summarized ?? NoncurrentSummary(noncurrent) }
 
     private enum CodingKeys: String, CodingKey {
         case component, policyFile, sets, guards, warnings, unrecognizedKeys, totals, cost, noncurrent, hiddenSets, uncheckedWAL

@@ -18,12 +18,17 @@ public struct PlanOutline {
     public var skeleton: Plan {
         var totals = PlanTotals()
         var cost = PlanCost()
+        var plans: [ComponentPlan] = []
         for component in components {
             totals.add(component.plan.totals)
             cost.add(component.plan.cost)
+            var plan = component.plan
+            // The entries are on disk, not here: the table takes what pass two counted of them.
+            if component.versioned { plan.summarized = component.noncurrentSummary }
+            plans.append(plan)
         }
         return Plan(schemaVersion: Plan.currentSchemaVersion, generatedAt: Date(timeIntervalSince1970: TimeInterval(now)),
-                    forced: forced, components: components.map(\.plan), actions: [], totals: totals, cost: cost)
+                    forced: forced, components: plans, actions: [], totals: totals, cost: cost)
     }
 
     mutating func finishCosts() {
@@ -54,6 +59,8 @@ public struct PlanOutline {
         var actions: [PlanAction] = []
         var plan = try forEachAction({ body in for placement in sorted { try body(placement) } }) { actions.append($0) }
         plan.actions = actions
+        // This plan holds its entries: its summary is counted from them.
+        for i in plan.components.indices { plan.components[i].summarized = nil }
         for placement in sorted {
             switch components[placement.component].listing(of: placement) {
             case .member(let s): plan.components[placement.component].sets[s].members.append(placement.key)

@@ -52,14 +52,13 @@ public enum PlanTable {
                 }
                 if component.hiddenSets.count > 10 { out += "    ...\n" }
             }
-            if !component.noncurrent.isEmpty {
-                let expiring = component.noncurrent.filter { $0.decision == .expire }
-                let bytes = component.noncurrent.saturatingSum(\.size)
-                out += "  NONCURRENT: \(component.noncurrent.count) versions/markers (\(formatBytes(bytes))), \(expiring.count) expire\n"
-                for version in component.noncurrent.prefix(10) {
+            let noncurrent = component.noncurrentSummary
+            if noncurrent.count > 0 {
+                out += "  NONCURRENT: \(noncurrent.count) versions/markers (\(formatBytes(noncurrent.bytes))), \(noncurrent.expiring) expire\n"
+                for version in noncurrent.first {
                     out += "    \(version.decision.rawValue.uppercased()) \(shown: version.key) \(version.isDeleteMarker ? "(delete marker)" : "(version \(shown: version.versionID ?? "null"))"): \(shown: version.reason)\n"
                 }
-                if component.noncurrent.count > 10 { out += "    ...\n" }
+                if noncurrent.count > noncurrent.first.count { out += "    ...\n" }
             }
             if !component.unrecognizedKeys.isEmpty {
                 out += "  " + style.apply("UNRECOGNIZED (never touched): \(component.unrecognizedKeys.count) keys", .warning) + "\n"

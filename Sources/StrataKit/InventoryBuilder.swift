@@ -48,7 +48,7 @@ public struct InventoryBuilder: Sendable {
         for policy in policies {
             if versioned {
                 for try await page in client.listObjectVersions(bucket: bucket, prefix: policy.prefix) {
-                    for version in page.versions { try take(Self.object(from: version)) }
+                    for version in Self.keyRuns(page.versions) { try take(Self.object(from: version)) }
                     count += page.versions.count
                 }
             } else {
@@ -65,6 +65,20 @@ public struct InventoryBuilder: Sendable {
             "bucket": "\(bucket)", "objects": "\(count)", "uploads": "\(uploads.count)",
             "versioned": "\(versioned)"])
         return uploads
+    }
+
+    /// A page of versions with each key's versions together, in key order: some servers (moto)
+    /// give a page's versions first and its delete markers after, where S3 interleaves them by
+    /// key. The streaming planner judges a key's versions as one run. A stable sort by the
+    /// keys' bytes: the versions of one key keep their order, and the pages, which continue from
+    /// the last key and version given, stay in key order.
+    static func keyRuns(_ versions: [ObjectVersion]) -> [ObjectVersion] {
+        let inOrder = zip(versions, versions.dropFirst()).allSatisfy { !$1.key.utf8.lexicographicallyPrecedes($0.key.utf8) }
+        guard !inOrder else { return versions }
+        return versions.indices.sorted { a, b in
+            let (x, y) = (versions[a].key.utf8, versions[b].key.utf8)
+            return x.elementsEqual(y) ? a < b : x.lexicographicallyPrecedes(y)
+        }.map { versions[$0] }
     }
 
     /// Whether versioning is (or was) on: then deletes must name versions to free storage.

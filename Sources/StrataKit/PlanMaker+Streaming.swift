@@ -5,25 +5,26 @@ extension PlanMaker {
     /// The plan of the bucket as it is now, for the instant `now`, made by the streaming planner:
     /// the listing or report is spooled to `spoolDirectory` and read twice, and the plan's members
     /// and actions are sorted on disk. Returns `nil` for a bucket with noncurrent versions or
-    /// delete markers, which only the in-memory planner (``makePlan(now:)``) plans.
+    /// delete markers, which the in-memory planner (``makePlan(now:)``) plans; with `versions`,
+    /// only for such a bucket's inventory report (a listing of versions is planned key by key).
     ///
     /// Holds and locks are fetched for every object the plan would delete, as ``plan(inventory:now:)``
     /// does, and the bucket is planned again with them until no new hold turns up.
-    public func makeStreamedPlan(now: Date, spoolDirectory: String = NSTemporaryDirectory()) async throws -> StreamedPlan? {
-        try await makeStreamedPlanAndSpool(now: now, spoolDirectory: spoolDirectory)?.plan
+    public func makeStreamedPlan(now: Date, spoolDirectory: String = NSTemporaryDirectory(), versions: Bool = false) async throws -> StreamedPlan? {
+        try await makeStreamedPlanAndSpool(now: now, spoolDirectory: spoolDirectory, versions: versions)?.plan
     }
 
     /// The plan of the bucket without members and actions (``StreamedPlan/summary``): what
     /// `strata metrics` needs, made by the streaming planner in memory that grows with the sets;
     /// a versioned bucket is planned in memory (the plan is then whole).
     public func makeSummary(now: Date, spoolDirectory: String = NSTemporaryDirectory()) async throws -> Plan {
-        if let streamed = try await makeStreamedPlan(now: now, spoolDirectory: spoolDirectory) { return streamed.summary }
+        if let streamed = try await makeStreamedPlan(now: now, spoolDirectory: spoolDirectory, versions: true) { return streamed.summary }
         return try await makePlan(now: now).plan
     }
 
     /// ``makeStreamedPlan(now:spoolDirectory:)``, with the spooled objects the plan was made from.
-    func makeStreamedPlanAndSpool(now: Date, spoolDirectory: String) async throws -> (plan: StreamedPlan, objects: ObjectSpool)? {
-        guard var planning = try await StreamedPlanning(maker: self, now: now, spoolDirectory: spoolDirectory),
+    func makeStreamedPlanAndSpool(now: Date, spoolDirectory: String, versions: Bool = false) async throws -> (plan: StreamedPlan, objects: ObjectSpool)? {
+        guard var planning = try await StreamedPlanning(maker: self, now: now, spoolDirectory: spoolDirectory, versions: versions),
               let plan = try await planning.plan() else { return nil }
         return (plan, planning.spool)
     }

@@ -31,12 +31,18 @@ struct StreamedPlanning {
     var recordsReported = false
 
     /// Spools the bucket's listing or report, with pass one on the way, and fetches the
-    /// documents the decisions need; `nil` for a versioned bucket.
-    init?(maker: PlanMaker, now: Date, spoolDirectory: String) async throws {
+    /// documents the decisions need; `nil` for a bucket with versions, unless `versions` and it
+    /// is listed: a `ListObjectVersions` listing gives each key's versions in one run, which the
+    /// streaming planner judges key by key (a report's rows come in no such order).
+    init?(maker: PlanMaker, now: Date, spoolDirectory: String, versions: Bool = false) async throws {
         let policies = try maker.context.requirePolicies()
         _ = try maker.selectedPolicies()
-        // A versioned bucket's listing has versions and markers: no need to spool it to find out.
-        if maker.source == .listing, try await InventoryBuilder.isVersioned(client: maker.context.client, bucket: maker.context.bucket) { return nil }
+        var versioned = false
+        if maker.source == .listing {
+            versioned = try await InventoryBuilder.isVersioned(client: maker.context.client, bucket: maker.context.bucket)
+            // A versioned bucket's listing has versions and markers: no need to spool it to find out.
+            if versioned && !versions { return nil }
+        }
         self.maker = maker
         self.now = now
         self.spoolDirectory = spoolDirectory
@@ -45,8 +51,8 @@ struct StreamedPlanning {
         // Pass one runs as the objects are spooled: the spool is read once more, for pass two.
         var passOne = streaming.passOne(now: now)
         // The listing's versioning is the one just asked: one GetBucketVersioning, not two.
-        uploads = try await maker.spoolInventory(into: spool, versioned: maker.source == .listing ? false : nil) { passOne.add($0) }
-        guard !passOne.versioned else { return nil }
+        uploads = try await maker.spoolInventory(into: spool, versioned: maker.source == .listing ? versioned : nil) { passOne.add($0) }
+        guard !passOne.versioned || maker.source == .listing && versions else { return nil }
         let needed = passOne.documentsNeeded
         documents = try await Self.fetch(needed, maker: maker)
         fetched = Set(needed)
@@ -79,9 +85,11 @@ struct StreamedPlanning {
         while true {
             let objects = self.objects
             // The first round uses the pass one already made; later rounds see the holds found.
-            let outlined = if let first = passOne.take() { first.outline(uploads: uploads, documents: documents) }
-                else { try streaming.outline(objects, uploads: uploads, now: now, documents: documents) }
-            guard var outline = outlined else { return nil }
+            let first = passOne.take()
+            var outline = try keyOrdered {
+                if let first { try first.outline(uploads: uploads, documents: documents, keyRuns: objects) }
+                else { try streaming.outline(keyRuns: objects, uploads: uploads, now: now, documents: documents) }
+            }
             let sorter = try place(objects, outline: &outline)
             // Holds and locks only keep more: a round that finds none new is the last.
             var found: [PlanMaker.ObjectRef: PlanMaker.Detail] = [:]
@@ -107,10 +115,20 @@ struct StreamedPlanning {
         options.imposedGuards = guards
         let streaming = StreamingPlanner(planner: Planner(policies: self.streaming.planner.policies, pricing: maker.pricing, options: options))
         let objects = self.objects
-        guard var outline = try streaming.outline(objects, uploads: uploads, now: now, documents: documents) else { return nil }
+        var outline = try keyOrdered { try streaming.outline(keyRuns: objects, uploads: uploads, now: now, documents: documents) }
         // Placed first: pass two completes the outline's cost.
         let sorter = try place(objects, outline: &outline, streaming: streaming)
         return try StreamedPlan(outline: outline, placements: sorter)
+    }
+
+    /// `body`'s outline; a listing whose keys came out of S3's order (which the key-by-key
+    /// judging of versions refuses) is a failure naming the bucket and the key.
+    private func keyOrdered(_ body: () throws -> PlanOutline) throws -> PlanOutline {
+        do {
+            return try body()
+        } catch let error as KeyOrderError {
+            throw StrataError(.failure, "s3://\(maker.context.bucket): \(error)")
+        }
     }
 
     /// Pass two: the placements of `objects` under `outline`, sorted on disk.

@@ -195,3 +195,29 @@ import Testing
         #expect(expected.components.contains { !$0.noncurrent.isEmpty })
     }
 }
+
+extension StreamingVersionedPlannerTests {
+    @Test("the table of a streamed summary, which holds no entries, is the in-memory plan's table", arguments: 0..<6)
+    func summaryTableEqualsInMemory(seed: Int) throws {
+        let history = try #require(Self.versioned.first)
+        var policies = try Fixtures.defaultPolicies().policies
+        for i in policies.indices { policies[i].noncurrentExpireAfter = seed % 2 == 0 ? nil : .days(1) }
+        let planner = Planner(policies: try PolicySet(policies: policies), options: history.options)
+        // Keys out of the plan's order in the stream: a summary must still preview the first entries.
+        var objects = history.inventory.objects
+        objects.append(InventoryObject(key: "vault/20200101_000000.sn\u{e9}p", size: 3, lastModified: history.now, versionID: "x", isLatest: false))
+        objects.append(InventoryObject(key: "vault/20200101_000000.sne\u{301}p", size: 3, lastModified: history.now, versionID: "y", isLatest: false))
+        let runs = Self.keyRuns(objects)
+        let streaming = StreamingPlanner(planner: planner)
+        var outline = try streaming.outline(keyRuns: runs, uploads: history.inventory.uploads, now: history.now, documents: history.documents)
+        var tally = PlacementTally()
+        try streaming.place(runs, outline: &outline) { tally.add($0) }
+        let expected = planner.plan(inventory: Inventory(objects: runs, uploads: history.inventory.uploads), now: history.now,
+                                    documents: history.documents)
+        let summary = try #require(outline.summary(tally)).plan
+        #expect(summary.components.contains { $0.noncurrentSummary.count > NoncurrentSummary.previewLength })
+        #expect(summary.components.map(\.noncurrentSummary) == expected.components.map(\.noncurrentSummary))
+        let (table, expectedTable) = (PlanTable.render(summary, maxSetsPerComponent: 12), PlanTable.render(expected, maxSetsPerComponent: 12))
+        #expect(table == expectedTable, "\(zip(table.split(separator: "\n"), expectedTable.split(separator: "\n")).filter { $0 != $1 }.prefix(3))")
+    }
+}

@@ -136,13 +136,36 @@ import Testing
         }
     }
 
-    @Test("a versioned bucket is planned in memory")
-    func versionedBucketIsLeftToTheInMemoryPlanner() async throws {
+    @Test("a versioned bucket's listing is planned key by key: the in-memory plan, its table and its metrics")
+    func versionedBucketPlansTheSame() async throws {
         try await ScratchBucket.with(.rgw, purpose: "streamed-v") { bucket in
             try await bucket.client.putBucketVersioning(bucket.name, enabled: true)
             let context = try Self.seeded(bucket)
-            let sweep = Sweep(context: context, options: PlanOptions(), now: context.now(), journal: .directory(NSTemporaryDirectory()))
-            #expect(try await sweep.streamedDryRun() == nil)
+            // Overwritten keys, deleted keys (delete markers), and a whole set hidden.
+            var keys: [String] = []
+            for try await page in bucket.client.listObjects(bucket: bucket.name, prefix: "") { keys += page.objects.map(\.key) }
+            let vault = keys.filter { $0.hasPrefix("vault/") }.sorted()
+            let qdrant = keys.filter { $0.hasPrefix("qdrant/") }.sorted()
+            try #require(vault.count > 4 && qdrant.count > 4)
+            for key in [vault[0], vault[2], qdrant[1]] { try await bucket.client.putObject(bucket: bucket.name, key: key, body: Array("again".utf8)) }
+            for key in [vault[1], vault[vault.count - 1], qdrant[3]] { try await bucket.client.deleteObject(bucket: bucket.name, key: key) }
+            let scratch = try makeScratchDirectory("streamed-v")
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            let sweep = Sweep(context: context, options: PlanOptions(), now: context.now(), journal: .directory(scratch))
+            let inMemory = try await sweep.run(apply: false).plan
+            let streamed = try #require(try await sweep.streamedDryRun(spoolDirectory: scratch))
+            var json = Data()
+            try streamed.writeJSON { json.append(contentsOf: $0) }
+            #expect(json == (try inMemory.jsonData()))
+            #expect(streamed.actionCount == inMemory.actions.count)
+            #expect(PlanTable.render(streamed.summary, maxSetsPerComponent: 12) == PlanTable.render(inMemory, maxSetsPerComponent: 12))
+            // The bucket has what the comparison is for.
+            #expect(inMemory.components.contains { !$0.noncurrent.isEmpty })
+            #expect(inMemory.components.contains { !$0.hiddenSets.isEmpty })
+            let summary = try await PlanMaker(context: context).makeSummary(now: context.now(), spoolDirectory: scratch)
+            let metrics = MetricsTextfile.SweepSummary(at: context.now(), applied: true, done: .init(), failures: 0)
+            func lines(_ plan: Plan) -> [Substring] { MetricsTextfile.render(plan: plan, sweep: metrics).split(separator: "\n").sorted() }
+            #expect(lines(summary) == lines(inMemory))
         }
     }
 }
