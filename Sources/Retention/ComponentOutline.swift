@@ -76,32 +76,8 @@ struct ComponentOutline {
         self.planner = planner
         grouper = tally.grouper
         versioned = tally.versioned
-        let records = tally.grouper.records
-        // Deterministic regardless of inventory order: series, then time, then id (as `SetGrouping.adopt`).
-        let order = records.indices.sorted { (records[$0].series, records[$0].epoch, records[$0].id) < (records[$1].series, records[$1].epoch, records[$1].id) }
-        var places = [SetPlace](repeating: .orphan, count: records.count)
-        var grouping = SetGrouping()
-        var liveAggregates: [SetTally.SetAggregate] = []
-        var latestMarkers: [(first: Int64, last: Int64)?] = []
-        var candidates: [String: KeepEvaluator.Candidate] = [:]
-        for slot in order where slot < tally.sets.count {
-            let aggregate = tally.sets[slot]
-            if aggregate.isLive {
-                places[slot] = .live(grouping.sets.count)
-                grouping.sets.append(records[slot])
-                liveAggregates.append(aggregate)
-            } else if aggregate.hasHiddenData {
-                places[slot] = .hidden(grouping.hidden.count)
-                grouping.hidden.append(records[slot])
-                latestMarkers.append(aggregate.latestMarkers)
-            } else {
-                grouping.orphanVersions += aggregate.versions
-                continue
-            }
-            candidates[records[slot].id] = candidates[records[slot].id] ?? aggregate.candidate
-        }
+        let (places, grouping, liveAggregates, latestMarkers, candidates) = Self.arrange(tally)
         self.places = places
-        grouping.unrecognized = tally.unrecognized
         let sets = grouping.sets
         self.sets = sets
         hidden = grouping.hidden
@@ -115,21 +91,8 @@ struct ComponentOutline {
         hiddenKeep = decisions.hidden.map { !$0.reasons.isEmpty }
         let expiring = sets.indices.filter { decisions.live[$0].reasons.isEmpty }
 
-        // What the decisions would delete of the log.
-        var free: FreeLog?
-        var unchecked: UncheckedWAL?
-        var logDeleteBytes: Int64 = 0
-        switch tally.log.isEmpty ? .deletable(.none) : constraints.logDecision(verdicts: decisions.live) {
-        case .deletable(let rule):
-            free = rule
-            logDeleteBytes = tally.log.lazy.filter { rule.contains($0.position) }.saturatingSum(\.size)
-        case .allKept(let reason, rangeUnknown: true):
-            let summary = UncheckedWAL(objects: tally.log.count, bytes: tally.logBytes, monthlyCost: tally.logMonthlyCost, reason: reason)
-            unchecked = summary
-            warnings.append(summary.warning)
-        case .allKept(let reason, rangeUnknown: false):
-            warnings.append(reason)
-        }
+        let (free, unchecked, logDeleteBytes, logWarning) = Self.decideLog(tally, constraints: constraints, verdicts: decisions.live)
+        if let logWarning { warnings.append(logWarning) }
         decidedFree = free
         logReason = ActionEmitter.logReason(policy: tally.policy)
         aborts = ActionEmitter.aborts(planner.uploads, policy: tally.policy, before: planner.abortBefore)
@@ -143,6 +106,53 @@ struct ComponentOutline {
             nonFutureBytes: tally.nonFutureBytes, classes: tally.classes, latestMarkers: latestMarkers, uncheckedWAL: unchecked)
         // Without versions there is nothing more to learn before the guards.
         if !versioned { finishJudging() }
+    }
+
+    /// The grouper's sets in the plan's order (series, time, id, as `SetGrouping.adopt` sorts
+    /// them, whatever the inventory order), each placed as live, hidden or orphan; the live
+    /// sets' aggregates, the hidden sets' latest markers, and every set's candidate by id.
+    private static func arrange(_ tally: SetTally) -> (places: [SetPlace], grouping: SetGrouping, live: [SetTally.SetAggregate],
+                                                       latestMarkers: [(first: Int64, last: Int64)?], candidates: [String: KeepEvaluator.Candidate]) {
+        let records = tally.grouper.records
+        let order = records.indices.sorted { (records[$0].series, records[$0].epoch, records[$0].id) < (records[$1].series, records[$1].epoch, records[$1].id) }
+        var places = [SetPlace](repeating: .orphan, count: records.count)
+        var grouping = SetGrouping()
+        var live: [SetTally.SetAggregate] = []
+        var latestMarkers: [(first: Int64, last: Int64)?] = []
+        var candidates: [String: KeepEvaluator.Candidate] = [:]
+        for slot in order where slot < tally.sets.count {
+            let aggregate = tally.sets[slot]
+            if aggregate.isLive {
+                places[slot] = .live(grouping.sets.count)
+                grouping.sets.append(records[slot])
+                live.append(aggregate)
+            } else if aggregate.hasHiddenData {
+                places[slot] = .hidden(grouping.hidden.count)
+                grouping.hidden.append(records[slot])
+                latestMarkers.append(aggregate.latestMarkers)
+            } else {
+                grouping.orphanVersions += aggregate.versions
+                continue
+            }
+            candidates[records[slot].id] = candidates[records[slot].id] ?? aggregate.candidate
+        }
+        grouping.unrecognized = tally.unrecognized
+        return (places, grouping, live, latestMarkers, candidates)
+    }
+
+    /// What the decisions would delete of the log: the positions free (before the guards), the
+    /// log kept unchecked, the bytes freed, and the warning when all of it is kept.
+    private static func decideLog(_ tally: SetTally, constraints: any LayoutConstraints, verdicts: [KeepEvaluator.Verdict])
+        -> (free: FreeLog?, unchecked: UncheckedWAL?, deleteBytes: Int64, warning: String?) {
+        switch tally.log.isEmpty ? .deletable(.none) : constraints.logDecision(verdicts: verdicts) {
+        case .deletable(let rule):
+            return (rule, nil, tally.log.lazy.filter { rule.contains($0.position) }.saturatingSum(\.size), nil)
+        case .allKept(let reason, rangeUnknown: true):
+            let summary = UncheckedWAL(objects: tally.log.count, bytes: tally.logBytes, monthlyCost: tally.logMonthlyCost, reason: reason)
+            return (nil, summary, 0, summary.warning)
+        case .allKept(let reason, rangeUnknown: false):
+            return (nil, nil, 0, reason)
+        }
     }
 
     /// Whether the guards still wait for ``judge(versionsOf:)`` and ``finishJudging()``.
