@@ -60,10 +60,16 @@ extension ComponentOutline {
         }
     }
 
-    private func noncurrent(_ versions: [InventoryObject], place: KeyPlace, deleted: [Bool], allowDeletes: Bool)
+    /// The key's newest data version, if it has no current one.
+    private static func newestHiddenData(_ versions: [InventoryObject]) -> [ObjectIndex] {
+        versions.newestHiddenData((0..<versions.count).map { ObjectIndex($0) })
+    }
+
+    /// The noncurrent option's entries and deletions for one key's `versions`, never deleting
+    /// those `protected` (the newest hidden data version of a kept set's key).
+    private func noncurrent(_ versions: [InventoryObject], protected: Set<ObjectIndex>, deleted: [Bool], allowDeletes: Bool)
         -> (entries: [(index: ObjectIndex, entry: NoncurrentVersion)], deletes: [(ObjectIndex, String)]) {
         let all = (0..<versions.count).map { ObjectIndex($0) }
-        let protected = keptSet(place) ? Set(versions.newestHiddenData(all)) : []
         let planner = NoncurrentPlanner(policy: policy, objects: versions, now: self.planner.now, bypassGovernance: self.planner.bypassGovernance,
                                         pricing: self.planner.pricing, protected: protected)
         return planner.indexedPlan(indices: all, deleted: deleted, allowDeletes: allowDeletes)
@@ -80,14 +86,16 @@ extension ComponentOutline {
         case .log(let position): decidedFree?.contains(position) ?? false
         default: false
         }
-        let purge = noncurrent(versions, place: place, deleted: [Bool](repeating: goes, count: versions.count), allowDeletes: true)
+        // Found once: it protects a kept set's key, and sizes a hidden set.
+        let needed: Bool = if case .hidden = place { true } else { keptSet(place) }
+        let newest = needed ? Self.newestHiddenData(versions) : []
+        let purge = noncurrent(versions, protected: keptSet(place) ? Set(newest) : [], deleted: [Bool](repeating: goes, count: versions.count), allowDeletes: true)
         versionFindings.noncurrentDeleteBytes = versionFindings.noncurrentDeleteBytes.saturatingAdd(purge.deletes.saturatingSum { versions[$0.0].size })
         guard case .hidden(let h) = place else { return }
         let purged = Set(purge.deletes.map(\.0))
         if versions.indices.contains(where: { !versions[$0].isDeleteMarker && !purged.contains(ObjectIndex($0)) }) {
             versionFindings.hiddenSurvives[h] = true
         }
-        let newest = versions.newestHiddenData((0..<versions.count).map { ObjectIndex($0) })
         versionFindings.hiddenNewest[h].count += newest.count
         versionFindings.hiddenNewest[h].bytes = versionFindings.hiddenNewest[h].bytes.saturatingAdd(newest.saturatingSum { versions[$0].size })
     }
@@ -132,7 +140,8 @@ extension ComponentOutline {
             break
         }
         if versions.contains(where: { !$0.isCurrent }) {
-            for (rank, (index, entry)) in noncurrent(versions, place: place, deleted: deleted, allowDeletes: !blocked).entries.enumerated() {
+            let protected = keptSet(place) ? Set(Self.newestHiddenData(versions)) : []
+            for (rank, (index, entry)) in noncurrent(versions, protected: protected, deleted: deleted, allowDeletes: !blocked).entries.enumerated() {
                 let i = Int(index)
                 let expire = entry.decision == .expire
                 if expire { deleted[i] = true }

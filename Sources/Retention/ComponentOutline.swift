@@ -173,15 +173,9 @@ struct ComponentOutline {
         fraction.expiringSets = pending.expiring.count + expiringHidden
         fraction.bytes = pending.nonFutureBytes
         fraction.deleteBytes = pending.expiringBytes.saturatingAdd(pending.logDeleteBytes).saturatingAdd(versionFindings.noncurrentDeleteBytes)
-        var guards: [GuardFinding] = []
-        if let finding = fraction.finding(policy: policy, force: planner.force) { guards.append(finding) }
-        if let incident = MarkerIncident.detect(grouping: grouping, decisions: decisions, latestMarkers: pending.latestMarkers,
-                                                since: planner.lastSweep, limit: policy.guards.maxDeleteFraction) {
-            guards.append(incident.finding(policy: policy, grouping: grouping, since: planner.lastSweep))
-        }
-        guards += planner.staleFindings(grouping, decisions)
-        if let future = planner.futureFinding(grouping, decisions) { guards.append(future) }
-        if let imposed = planner.imposed { guards.append(imposed) }
+        let incident = MarkerIncident.detect(grouping: grouping, decisions: decisions, latestMarkers: pending.latestMarkers,
+                                             since: planner.lastSweep, limit: policy.guards.maxDeleteFraction)
+        let guards = planner.guardFindings(fraction: fraction, incident: incident, grouping: grouping, decisions: decisions)
         blocked = guards.contains(where: \.blocking)
         freeLog = blocked ? nil : decidedFree
         warnings += ComponentPlanner.versionNotes(policy: policy, orphanMarkers: grouping.orphanVersions, keptHidden: hiddenKeep.count { $0 })

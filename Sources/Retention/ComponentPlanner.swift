@@ -133,16 +133,25 @@ struct ComponentPlanner {
 
     /// The guard findings and whether any blocks the component's deletions.
     private func guardFindings(_ grouping: SetGrouping, _ decisions: KeepDecisions, _ deletions: Deletions) -> ([GuardFinding], Bool) {
+        let incident = MarkerIncident.detect(grouping: grouping, decisions: decisions, objects: objects, since: lastSweep,
+                                             limit: policy.guards.maxDeleteFraction)
+        let guards = guardFindings(fraction: deleteFraction(grouping, decisions, deletions), incident: incident,
+                                   grouping: grouping, decisions: decisions)
+        return (guards, guards.contains(where: \.blocking))
+    }
+
+    /// The component's guard findings, in the order both planners give them: the delete
+    /// fraction, the marker incident, staleness, future-dated sets, then a guard imposed from
+    /// outside.
+    func guardFindings(fraction: DeleteFractionGuard, incident: MarkerIncident?, grouping: SetGrouping,
+                       decisions: KeepDecisions) -> [GuardFinding] {
         var guards: [GuardFinding] = []
-        if let fraction = deleteFraction(grouping, decisions, deletions).finding(policy: policy, force: force) { guards.append(fraction) }
-        if let incident = MarkerIncident.detect(grouping: grouping, decisions: decisions, objects: objects, since: lastSweep,
-                                                limit: policy.guards.maxDeleteFraction) {
-            guards.append(incident.finding(policy: policy, grouping: grouping, since: lastSweep))
-        }
+        if let finding = fraction.finding(policy: policy, force: force) { guards.append(finding) }
+        if let incident { guards.append(incident.finding(policy: policy, grouping: grouping, since: lastSweep)) }
         guards += staleFindings(grouping, decisions)
         if let future = futureFinding(grouping, decisions) { guards.append(future) }
         if let imposed { guards.append(imposed) }
-        return (guards, guards.contains(where: \.blocking))
+        return guards
     }
 
     private func deleteFraction(_ grouping: SetGrouping, _ decisions: KeepDecisions, _ deletions: Deletions) -> DeleteFractionGuard {

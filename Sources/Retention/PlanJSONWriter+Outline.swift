@@ -10,7 +10,8 @@ extension PlanJSONWriter {
             // `body` is called only while `placements` runs; the walk just cannot prove it.
             try withoutActuallyEscaping(body) { body in
                 try placements { placement in
-                    guard placement.isMember, placement.group < outline.components[placement.component].sets.count else { return }
+                    // Only a live set's current objects are members (hidden sets' keys and entries are not).
+                    guard placement.isMember else { return }
                     var key = placement.key
                     try key.withUTF8 { try body(placement.component, placement.group, $0) }
                 }
