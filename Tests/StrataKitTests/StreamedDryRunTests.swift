@@ -43,6 +43,16 @@ import Testing
         return made.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// `sweep`'s dry run planned in memory and streamed (spooled to `spoolDirectory`), and the
+    /// streamed plan's JSON.
+    static func dryRunBothWays(_ sweep: Sweep, spoolDirectory: String) async throws -> (inMemory: Plan, streamed: StreamedPlan, json: Data) {
+        let inMemory = try await sweep.run(apply: false).plan
+        let streamed = try #require(try await sweep.streamedDryRun(spoolDirectory: spoolDirectory))
+        var json = Data()
+        try streamed.writeJSON { json.append(contentsOf: $0) }
+        return (inMemory, streamed, json)
+    }
+
     @Test("the streamed dry run equals the in-memory plan", arguments: [false, true])
     func streamedEqualsInMemory(force: Bool) async throws {
         try await ScratchBucket.with(.rgw, purpose: "streamed") { bucket in
@@ -50,10 +60,7 @@ import Testing
             let journal = try makeScratchDirectory("streamed-journal")
             defer { try? FileManager.default.removeItem(atPath: journal) }
             let sweep = Sweep(context: context, options: PlanOptions(force: force), now: context.now(), journal: .directory(journal))
-            let inMemory = try await sweep.run(apply: false).plan
-            let streamed = try #require(try await sweep.streamedDryRun(spoolDirectory: journal))
-            var json = Data()
-            try streamed.writeJSON { json.append(contentsOf: $0) }
+            let (inMemory, streamed, json) = try await Self.dryRunBothWays(sweep, spoolDirectory: journal)
             #expect(json == (try inMemory.jsonData()))
             #expect(streamed.actionCount == inMemory.actions.count)
             #expect(streamed.summary.totals == inMemory.totals)
@@ -152,10 +159,7 @@ import Testing
             let scratch = try makeScratchDirectory("streamed-v")
             defer { try? FileManager.default.removeItem(atPath: scratch) }
             let sweep = Sweep(context: context, options: PlanOptions(), now: context.now(), journal: .directory(scratch))
-            let inMemory = try await sweep.run(apply: false).plan
-            let streamed = try #require(try await sweep.streamedDryRun(spoolDirectory: scratch))
-            var json = Data()
-            try streamed.writeJSON { json.append(contentsOf: $0) }
+            let (inMemory, streamed, json) = try await Self.dryRunBothWays(sweep, spoolDirectory: scratch)
             #expect(json == (try inMemory.jsonData()))
             #expect(streamed.actionCount == inMemory.actions.count)
             #expect(PlanTable.render(streamed.summary, maxSetsPerComponent: 12) == PlanTable.render(inMemory, maxSetsPerComponent: 12))
