@@ -91,9 +91,8 @@ struct SweepCommand: AsyncParsableCommand {
                     try emitDryRun(streamed, context: context)
                     return
                 }
-                // Unversioned buckets, from a listing or a report, are applied in bounded memory.
-                let result: Sweep.Result
-                if apply, let streamed = try await sweep.streamedApply() { result = streamed } else { result = try await sweep.run(apply: apply) }
+                // Applied in bounded memory; only a report that lists versions is planned in memory.
+                let result = apply ? try await sweep.streamedApply() : try await sweep.run(apply: false)
                 if output.json, let checked = result.streamed {
                     try checked.writeJSON { chunk in try? FileHandle.standardOutput.write(contentsOf: chunk) }
                     emitRaw("\n")

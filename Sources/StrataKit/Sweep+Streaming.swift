@@ -14,11 +14,9 @@ extension Sweep {
     /// ``run(apply:)`` with `apply` set, planned and carried out by the streaming planner and
     /// executor (``SweepExecutor/apply(streamed:runID:journal:spoolDirectory:replan:)``) in
     /// memory that grows with the bucket's sets, not its objects; the listing or report is
-    /// spooled to `spoolDirectory`. Returns `nil`, before taking the lease, when the bucket is
-    /// versioned: ``run(apply:)`` applies it. A bucket found to hold versions once the lease is
-    /// taken (or a report that lists versions) is applied in memory under the same lease.
-    public func streamedApply(spoolDirectory: String = NSTemporaryDirectory()) async throws -> Result? {
-        if source == .listing, try await InventoryBuilder.isVersioned(client: context.client, bucket: context.bucket) { return nil }
+    /// spooled to `spoolDirectory`, and a versioned bucket's listing is planned key by key.
+    /// An inventory report that lists versions is applied in memory, under the same lease.
+    public func streamedApply(spoolDirectory: String = NSTemporaryDirectory()) async throws -> Result {
         let writer = SweepJournal(context: context, location: journal)
         let runID = SweepJournal.newRunID(now: context.now())
         let timing = SweepLease.Timing(ttl: lockTTL, settle: leaseSettle)
@@ -28,7 +26,7 @@ extension Sweep {
             // The proposal, as in memory: holds are checked once, in the plan made just before deleting.
             var proposer = maker
             proposer.holdCheck = .none
-            guard let proposal = try await proposer.makeStreamedPlan(now: now, spoolDirectory: spoolDirectory) else {
+            guard let proposal = try await proposer.makeStreamedPlan(now: now, spoolDirectory: spoolDirectory, versions: true) else {
                 return try await applyInMemory(executor: executor, previous: previous, runID: runID, journal: writer)
             }
             let now = self.now
@@ -48,8 +46,9 @@ extension PlanMaker {
     /// the bucket, the sets that justify deletions are confirmed by HEAD (planning again without
     /// rows that are not there), and each deletion is checked by HEAD before it is made.
     func streamedReplan(now: Date, spoolDirectory: String) async throws -> SweepExecutor.StreamedReplan {
-        let changed = StrataError(.failure, "s3://\(context.bucket) holds object versions now (its versioning was turned on during the sweep); nothing was deleted; run the sweep again")
-        guard var planning = try await StreamedPlanning(maker: self, now: now, spoolDirectory: spoolDirectory) else { throw changed }
+        // Only a report that lists versions is not streamed, and the proposal was made from the same report.
+        let changed = StrataError(.failure, "the inventory report of s3://\(context.bucket) lists object versions now; nothing was deleted; run the sweep again")
+        guard var planning = try await StreamedPlanning(maker: self, now: now, spoolDirectory: spoolDirectory, versions: true) else { throw changed }
         guard source != .listing else {
             guard let plan = try await planning.plan() else { throw changed }
             return SweepExecutor.StreamedReplan(plan: plan, objects: planning.objects)

@@ -50,7 +50,7 @@ extension SweepExecutor {
             agreed = try await unchangedDeletions(agreed, unchanged: unchanged, spoolDirectory: spoolDirectory, entry: &entry)
         }
         let withheld = try floorWithholds(agreed, objects: fresh.objects, now: fresh.plan.summary.generatedAt,
-                                          confirmed: fresh.confirmedSets, entry: &entry)
+                                          confirmed: fresh.confirmedSets, spoolDirectory: spoolDirectory, entry: &entry)
         try await delete(agreed, withholding: withheld, entry: &entry, journal: journal)
 
         try await checkFence(&entry, journal: journal)
@@ -128,30 +128,6 @@ extension SweepExecutor {
         }
         try kept.flush()
         return kept
-    }
-
-    /// The prefixes of the components whose agreed deletions the ``DeletionFloor`` withholds
-    /// (`nil` for none), counted from the fresh `objects` and the `agreed` deletions alone (only
-    /// the `confirmed` sets count, when given); each is recorded as a failure (the sweep exits 1)
-    /// and its deletions as skipped.
-    private func floorWithholds(_ agreed: SpoolFile, objects: some ObjectStream, now: Date, confirmed: [String: Set<String>]?,
-                                entry: inout SweepJournal.Entry) throws -> WithheldPrefixes? {
-        let floor = DeletionFloor(policies: try context.requirePolicies())
-        var tally = floor.tally()
-        try objects.forEachObject { object in if object.isCurrent { tally.addCurrent(key: object.key) } }
-        // A streamed plan is of an unversioned bucket: every deletion takes a current object.
-        try agreed.forEach { tally.addDeletion(ofCurrent: try DeletionSorter.decodeChecked(&$0).key) }
-        let violations = tally.violations(now: now, confirmed: confirmed)
-        guard !violations.isEmpty else { return nil }
-        for violation in violations {
-            context.logger.critical("deletions withheld by the floor", metadata: ["violation": "\(violation)"])
-            entry.failures.append(violation.description)
-        }
-        let withheld = WithheldPrefixes(components: Set(violations.map(\.component)), policies: floor.policies)
-        try agreed.forEach { reader in
-            if withheld.contains(try DeletionSorter.decodeChecked(&reader).key) { entry.done.skipped += 1 }
-        }
-        return withheld
     }
 
     /// Sends the `agreed` deletions outside the `withheld` prefixes as DeleteObjects batches, read
