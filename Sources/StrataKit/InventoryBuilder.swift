@@ -72,14 +72,7 @@ public struct InventoryBuilder: Sendable {
     /// key. The streaming planner judges a key's versions as one run. A stable sort by the
     /// keys' bytes: the versions of one key keep their order, and the pages, which continue from
     /// the last key and version given, stay in key order.
-    static func keyRuns(_ versions: [ObjectVersion]) -> [ObjectVersion] {
-        let inOrder = zip(versions, versions.dropFirst()).allSatisfy { !$1.key.utf8.lexicographicallyPrecedes($0.key.utf8) }
-        guard !inOrder else { return versions }
-        return versions.indices.sorted { a, b in
-            let (x, y) = (versions[a].key.utf8, versions[b].key.utf8)
-            return x.elementsEqual(y) ? a < b : x.lexicographicallyPrecedes(y)
-        }.map { versions[$0] }
-    }
+    static func keyRuns(_ versions: [ObjectVersion]) -> [ObjectVersion] { KeyRuns.sorted(versions, key: \.key) }
 
     /// Whether versioning is (or was) on: then deletes must name versions to free storage.
     static func isVersioned(client: S3Client, bucket: String) async throws -> Bool {

@@ -68,6 +68,10 @@ public struct InventoryReportReader: Sendable {
     public func build(policies: [Policy]) async throws -> Inventory {
         var objects: [InventoryObject] = []
         let uploads = try await read(policies: policies) { objects.append($0) }
+        // A report's rows come in no order. With versions, they are put in key runs, as a
+        // listing gives them and as the streaming planner reads them (`ObjectSpool.sortedByKey`):
+        // then both planners add up the same figures in the same order, and plan alike.
+        if objects.contains(where: { !$0.isCurrent }) { objects = KeyRuns.sorted(objects, key: \.key) }
         return Inventory(objects: objects, uploads: uploads)
     }
 

@@ -27,13 +27,8 @@ extension PlanMaker {
         let bucket = context.bucket
         let reportedObjects = reported
         let unchanged = try await Self.boundedMap(refs, limit: concurrency) { ref -> Bool in
-            do {
-                let head = try await client.headObject(bucket: bucket, key: ref.key, versionID: ref.versionID)
-                guard let before = reportedObjects[ref] else { return false }
-                return Self.sameObject(head: head, reported: before)
-            } catch let error as S3Error where error.status == 404 {
-                return true
-            }
+            try await Self.stillHolds(client: client, bucket: bucket, key: ref.key, versionID: ref.versionID,
+                                      reported: reportedObjects[ref].map(ReportedIdentity.init(of:)))
         }
         var confirmed = plan
         confirmed.actions = plan.actions.filter { action in
@@ -54,17 +49,21 @@ extension PlanMaker {
         let client = context.client
         let bucket = context.bucket
         return try await refs.concurrentMap(maxConcurrentTasks: concurrency) { ref -> Bool in
-            do {
-                let head = try await client.headObject(bucket: bucket, key: ref.key, versionID: ref.versionID)
-                return ref.reported?.matches(eTag: head.eTag, lastModified: head.lastModified) ?? false
-            } catch let error as S3Error where error.status == 404 {
-                return true
-            }
+            try await Self.stillHolds(client: client, bucket: bucket, key: ref.key, versionID: ref.versionID, reported: ref.reported)
         }
     }
 
-    /// Whether `head` is the object the report described.
-    static func sameObject(head: ObjectHead, reported: InventoryObject) -> Bool {
-        ReportedIdentity(of: reported).matches(eTag: head.eTag, lastModified: head.lastModified)
+    /// Whether `key` (at `versionID`) still holds the object the report described as `reported`,
+    /// by HEAD. One already gone is unchanged (deleting it is a no-op); one the report did not
+    /// describe is not. A delete marker, which a HEAD of its version answers with 405 (S3; RGW
+    /// answers 404), holds no data to have changed: its version id names it alone.
+    static func stillHolds(client: S3Client, bucket: String, key: String, versionID: String?,
+                           reported: ReportedIdentity?) async throws -> Bool {
+        do {
+            let head = try await client.headObject(bucket: bucket, key: key, versionID: versionID)
+            return reported?.matches(eTag: head.eTag, lastModified: head.lastModified) ?? false
+        } catch let error as S3Error where error.status == 404 || (error.status == 405 && versionID != nil) {
+            return true
+        }
     }
 }

@@ -4,9 +4,10 @@ import Retention
 extension PlanMaker {
     /// The plan of the bucket as it is now, for the instant `now`, made by the streaming planner:
     /// the listing or report is spooled to `spoolDirectory` and read twice, and the plan's members
-    /// and actions are sorted on disk. Returns `nil` for a bucket with noncurrent versions or
-    /// delete markers, which the in-memory planner (``makePlan(now:)``) plans; with `versions`,
-    /// only for such a bucket's inventory report (a listing of versions is planned key by key).
+    /// and actions are sorted on disk. Without `versions`, returns `nil` for a bucket with noncurrent
+    /// versions or delete markers, which the in-memory planner (``makePlan(now:)``) plans; with
+    /// `versions`, such a bucket is planned key by key (a report's rows sorted on disk into key
+    /// runs first).
     ///
     /// Holds and locks are fetched for every object the plan would delete, as ``plan(inventory:now:)``
     /// does, and the bucket is planned again with them until no new hold turns up.

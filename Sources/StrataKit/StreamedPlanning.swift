@@ -31,9 +31,9 @@ struct StreamedPlanning {
     var recordsReported = false
 
     /// Spools the bucket's listing or report, with pass one on the way, and fetches the
-    /// documents the decisions need; `nil` for a bucket with versions, unless `versions` and it
-    /// is listed: a `ListObjectVersions` listing gives each key's versions in one run, which the
-    /// streaming planner judges key by key (a report's rows come in no such order).
+    /// documents the decisions need; `nil` for a bucket with versions, unless `versions`: the
+    /// streaming planner then judges each key's versions together, from a `ListObjectVersions`
+    /// listing, which gives them in one run, or from a report's rows sorted on disk into key runs.
     init?(maker: PlanMaker, now: Date, spoolDirectory: String, versions: Bool = false) async throws {
         let policies = try maker.context.requirePolicies()
         _ = try maker.selectedPolicies()
@@ -46,13 +46,16 @@ struct StreamedPlanning {
         self.maker = maker
         self.now = now
         self.spoolDirectory = spoolDirectory
-        spool = try ObjectSpool(directory: spoolDirectory)
+        let spooled = try ObjectSpool(directory: spoolDirectory)
         streaming = StreamingPlanner(planner: Planner(policies: policies, pricing: maker.pricing, options: maker.options))
-        // Pass one runs as the objects are spooled: the spool is read once more, for pass two.
+        // Pass one runs as the objects are spooled (it counts them in any order): the spool is
+        // read once more, for pass two.
         var passOne = streaming.passOne(now: now)
         // The listing's versioning is the one just asked: one GetBucketVersioning, not two.
-        uploads = try await maker.spoolInventory(into: spool, versioned: maker.source == .listing ? versioned : nil) { passOne.add($0) }
-        guard !passOne.versioned || maker.source == .listing && versions else { return nil }
+        uploads = try await maker.spoolInventory(into: spooled, versioned: maker.source == .listing ? versioned : nil) { passOne.add($0) }
+        guard !passOne.versioned || versions else { return nil }
+        // A report's rows come in no key order; a key's versions are judged in one run.
+        spool = passOne.versioned && maker.source != .listing ? try spooled.sortedByKey(directory: spoolDirectory) : spooled
         let needed = passOne.documentsNeeded
         documents = try await Self.fetch(needed, maker: maker)
         fetched = Set(needed)

@@ -3,9 +3,9 @@ import Retention
 
 extension Sweep {
     /// A dry run in memory that grows with the bucket's sets, not its objects: the listing or
-    /// report is spooled to `spoolDirectory` and planned by the streaming planner (a versioned
-    /// bucket's listing key by key). Returns `nil` for an inventory report with noncurrent
-    /// versions or delete markers: ``run(apply:)`` plans those.
+    /// report is spooled to `spoolDirectory` and planned by the streaming planner (a bucket with
+    /// versions key by key). `nil` only if the streaming planner declines the bucket, which it
+    /// does not with versions planned: ``run(apply:)`` would plan it.
     public func streamedDryRun(spoolDirectory: String = NSTemporaryDirectory()) async throws -> StreamedPlan? {
         let writer = SweepJournal(context: context, location: journal)
         return try await maker(after: try await writer.latest()).makeStreamedPlan(now: now, spoolDirectory: spoolDirectory, versions: true)
@@ -14,8 +14,8 @@ extension Sweep {
     /// ``run(apply:)`` with `apply` set, planned and carried out by the streaming planner and
     /// executor (``SweepExecutor/apply(streamed:runID:journal:spoolDirectory:replan:)``) in
     /// memory that grows with the bucket's sets, not its objects; the listing or report is
-    /// spooled to `spoolDirectory`, and a versioned bucket's listing is planned key by key.
-    /// An inventory report that lists versions is applied in memory, under the same lease.
+    /// spooled to `spoolDirectory`, and a bucket with versions is planned key by key (an
+    /// inventory report's rows sorted on disk into key runs first).
     public func streamedApply(spoolDirectory: String = NSTemporaryDirectory()) async throws -> Result {
         let writer = SweepJournal(context: context, location: journal)
         let runID = SweepJournal.newRunID(now: context.now())
@@ -27,6 +27,7 @@ extension Sweep {
             var proposer = maker
             proposer.holdCheck = .none
             guard let proposal = try await proposer.makeStreamedPlan(now: now, spoolDirectory: spoolDirectory, versions: true) else {
+                // Not expected with versions planned; planned in memory then.
                 return try await applyInMemory(executor: executor, previous: previous, runID: runID, journal: writer)
             }
             let now = self.now
@@ -46,8 +47,8 @@ extension PlanMaker {
     /// the bucket, the sets that justify deletions are confirmed by HEAD (planning again without
     /// rows that are not there), and each deletion is checked by HEAD before it is made.
     func streamedReplan(now: Date, spoolDirectory: String) async throws -> SweepExecutor.StreamedReplan {
-        // Only a report that lists versions is not streamed, and the proposal was made from the same report.
-        let changed = StrataError(.failure, "the inventory report of s3://\(context.bucket) lists object versions now; nothing was deleted; run the sweep again")
+        // The streaming planner plans every bucket with versions planned: this is not expected.
+        let changed = StrataError(.failure, "s3://\(context.bucket): the streaming planner declined the checked plan; nothing was deleted; run the sweep again")
         guard var planning = try await StreamedPlanning(maker: self, now: now, spoolDirectory: spoolDirectory, versions: true) else { throw changed }
         guard source != .listing else {
             guard let plan = try await planning.plan() else { throw changed }

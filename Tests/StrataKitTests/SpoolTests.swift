@@ -72,6 +72,33 @@ import Testing
         #expect(single.size == spool.size)
     }
 
+    @Test("a spool sorted by key, as a versioned report's rows are, gives each key's objects in one run, in the order they came",
+          arguments: [1, 7, 1_000, 1_000_000])
+    func sortedByKeyIsStable(runLength: Int) throws {
+        var rng = SplitMix(seed: UInt64(runLength))
+        // Few keys, so each comes many times; both spellings of "é" are two keys.
+        let keys = ["vault/b", "vault/a", "qdrant/caf\u{E9}", "qdrant/cafe\u{301}", "odd \u{1}", String(repeating: "k", count: 900)]
+        let objects = (0..<3_000).map { n in
+            var object = Self.randomObject(&rng, n)
+            object.key = keys[Int(rng.next() % UInt64(keys.count))]
+            object.size = Int64(n)
+            return object
+        }
+        let spool = try ObjectSpool()
+        for object in objects { try spool.append(object) }
+        try spool.finish()
+        let sorted = try spool.sortedByKey(directory: NSTemporaryDirectory(), runLength: runLength)
+        var read: [InventoryObject] = []
+        try sorted.forEachObject { read.append($0) }
+        let expected = objects.enumerated().sorted { a, b in
+            let x = a.element.key.utf8, y = b.element.key.utf8
+            return x.elementsEqual(y) ? a.offset < b.offset : x.lexicographicallyPrecedes(y)
+        }.map(\.element)
+        #expect(read.count == objects.count)
+        #expect(read == expected)
+        #expect(sorted.hasVersionIDs == spool.hasVersionIDs)
+    }
+
     @Test("a batch whose last record is cut short is an error, not a crash")
     func truncatedBatch() throws {
         var encoder = ObjectSpool.RecordEncoder()

@@ -50,17 +50,31 @@ import Testing
     }
 
     /// `bucket` seeded as ``seedVersioned(_:)`` and swept under ``expiringPolicies()`` three
-    /// days from now, streamed or in memory; the in-memory dry run made just before, the
-    /// result, and the versions left.
-    static func sweep(_ bucket: ScratchBucket, force: Bool, streamed: Bool) async throws -> (dryRun: Plan, result: Sweep.Result, left: [String: [String]]) {
+    /// days from now, from a listing or from an inventory report of every version, streamed or
+    /// in memory; the in-memory dry run made just before, the result, and the versions left.
+    static func sweep(_ bucket: ScratchBucket, force: Bool, report: Bool, streamed: Bool) async throws -> (dryRun: Plan, result: Sweep.Result, left: [String: [String]]) {
         try await seedVersioned(bucket)
         let now = later()
         let context = try bucket.context(policies: try expiringPolicies(), now: now)
-        let journal = try makeScratchDirectory("versioned-apply")
-        defer { try? FileManager.default.removeItem(atPath: journal) }
+        let journal = try makeScratchDirectory("versioned-apply"), reports = try makeScratchDirectory("versioned-report")
+        defer {
+            try? FileManager.default.removeItem(atPath: journal)
+            try? FileManager.default.removeItem(atPath: reports)
+        }
         var sweep = Sweep(context: context, options: PlanOptions(force: force), now: now, journal: .directory(journal))
         sweep.leaseSettle = .milliseconds(10)
+        if report {
+            let manifest = try StreamedDryRunTests.makeReport(bucket, in: reports, versions: true)
+            sweep.source = .report(.file(manifest), maximumAge: 1e9)
+        }
         let dryRun = try await sweep.run(apply: false).plan
+        if streamed {
+            // The streamed dry run, a report's rows sorted into key runs first, is the same plan.
+            let plan = try #require(try await sweep.streamedDryRun(spoolDirectory: journal))
+            var json = Data()
+            try plan.writeJSON { json.append(contentsOf: $0) }
+            #expect(firstDifference(json, try dryRun.jsonData()) == nil)
+        }
         let result = streamed ? try await sweep.streamedApply(spoolDirectory: journal) : try await sweep.run(apply: true)
         if streamed {
             // The planned actions, journaled in parts, are the dry run's.
@@ -77,12 +91,15 @@ import Testing
         return (dryRun, result, try await versions(bucket))
     }
 
-    @Test("a versioned bucket's streamed apply leaves the versions and markers the in-memory apply leaves", arguments: [false, true])
-    func versionedApplyEqualsInMemory(force: Bool) async throws {
+    /// Arguments: `--force`, and whether the sweep reads an inventory report of every version
+    /// (its rows in the order `ListObjectVersions` gives versions, then markers) or lists.
+    @Test("a versioned bucket's streamed apply leaves the versions and markers the in-memory apply leaves",
+          arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func versionedApplyEqualsInMemory(force: Bool, report: Bool) async throws {
         try await ScratchBucket.with(.rgw, purpose: "versioned-memory") { memoryBucket in
             try await ScratchBucket.with(.rgw, purpose: "versioned-streamed") { streamedBucket in
-                let memory = try await Self.sweep(memoryBucket, force: force, streamed: false)
-                let streamed = try await Self.sweep(streamedBucket, force: force, streamed: true)
+                let memory = try await Self.sweep(memoryBucket, force: force, report: report, streamed: false)
+                let streamed = try await Self.sweep(streamedBucket, force: force, report: report, streamed: true)
                 let checked = try #require(streamed.result.streamed, "the versioned bucket was applied by the streaming executor")
                 #expect(streamed.left == memory.left)
                 let memoryOutcome = try #require(memory.result.outcome), streamedOutcome = try #require(streamed.result.outcome)

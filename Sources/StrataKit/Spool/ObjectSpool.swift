@@ -100,10 +100,11 @@ public final class ObjectSpool: ObjectStream {
         }
     }
 
-    /// Reads the objects whose key `accepts` one at a time, in the order appended: for a reader
-    /// that awaits between objects, which ``forEachObject(whereKey:_:)`` cannot.
-    func makeCursor(whereKey accepts: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) -> Cursor {
-        Cursor(records: SpoolFile.Cursor(file: file, bufferSize: 1 << 20), accepts: accepts)
+    /// Reads the objects whose key `accepts` one at a time, in the order appended, through a
+    /// buffer of `bufferSize` bytes: for a reader that awaits between objects, or reads several
+    /// spools in step, which ``forEachObject(whereKey:_:)`` cannot.
+    func makeCursor(bufferSize: Int = 1 << 20, whereKey accepts: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) -> Cursor {
+        Cursor(records: SpoolFile.Cursor(file: file, bufferSize: bufferSize), accepts: accepts)
     }
 
     /// A spool's objects one at a time (``makeCursor(whereKey:)``).
