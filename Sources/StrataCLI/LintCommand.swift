@@ -50,8 +50,7 @@ struct LintCommand: AsyncParsableCommand {
             let findings: [LintFinding]
             switch try await bucketContents(settings: settings, lint: lint, now: instant) {
             case nil: findings = lint.run()
-            case .streamed(let tally, let plan): findings = lint.run(tally: tally, plan: plan)
-            case .inMemory(let inventory, let documents): findings = lint.run(inventory: inventory, now: instant, documents: documents)
+            case let (tally, plan)?: findings = lint.run(tally: tally, plan: plan)
             }
             if output.json {
                 emit(String(decoding: try JSONCoding.encoder.encode(findings), as: UTF8.self))
@@ -65,17 +64,9 @@ struct LintCommand: AsyncParsableCommand {
         }
     }
 
-    /// What lint reads of a bucket.
-    private enum BucketContents {
-        /// A bucket without versioning, counted and planned from a spool.
-        case streamed(Lint.BucketTally, Plan)
-        /// A versioned bucket's objects, and the pgBackRest documents a plan of them reads.
-        case inMemory(Inventory, [String: String])
-    }
-
-    /// The bucket's objects (the `--inventory` report's, or a listing with `--list-bucket`), as
-    /// `lint` needs them; `nil` without either option.
-    private func bucketContents(settings: StrataSettings, lint: Lint, now: Date) async throws -> BucketContents? {
+    /// The bucket's objects (the `--inventory` report's, or a listing with `--list-bucket`),
+    /// counted, and its plan, as `lint` needs them; `nil` without either option.
+    private func bucketContents(settings: StrataSettings, lint: Lint, now: Date) async throws -> (tally: Lint.BucketTally, plan: Plan)? {
         let reportSource = try report.source()
         if reportSource != nil && listBucket {
             throw StrataError(.configuration, "--inventory and --list-bucket both say where the bucket's contents come from, expected one")
@@ -89,9 +80,7 @@ struct LintCommand: AsyncParsableCommand {
             var maker = PlanMaker(context: context, pricing: lint.pricing)
             maker.source = source
             // Counted and planned as it is read, in memory that grows with the sets.
-            if let (tally, plan) = try await maker.lintFacts(Lint.BucketTally(lint: lint), now: now) { return .streamed(tally, plan) }
-            let inventory = try await maker.readInventory()
-            return .inMemory(inventory, try await maker.documents(for: inventory))
+            return try await maker.lintFacts(Lint.BucketTally(lint: lint), now: now)
         }
     }
 }

@@ -87,12 +87,12 @@ struct SweepCommand: AsyncParsableCommand {
                                   journal: journal.map { .directory($0) } ?? .bucket,
                                   lockTTL: TimeInterval(lockTTL))
                 if let source = try report.source() { sweep.source = source }
-                if !apply, let streamed = try await sweep.streamedDryRun() {
-                    try emitDryRun(streamed, context: context)
+                guard apply else {
+                    try emitDryRun(try await sweep.streamedDryRun(), context: context)
                     return
                 }
-                // Applied in bounded memory; only a report that lists versions is planned in memory.
-                let result = apply ? try await sweep.streamedApply() : try await sweep.run(apply: false)
+                // Planned and applied in memory that grows with the sets, not the objects.
+                let result = try await sweep.streamedApply()
                 if output.json, let checked = result.streamed {
                     try checked.writeJSON { chunk in try? FileHandle.standardOutput.write(contentsOf: chunk) }
                     emitRaw("\n")
@@ -103,8 +103,6 @@ struct SweepCommand: AsyncParsableCommand {
                     if let outcome = result.outcome {
                         emit("applied: \(outcome.done.transitions) transitions, \(outcome.done.deletes) deletions, \(outcome.done.aborts) aborted uploads, \(outcome.done.markersRemoved) delete markers removed, \(outcome.done.skipped) deletions skipped (no longer planned)")
                         for failure in outcome.failures { emit("failed: \(shown: failure)") }
-                    } else {
-                        emit("dry run: nothing changed (use --apply to carry out \(result.plan.actions.count) actions)")
                     }
                 }
                 if let metricsTextfile {

@@ -48,24 +48,21 @@ struct VerifyCommand: AsyncParsableCommand {
                 verifier.progress = { _, _, total in
                     bar.update(done: checked.withLock { $0 += 1; return $0 }, total: Int64(total))
                 }
-                if saved == nil, let tally = try await verifyStreamed(verifier, components: wanted, terminal: terminal, bar: bar) {
+                if saved == nil {
+                    let tally = try await verifyStreamed(verifier, components: wanted, terminal: terminal, bar: bar)
                     if !tally.isHealthy {
                         throw StrataError(.failure, "\(tally.missingSets) sets missing objects, \(tally.corruptSets) sets corrupt (see above)")
                     }
                     return
                 }
-                let report: Verifier.Report
-                if let saved {
-                    if let wanted {
-                        let unknown = wanted.subtracting(saved.components.map(\.component))
-                        guard unknown.isEmpty else {
-                            throw StrataError(.configuration, "the saved plan has no component \(unknown.sorted().joined(separator: ", "))")
-                        }
+                guard let saved else { return }
+                if let wanted {
+                    let unknown = wanted.subtracting(saved.components.map(\.component))
+                    guard unknown.isEmpty else {
+                        throw StrataError(.configuration, "the saved plan has no component \(unknown.sorted().joined(separator: ", "))")
                     }
-                    report = try await verifier.verify(plan: saved, components: wanted)
-                } else {
-                    report = try await verifier.verify(components: wanted)
                 }
+                let report = try await verifier.verify(plan: saved, components: wanted)
                 bar.finish()
                 if output.json {
                     emit(String(decoding: try JSONCoding.encoder.encode(report), as: UTF8.self))
@@ -81,10 +78,10 @@ struct VerifyCommand: AsyncParsableCommand {
         }
     }
 
-    /// Verifies a bucket without versioning set by set, printing each set's problems (or, with
-    /// `--json`, the report) as the set is finished; `nil` for a versioned bucket.
+    /// Verifies the bucket set by set, printing each set's problems (or, with `--json`, the
+    /// report) as the set is finished.
     private func verifyStreamed(_ verifier: Verifier, components: Set<String>?, terminal: Terminal,
-                                bar: ProgressBar) async throws -> Verifier.Tally? {
+                                bar: ProgressBar) async throws -> Verifier.Tally {
         var splice: JSONArraySplice?
         var skippedExpired: [String] = []
         var sets = 0
@@ -103,7 +100,6 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             sets += 1
         })
-        guard let tally else { return nil }
         bar.finish()
         if let splice {
             emit(splice.closing(count: sets) + splice.tail)

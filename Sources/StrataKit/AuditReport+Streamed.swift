@@ -10,7 +10,7 @@ extension AuditReport {
     public static func writeStreamed(maker: PlanMaker, now: Date, format: AuditWriter.Format,
                                      spoolDirectory: String = NSTemporaryDirectory(),
                                      sink: @escaping (String) -> Void) async throws -> Bool {
-        guard let (plan, objects) = try await maker.makeStreamedPlanAndSpool(now: now, spoolDirectory: spoolDirectory) else { return false }
+        guard let (plan, objects) = try await maker.makeUnversionedStreamedPlanAndSpool(now: now, spoolDirectory: spoolDirectory) else { return false }
         var writer = try AuditWriter(format: format, generatedAt: now, scratchDirectory: spoolDirectory, sink: sink)
         try await write(plan: plan, objects: objects, policies: try maker.selectedPolicies(), context: maker.context,
                         pricing: maker.pricing, now: now, to: &writer)

@@ -218,19 +218,13 @@ extension PlanMaker {
             exists: existsAsReported,
             replan: { removed in
                 try await planning.exclude(removed)
-                // Rows left out cannot make the objects versioned: the plan is there.
-                guard let plan = try await planning.plan() else { throw Self.versionedReport }
-                return plan
+                return try await planning.plan()
             },
             removed: logRemoved)
         guard !confirmed.unconfirmed.isEmpty else { return (confirmed.plan, confirmed.confirmedSets) }
-        guard let blocked = try planning.plan(imposing: confirmation.unconfirmedGuards(confirmed.unconfirmed)) else {
-            throw Self.versionedReport
-        }
+        let blocked = try planning.plan(imposing: confirmation.unconfirmedGuards(confirmed.unconfirmed))
         return (blocked, confirmed.confirmedSets)
     }
-
-    private static let versionedReport = StrataError(.failure, "the inventory report lists object versions; nothing was deleted")
 
     /// Logs a row left out of the plan.
     private func logRemoved(_ ref: KeeperConfirmation.Ref) {

@@ -4,30 +4,32 @@ import Retention
 extension PlanMaker {
     /// The plan of the bucket as it is now, for the instant `now`, made by the streaming planner:
     /// the listing or report is spooled to `spoolDirectory` and read twice, and the plan's members
-    /// and actions are sorted on disk. Without `versions`, returns `nil` for a bucket with noncurrent
-    /// versions or delete markers, which the in-memory planner (``makePlan(now:)``) plans; with
-    /// `versions`, such a bucket is planned key by key (a report's rows sorted on disk into key
-    /// runs first).
+    /// and actions are sorted on disk. A bucket with versions is planned a key's versions at a
+    /// time (a report's rows sorted on disk into key runs first).
     ///
     /// Holds and locks are fetched for every object the plan would delete, as ``plan(inventory:now:)``
     /// does, and the bucket is planned again with them until no new hold turns up.
-    public func makeStreamedPlan(now: Date, spoolDirectory: String = NSTemporaryDirectory(), versions: Bool = false) async throws -> StreamedPlan? {
-        try await makeStreamedPlanAndSpool(now: now, spoolDirectory: spoolDirectory, versions: versions)?.plan
+    public func makeStreamedPlan(now: Date, spoolDirectory: String = NSTemporaryDirectory()) async throws -> StreamedPlan {
+        try await makeStreamedPlanAndSpool(now: now, spoolDirectory: spoolDirectory).plan
     }
 
     /// The plan of the bucket without members and actions (``StreamedPlan/summary``): what
-    /// `strata metrics` needs, made by the streaming planner in memory that grows with the sets;
-    /// a versioned bucket is planned in memory (the plan is then whole).
+    /// `strata metrics` needs, made by the streaming planner in memory that grows with the sets.
     public func makeSummary(now: Date, spoolDirectory: String = NSTemporaryDirectory()) async throws -> Plan {
-        if let streamed = try await makeStreamedPlan(now: now, spoolDirectory: spoolDirectory, versions: true) { return streamed.summary }
-        return try await makePlan(now: now).plan
+        try await makeStreamedPlan(now: now, spoolDirectory: spoolDirectory).summary
     }
 
     /// ``makeStreamedPlan(now:spoolDirectory:)``, with the spooled objects the plan was made from.
-    func makeStreamedPlanAndSpool(now: Date, spoolDirectory: String, versions: Bool = false) async throws -> (plan: StreamedPlan, objects: ObjectSpool)? {
-        guard var planning = try await StreamedPlanning(maker: self, now: now, spoolDirectory: spoolDirectory, versions: versions),
-              let plan = try await planning.plan() else { return nil }
-        return (plan, planning.spool)
+    func makeStreamedPlanAndSpool(now: Date, spoolDirectory: String) async throws -> (plan: StreamedPlan, objects: ObjectSpool) {
+        var planning = try await StreamedPlanning(maker: self, now: now, spoolDirectory: spoolDirectory)
+        return (try await planning.plan(), planning.spool)
+    }
+
+    /// ``makeStreamedPlanAndSpool(now:spoolDirectory:)`` of a bucket without versions; `nil`
+    /// for one with noncurrent versions or delete markers, for a caller that plans those in memory.
+    func makeUnversionedStreamedPlanAndSpool(now: Date, spoolDirectory: String) async throws -> (plan: StreamedPlan, objects: ObjectSpool)? {
+        guard var planning = try await StreamedPlanning.unversioned(maker: self, now: now, spoolDirectory: spoolDirectory) else { return nil }
+        return (try await planning.plan(), planning.spool)
     }
 
     /// The objects of the selected components into `spool`, from a listing or the report, each

@@ -13,29 +13,14 @@ extension Retriever {
     }
 
     /// Plans the component, chooses the set `selector` names and gathers the keys restoring it
-    /// needs. The streaming planner plans it, in memory that grows with the sets and the set
-    /// chosen, not with the objects; only a versioned bucket is planned in memory.
+    /// needs. The streaming planner plans it (a bucket with versions key by key), in memory that
+    /// grows with the sets and the set chosen, not with the objects: the members of the sets
+    /// needed are read from its placements, the other keys from the spooled objects (current
+    /// versions only).
     func select(component: String, policy: Policy, selector: Selector, series: String?) async throws -> Selection {
         var maker = PlanMaker(context: context, options: PlanOptions(components: [component]))
         maker.documentFailure = .planWithout
-        let now = context.now()
-        if let (plan, objects) = try await maker.makeStreamedPlanAndSpool(now: now, spoolDirectory: spoolDirectory) {
-            return try await select(from: plan, objects: objects, component: component, policy: policy, selector: selector, series: series)
-        }
-        let (plan, inventory) = try await maker.makePlan(now: now)
-        let sets = plan.components.first { $0.component == component }?.sets ?? []
-        let index = try Self.choose(sets, selector: selector, series: series, component: component)
-        let current = inventory.objects.filter { $0.isCurrent && $0.key.hasPrefix(policy.prefix) }.map(\.key)
-        let present = Set(current)
-        let read = try await readDocuments(policy: policy, present: present.contains)
-        let needed = policy.retrievalKeys(of: index, sets: sets, currentKeys: current, documents: read.documents)
-        return Selection(set: sets[index], keys: needed.keys, notes: Self.expiryNote(sets[index]) + read.notes + needed.notes)
-    }
-
-    /// ``select(component:policy:selector:series:)`` from a streamed plan: the members of the
-    /// sets needed are read from its placements, the other keys from the spooled objects.
-    private func select(from plan: StreamedPlan, objects: ObjectSpool, component: String, policy: Policy,
-                        selector: Selector, series: String?) async throws -> Selection {
+        let (plan, objects) = try await maker.makeStreamedPlanAndSpool(now: context.now(), spoolDirectory: spoolDirectory)
         let position = plan.summary.components.firstIndex { $0.component == component }
         let sets = position.map { plan.summary.components[$0].sets } ?? []
         let index = try Self.choose(sets, selector: selector, series: series, component: component)

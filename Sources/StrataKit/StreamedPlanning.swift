@@ -31,17 +31,35 @@ struct StreamedPlanning {
     var recordsReported = false
 
     /// Spools the bucket's listing or report, with pass one on the way, and fetches the
-    /// documents the decisions need; `nil` for a bucket with versions, unless `versions`: the
-    /// streaming planner then judges each key's versions together, from a `ListObjectVersions`
-    /// listing, which gives them in one run, or from a report's rows sorted on disk into key runs.
-    init?(maker: PlanMaker, now: Date, spoolDirectory: String, versions: Bool = false) async throws {
+    /// documents the decisions need. A bucket with versions is judged a key's versions at a
+    /// time: a `ListObjectVersions` listing gives them in one run; a report's rows are sorted on
+    /// disk into key runs first.
+    init(maker: PlanMaker, now: Date, spoolDirectory: String) async throws {
+        try await self.init(maker: maker, now: now, spoolDirectory: spoolDirectory, declinesVersions: false)
+    }
+
+    /// ``init(maker:now:spoolDirectory:)`` for a bucket without versions; `nil` for one with
+    /// noncurrent versions or delete markers (a listing's versioning is asked before anything is
+    /// spooled), for a caller that handles those in memory.
+    static func unversioned(maker: PlanMaker, now: Date, spoolDirectory: String) async throws -> StreamedPlanning? {
+        do {
+            return try await StreamedPlanning(maker: maker, now: now, spoolDirectory: spoolDirectory, declinesVersions: true)
+        } catch is Declined {
+            return nil
+        }
+    }
+
+    /// A bucket with versions, which ``unversioned(maker:now:spoolDirectory:)`` declines.
+    private struct Declined: Error {}
+
+    private init(maker: PlanMaker, now: Date, spoolDirectory: String, declinesVersions: Bool) async throws {
         let policies = try maker.context.requirePolicies()
         _ = try maker.selectedPolicies()
         var versioned = false
         if maker.source == .listing {
             versioned = try await InventoryBuilder.isVersioned(client: maker.context.client, bucket: maker.context.bucket)
             // A versioned bucket's listing has versions and markers: no need to spool it to find out.
-            if versioned && !versions { return nil }
+            if versioned && declinesVersions { throw Declined() }
         }
         self.maker = maker
         self.now = now
@@ -53,7 +71,7 @@ struct StreamedPlanning {
         var passOne = streaming.passOne(now: now)
         // The listing's versioning is the one just asked: one GetBucketVersioning, not two.
         uploads = try await maker.spoolInventory(into: spooled, versioned: maker.source == .listing ? versioned : nil) { passOne.add($0) }
-        guard !passOne.versioned || versions else { return nil }
+        guard !passOne.versioned || !declinesVersions else { throw Declined() }
         // A report's rows come in no key order; a key's versions are judged in one run.
         spool = passOne.versioned && maker.source != .listing ? try spooled.sortedByKey(directory: spoolDirectory) : spooled
         let needed = passOne.documentsNeeded
@@ -83,7 +101,7 @@ struct StreamedPlanning {
 
     /// The plan of the objects, with holds and locks fetched for every object it would delete
     /// and the bucket planned again with them until no new hold turns up.
-    mutating func plan() async throws -> StreamedPlan? {
+    mutating func plan() async throws -> StreamedPlan {
         var round = 1
         while true {
             let objects = self.objects
@@ -113,7 +131,7 @@ struct StreamedPlanning {
     /// The plan of the objects with `guards` imposed on their components
     /// (``PlanOptions/imposedGuards``), which block their deletions: after ``plan()``, whose
     /// hold rounds checked every deletion this plan can make (it deletes a subset).
-    func plan(imposing guards: [String: GuardFinding]) throws -> StreamedPlan? {
+    func plan(imposing guards: [String: GuardFinding]) throws -> StreamedPlan {
         var options = maker.options
         options.imposedGuards = guards
         let streaming = StreamingPlanner(planner: Planner(policies: self.streaming.planner.policies, pricing: maker.pricing, options: options))

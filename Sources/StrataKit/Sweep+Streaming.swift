@@ -4,11 +4,10 @@ import Retention
 extension Sweep {
     /// A dry run in memory that grows with the bucket's sets, not its objects: the listing or
     /// report is spooled to `spoolDirectory` and planned by the streaming planner (a bucket with
-    /// versions key by key). `nil` only if the streaming planner declines the bucket, which it
-    /// does not with versions planned: ``run(apply:)`` would plan it.
-    public func streamedDryRun(spoolDirectory: String = NSTemporaryDirectory()) async throws -> StreamedPlan? {
+    /// versions key by key).
+    public func streamedDryRun(spoolDirectory: String = NSTemporaryDirectory()) async throws -> StreamedPlan {
         let writer = SweepJournal(context: context, location: journal)
-        return try await maker(after: try await writer.latest()).makeStreamedPlan(now: now, spoolDirectory: spoolDirectory, versions: true)
+        return try await maker(after: try await writer.latest()).makeStreamedPlan(now: now, spoolDirectory: spoolDirectory)
     }
 
     /// ``run(apply:)`` with `apply` set, planned and carried out by the streaming planner and
@@ -26,10 +25,7 @@ extension Sweep {
             // The proposal, as in memory: holds are checked once, in the plan made just before deleting.
             var proposer = maker
             proposer.holdCheck = .none
-            guard let proposal = try await proposer.makeStreamedPlan(now: now, spoolDirectory: spoolDirectory, versions: true) else {
-                // Not expected with versions planned; planned in memory then.
-                return try await applyInMemory(executor: executor, previous: previous, runID: runID, journal: writer)
-            }
+            let proposal = try await proposer.makeStreamedPlan(now: now, spoolDirectory: spoolDirectory)
             let now = self.now
             let (outcome, checked) = try await executor.apply(streamed: proposal, runID: runID, journal: writer, spoolDirectory: spoolDirectory) {
                 try await maker.streamedReplan(now: now, spoolDirectory: spoolDirectory)
@@ -47,15 +43,13 @@ extension PlanMaker {
     /// the bucket, the sets that justify deletions are confirmed by HEAD (planning again without
     /// rows that are not there), and each deletion is checked by HEAD before it is made.
     func streamedReplan(now: Date, spoolDirectory: String) async throws -> SweepExecutor.StreamedReplan {
-        // The streaming planner plans every bucket with versions planned: this is not expected.
-        let changed = StrataError(.failure, "s3://\(context.bucket): the streaming planner declined the checked plan; nothing was deleted; run the sweep again")
-        guard var planning = try await StreamedPlanning(maker: self, now: now, spoolDirectory: spoolDirectory, versions: true) else { throw changed }
+        var planning = try await StreamedPlanning(maker: self, now: now, spoolDirectory: spoolDirectory)
         guard source != .listing else {
-            guard let plan = try await planning.plan() else { throw changed }
+            let plan = try await planning.plan()
             return SweepExecutor.StreamedReplan(plan: plan, objects: planning.objects)
         }
         planning.recordsReported = true
-        guard let plan = try await planning.plan() else { throw changed }
+        let plan = try await planning.plan()
         // Handed over, not kept here: a replan lets it go before making the next.
         let confirmed = try await confirmingKeepers(consume plan, planning: &planning)
         return SweepExecutor.StreamedReplan(plan: confirmed.plan, objects: planning.objects, confirmedSets: confirmed.confirmedSets,

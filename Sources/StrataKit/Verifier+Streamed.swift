@@ -32,12 +32,13 @@ extension Verifier {
     /// `spoolDirectory`) and the kept sets' members are read from its placements, a batch at a
     /// time. `skipped` hears the sets skipped as expired first (as ``Report/skippedExpired``);
     /// then `body` gets each set's result as it is finished, in the plan's order, the order
-    /// ``Report/sets`` has. Returns `nil`, having checked nothing, for a versioned bucket.
+    /// ``Report/sets`` has. A bucket with versions is planned key by key; the members checked
+    /// are the current objects of its live kept sets, as in memory.
     public func verifyStreamed(components: Set<String>? = nil, spoolDirectory: String = NSTemporaryDirectory(),
-                               skipped: ([String]) throws -> Void, body: (SetResult) throws -> Void) async throws -> Tally? {
+                               skipped: ([String]) throws -> Void, body: (SetResult) throws -> Void) async throws -> Tally {
         var maker = PlanMaker(context: context, options: PlanOptions(components: components))
         maker.documentFailure = .planWithout
-        guard let plan = try await maker.makeStreamedPlan(now: context.now(), spoolDirectory: spoolDirectory) else { return nil }
+        let plan = try await maker.makeStreamedPlan(now: context.now(), spoolDirectory: spoolDirectory)
         let now = context.now()
         let selection = Self.checkedSets(plan.summary, components: components, now: now)
         try skipped(selection.skipped)

@@ -121,11 +121,11 @@ import Testing
             let scratch = try makeScratchDirectory("streamed-floor")
             defer { try? FileManager.default.removeItem(atPath: scratch) }
             let maker = PlanMaker(context: looseContext, options: PlanOptions(force: true, components: ["vault"]))
-            let proposal = try #require(try await maker.makeStreamedPlan(now: now, spoolDirectory: scratch))
+            let proposal = try await maker.makeStreamedPlan(now: now, spoolDirectory: scratch)
             let (outcome, _) = try await SweepExecutor(context: strictContext).apply(
                 streamed: proposal, runID: SweepJournal.newRunID(now: now),
                 journal: SweepJournal(context: strictContext, location: .directory(scratch)), spoolDirectory: scratch) {
-                    let (plan, objects) = try #require(try await maker.makeStreamedPlanAndSpool(now: now, spoolDirectory: scratch))
+                    let (plan, objects) = try await maker.makeStreamedPlanAndSpool(now: now, spoolDirectory: scratch)
                     return SweepExecutor.StreamedReplan(plan: plan, objects: objects)
                 }
             #expect(outcome.failures.contains { $0.hasPrefix("floor: vault") })

@@ -49,7 +49,7 @@ import Testing
     /// streamed plan's JSON.
     static func dryRunBothWays(_ sweep: Sweep, spoolDirectory: String) async throws -> (inMemory: Plan, streamed: StreamedPlan, json: Data) {
         let inMemory = try await sweep.run(apply: false).plan
-        let streamed = try #require(try await sweep.streamedDryRun(spoolDirectory: spoolDirectory))
+        let streamed = try await sweep.streamedDryRun(spoolDirectory: spoolDirectory)
         var json = Data()
         try streamed.writeJSON { json.append(contentsOf: $0) }
         return (inMemory, streamed, json)
@@ -98,12 +98,12 @@ import Testing
             let journal = try makeScratchDirectory("streamed-hold")
             defer { try? FileManager.default.removeItem(atPath: journal) }
             let sweep = Sweep(context: context, options: PlanOptions(force: true), now: context.now(), journal: .directory(journal))
-            let before = try #require(try await sweep.streamedDryRun(spoolDirectory: journal))
+            let before = try await sweep.streamedDryRun(spoolDirectory: journal)
             let expiring = try #require(before.summary.components.first { $0.component == "falkordb" }?.sets.first { $0.decision == .expire })
             let falkordb = try #require(try context.requirePolicies().policy(named: "falkordb"))
             let key = try #require(try await bucket.keys(prefix: falkordb.prefix).first { falkordb.setID(ofKey: $0) == expiring.id })
             try await bucket.client.putObjectTagging(bucket: bucket.name, key: key, tags: [Planner.holdTag: "audit"])
-            let after = try #require(try await sweep.streamedDryRun(spoolDirectory: journal))
+            let after = try await sweep.streamedDryRun(spoolDirectory: journal)
             let held = try #require(after.summary.components.first { $0.component == "falkordb" }?.sets.first { $0.id == expiring.id })
             #expect(held.decision == .keep)
             #expect(held.reasons.contains { $0.kind == .tagged })
@@ -125,7 +125,7 @@ import Testing
             var sweep = Sweep(context: clock, options: PlanOptions(force: true), now: context.now(), journal: .directory(out))
             sweep.source = .report(.file(manifest), maximumAge: 1e9)
             let inMemory = try await sweep.run(apply: false).plan
-            let streamed = try #require(try await sweep.streamedDryRun(spoolDirectory: out))
+            let streamed = try await sweep.streamedDryRun(spoolDirectory: out)
             var json = Data()
             try streamed.writeJSON { json.append(contentsOf: $0) }
             #expect(json == (try inMemory.jsonData()))

@@ -70,7 +70,7 @@ import Testing
         let dryRun = try await sweep.run(apply: false).plan
         if streamed {
             // The streamed dry run, a report's rows sorted into key runs first, is the same plan.
-            let plan = try #require(try await sweep.streamedDryRun(spoolDirectory: journal))
+            let plan = try await sweep.streamedDryRun(spoolDirectory: journal)
             var json = Data()
             try plan.writeJSON { json.append(contentsOf: $0) }
             #expect(firstDifference(json, try dryRun.jsonData()) == nil)
@@ -140,11 +140,11 @@ import Testing
             let scratch = try makeScratchDirectory("versioned-floor")
             defer { try? FileManager.default.removeItem(atPath: scratch) }
             let maker = PlanMaker(context: looseContext, options: PlanOptions(force: true, components: ["vault", "falkordb"]))
-            let proposal = try #require(try await maker.makeStreamedPlan(now: now, spoolDirectory: scratch, versions: true))
+            let proposal = try await maker.makeStreamedPlan(now: now, spoolDirectory: scratch)
             let (outcome, _) = try await SweepExecutor(context: strictContext).apply(
                 streamed: proposal, runID: SweepJournal.newRunID(now: now),
                 journal: SweepJournal(context: strictContext, location: .directory(scratch)), spoolDirectory: scratch) {
-                    let (plan, objects) = try #require(try await maker.makeStreamedPlanAndSpool(now: now, spoolDirectory: scratch, versions: true))
+                    let (plan, objects) = try await maker.makeStreamedPlanAndSpool(now: now, spoolDirectory: scratch)
                     return SweepExecutor.StreamedReplan(plan: plan, objects: objects)
                 }
             #expect(outcome.failures.contains { $0.hasPrefix("floor: vault") })

@@ -113,7 +113,7 @@ struct SweepHoldCheckTests {
             let maker = PlanMaker(context: context)
             var proposer = maker
             proposer.holdCheck = .none
-            let proposal = try #require(try await proposer.makeStreamedPlan(now: Self.now, spoolDirectory: scratch))
+            let proposal = try await proposer.makeStreamedPlan(now: Self.now, spoolDirectory: scratch)
             #expect(proposal.summary.totals.deletes == 4)
             let journal = SweepJournal(context: context, location: .directory(scratch))
             let client = bucket.client
@@ -121,7 +121,7 @@ struct SweepHoldCheckTests {
             let (outcome, checked) = try await SweepExecutor(context: context).apply(
                 streamed: proposal, runID: "hold-late-streamed", journal: journal, spoolDirectory: scratch) {
                     try await client.putObjectTagging(bucket: name, key: Self.keys[2], tags: [Planner.holdTag: "late"])
-                    let (plan, objects) = try #require(try await maker.makeStreamedPlanAndSpool(now: Self.now, spoolDirectory: scratch))
+                    let (plan, objects) = try await maker.makeStreamedPlanAndSpool(now: Self.now, spoolDirectory: scratch)
                     return SweepExecutor.StreamedReplan(plan: plan, objects: objects)
                 }
             #expect(outcome.done.deletes == 3)

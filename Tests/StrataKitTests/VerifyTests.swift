@@ -110,7 +110,7 @@ struct VerifyTests {
             let report = try await verifier.verify()
             var sets: [Verifier.SetResult] = []
             var skipped: [String]?
-            let tally = try #require(try await verifier.verifyStreamed(skipped: { skipped = $0 }, body: { sets.append($0) }))
+            let tally = try await verifier.verifyStreamed(skipped: { skipped = $0 }, body: { sets.append($0) })
             #expect(sets == report.sets)
             #expect(skipped == report.skippedExpired)
             #expect(tally == Verifier.Tally(deep: true, sets: 2, objects: 6, missingSets: 0, corruptSets: 1))
