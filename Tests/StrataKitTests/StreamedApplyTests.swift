@@ -106,11 +106,7 @@ import Testing
             let seeded = try StreamedDryRunTests.seeded(bucket)
             // The sweep's policies keep 40 vault sets; the plan is made under one that keeps the
             // 3 newest, as a bug in the rule engine might, and deletes the rest.
-            var strict = try StreamedDryRunTests.policies()
-            let vault = try #require(strict["policies/vault.yaml"])
-            var loose = strict
-            strict["policies/vault.yaml"] = Self.withKeepLast(vault, 40)
-            loose["policies/vault.yaml"] = Self.withKeepLast(vault, 3, window: "1d")
+            let (strict, loose) = try Self.strictAndLoose(try StreamedDryRunTests.policies())
             let now = seeded.now()
             let strictContext = try bucket.context(policies: strict, now: now)
             let looseContext = try bucket.context(policies: loose, now: now)
@@ -121,19 +117,37 @@ import Testing
             let scratch = try makeScratchDirectory("streamed-floor")
             defer { try? FileManager.default.removeItem(atPath: scratch) }
             let maker = PlanMaker(context: looseContext, options: PlanOptions(force: true, components: ["vault"]))
-            let proposal = try await maker.makeStreamedPlan(now: now, spoolDirectory: scratch)
-            let (outcome, _) = try await SweepExecutor(context: strictContext).apply(
-                streamed: proposal, runID: SweepJournal.newRunID(now: now),
-                journal: SweepJournal(context: strictContext, location: .directory(scratch)), spoolDirectory: scratch) {
-                    let (plan, objects) = try await maker.makeStreamedPlanAndSpool(now: now, spoolDirectory: scratch)
-                    return SweepExecutor.StreamedReplan(plan: plan, objects: objects)
-                }
+            let (outcome, proposal) = try await Self.applyUnderFloor(maker: maker, executor: strictContext, now: now, scratch: scratch)
             #expect(outcome.failures.contains { $0.hasPrefix("floor: vault") })
             #expect(outcome.done.deletes == 0)
             #expect(outcome.done.skipped == proposal.summary.totals.deletes)
             let after = try await Self.state(bucket)
             #expect(Set(after.keys.filter { $0.hasPrefix("vault/") }) == Set(vaultBefore))
         }
+    }
+
+    /// `policies` (by file name) twice: the sweep's, keeping 40 vault sets (`strict`), and a
+    /// plan's, keeping the 3 newest within a day (`loose`), as a bug in the rule engine might.
+    static func strictAndLoose(_ policies: [String: String]) throws -> (strict: [String: String], loose: [String: String]) {
+        var strict = policies, loose = policies
+        let vault = try #require(policies["policies/vault.yaml"])
+        strict["policies/vault.yaml"] = withKeepLast(vault, 40)
+        loose["policies/vault.yaml"] = withKeepLast(vault, 3, window: "1d")
+        return (strict, loose)
+    }
+
+    /// The streamed plan `maker` makes at `now`, applied by an executor under the policies of
+    /// `context` (the floor's), replanned by `maker`; what it did, and the plan.
+    static func applyUnderFloor(maker: PlanMaker, executor context: StrataContext, now: Date,
+                                scratch: String) async throws -> (SweepOutcome, StreamedPlan) {
+        let proposal = try await maker.makeStreamedPlan(now: now, spoolDirectory: scratch)
+        let (outcome, _) = try await SweepExecutor(context: context).apply(
+            streamed: proposal, runID: SweepJournal.newRunID(now: now),
+            journal: SweepJournal(context: context, location: .directory(scratch)), spoolDirectory: scratch) {
+                let (plan, objects) = try await maker.makeStreamedPlanAndSpool(now: now, spoolDirectory: scratch)
+                return SweepExecutor.StreamedReplan(plan: plan, objects: objects)
+            }
+        return (outcome, proposal)
     }
 
     /// `policy` (a shipped policy's YAML) with its retention replaced by `keep_last: n` (and a

@@ -125,11 +125,7 @@ import Testing
             // The sweep's policies keep 40 vault sets; the plan is made under one that keeps the
             // 3 newest, as a bug in the rule engine might. The newest falkordb set's key has a
             // noncurrent version the plan deletes: that takes no set, and falkordb is not withheld.
-            var strict = try Self.expiringPolicies()
-            let vault = try #require(strict["policies/vault.yaml"])
-            var loose = strict
-            strict["policies/vault.yaml"] = StreamedApplyTests.withKeepLast(vault, 40)
-            loose["policies/vault.yaml"] = StreamedApplyTests.withKeepLast(vault, 3, window: "1d")
+            let (strict, loose) = try StreamedApplyTests.strictAndLoose(try Self.expiringPolicies())
             let now = Self.later()
             let strictContext = try bucket.context(policies: strict, now: now)
             let looseContext = try bucket.context(policies: loose, now: now)
@@ -140,13 +136,7 @@ import Testing
             let scratch = try makeScratchDirectory("versioned-floor")
             defer { try? FileManager.default.removeItem(atPath: scratch) }
             let maker = PlanMaker(context: looseContext, options: PlanOptions(force: true, components: ["vault", "falkordb"]))
-            let proposal = try await maker.makeStreamedPlan(now: now, spoolDirectory: scratch)
-            let (outcome, _) = try await SweepExecutor(context: strictContext).apply(
-                streamed: proposal, runID: SweepJournal.newRunID(now: now),
-                journal: SweepJournal(context: strictContext, location: .directory(scratch)), spoolDirectory: scratch) {
-                    let (plan, objects) = try await maker.makeStreamedPlanAndSpool(now: now, spoolDirectory: scratch)
-                    return SweepExecutor.StreamedReplan(plan: plan, objects: objects)
-                }
+            let (outcome, _) = try await StreamedApplyTests.applyUnderFloor(maker: maker, executor: strictContext, now: now, scratch: scratch)
             #expect(outcome.failures.contains { $0.hasPrefix("floor: vault") })
             #expect(!outcome.failures.contains { $0.hasPrefix("floor: falkordb") }, "\(outcome.failures)")
             let after = try await Self.versions(bucket)
