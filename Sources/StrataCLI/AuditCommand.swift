@@ -46,19 +46,7 @@ struct AuditCommand: AsyncParsableCommand {
                 maker.documentFailure = .planWithout
                 let format = output.json ? .json : format
                 // Written as it is made: memory holds a batch of rows, not the bucket.
-                if try await AuditReport.writeStreamed(maker: maker, now: instant, format: format.writerFormat, sink: emitRaw) { return }
-                let (plan, inventory) = try await maker.makePlan(now: instant)
-                var restoreStates: [String: RestoreStatus?] = [:]
-                for object in inventory.objects where object.isCurrent && object.storageClass.needsRestore {
-                    restoreStates[object.key] = try await context.client.headObject(bucket: context.bucket, key: object.key).restore
-                }
-                let report = AuditReport(plan: plan, inventory: inventory, pricing: .usEast1, now: instant,
-                                         restoreStates: restoreStates)
-                switch format {
-                case .table: emit(report.table)
-                case .csv: emit(report.csv)
-                case .json: emit(String(decoding: try JSONCoding.encoder.encode(report), as: UTF8.self))
-                }
+                try await AuditReport.writeStreamed(maker: maker, now: instant, format: format.writerFormat, sink: emitRaw)
             }
         }
     }

@@ -84,14 +84,7 @@ public struct AuditReport: Codable, Sendable {
         }
         for component in plan.components {
             for version in component.noncurrent where version.decision == .keep {
-                let kind = version.isDeleteMarker ? "(delete marker)" : version.hidden ? "(hidden: no current version)" : "(noncurrent)"
-                let since = version.noncurrentSince ?? now
-                rows.append(Row(
-                    component: component.component, set: kind, series: "", key: version.key, versionID: version.versionID,
-                    size: version.size, storageClass: version.storageClass.rawValue, targetClass: nil,
-                    ageDays: Int(now.timeIntervalSince(since) / 86_400), restore: version.storageClass.needsRestore ? "archived" : Row.notArchived,
-                    lock: version.reason.hasPrefix("blocked by") ? version.reason : nil, reasons: [version.reason],
-                    projectedExpiry: version.projectedExpiry, monthlyCost: version.monthlyCost))
+                rows.append(Row(component: component.component, noncurrent: version, now: now))
             }
         }
         rows.sort(by: Row.precedes)
@@ -142,6 +135,18 @@ extension AuditReport.Row {
                   ageDays: Int(now.timeIntervalSince(object.lastModified) / 86_400), restore: restore,
                   lock: set.reasons.first { $0.preventsDeletion }?.text, reasons: set.reasons.map(\.text),
                   projectedExpiry: set.projectedExpiry, monthlyCost: pricing.monthlyCost(size: object.size, in: object.storageClass))
+    }
+
+    /// The row of `version`, a noncurrent version or delete marker of `component` the plan keeps
+    /// (its restore state is not asked: a HEAD of the key reads the current version).
+    init(component: String, noncurrent version: NoncurrentVersion, now: Date) {
+        let kind = version.isDeleteMarker ? "(delete marker)" : version.hidden ? "(hidden: no current version)" : "(noncurrent)"
+        let since = version.noncurrentSince ?? now
+        self.init(component: component, set: kind, series: "", key: version.key, versionID: version.versionID,
+                  size: version.size, storageClass: version.storageClass.rawValue, targetClass: nil,
+                  ageDays: Int(now.timeIntervalSince(since) / 86_400), restore: version.storageClass.needsRestore ? "archived" : Self.notArchived,
+                  lock: version.reason.hasPrefix("blocked by") ? version.reason : nil, reasons: [version.reason],
+                  projectedExpiry: version.projectedExpiry, monthlyCost: version.monthlyCost)
     }
 
     /// The report's order: by component, then key by its bytes (S3's order, which tells apart keys

@@ -25,13 +25,6 @@ extension PlanMaker {
         return (try await planning.plan(), planning.spool)
     }
 
-    /// ``makeStreamedPlanAndSpool(now:spoolDirectory:)`` of a bucket without versions; `nil`
-    /// for one with noncurrent versions or delete markers, for a caller that plans those in memory.
-    func makeUnversionedStreamedPlanAndSpool(now: Date, spoolDirectory: String) async throws -> (plan: StreamedPlan, objects: ObjectSpool)? {
-        guard var planning = try await StreamedPlanning.unversioned(maker: self, now: now, spoolDirectory: spoolDirectory) else { return nil }
-        return (try await planning.plan(), planning.spool)
-    }
-
     /// The objects of the selected components into `spool`, from a listing or the report, each
     /// shown to `observe` on the way; the incomplete uploads. `versioned` is the bucket's
     /// versioning for a listing, when just asked.

@@ -35,32 +35,11 @@ struct StreamedPlanning {
     /// time: a `ListObjectVersions` listing gives them in one run; a report's rows are sorted on
     /// disk into key runs first.
     init(maker: PlanMaker, now: Date, spoolDirectory: String) async throws {
-        try await self.init(maker: maker, now: now, spoolDirectory: spoolDirectory, declinesVersions: false)
-    }
-
-    /// ``init(maker:now:spoolDirectory:)`` for a bucket without versions; `nil` for one with
-    /// noncurrent versions or delete markers (a listing's versioning is asked before anything is
-    /// spooled), for a caller that handles those in memory.
-    static func unversioned(maker: PlanMaker, now: Date, spoolDirectory: String) async throws -> StreamedPlanning? {
-        do {
-            return try await StreamedPlanning(maker: maker, now: now, spoolDirectory: spoolDirectory, declinesVersions: true)
-        } catch is Declined {
-            return nil
-        }
-    }
-
-    /// A bucket with versions, which ``unversioned(maker:now:spoolDirectory:)`` declines.
-    private struct Declined: Error {}
-
-    private init(maker: PlanMaker, now: Date, spoolDirectory: String, declinesVersions: Bool) async throws {
         let policies = try maker.context.requirePolicies()
         _ = try maker.selectedPolicies()
-        var versioned = false
-        if maker.source == .listing {
-            versioned = try await InventoryBuilder.isVersioned(client: maker.context.client, bucket: maker.context.bucket)
-            // A versioned bucket's listing has versions and markers: no need to spool it to find out.
-            if versioned && declinesVersions { throw Declined() }
-        }
+        // A listing's versioning, asked once (it decides ListObjectVersions or ListObjectsV2).
+        let versioned = maker.source == .listing
+            ? try await InventoryBuilder.isVersioned(client: maker.context.client, bucket: maker.context.bucket) : nil
         self.maker = maker
         self.now = now
         self.spoolDirectory = spoolDirectory
@@ -69,9 +48,7 @@ struct StreamedPlanning {
         // Pass one runs as the objects are spooled (it counts them in any order): the spool is
         // read once more, for pass two.
         var passOne = streaming.passOne(now: now)
-        // The listing's versioning is the one just asked: one GetBucketVersioning, not two.
-        uploads = try await maker.spoolInventory(into: spooled, versioned: maker.source == .listing ? versioned : nil) { passOne.add($0) }
-        guard !passOne.versioned || !declinesVersions else { throw Declined() }
+        uploads = try await maker.spoolInventory(into: spooled, versioned: versioned) { passOne.add($0) }
         // A report's rows come in no key order; a key's versions are judged in one run.
         spool = passOne.versioned && maker.source != .listing ? try spooled.sortedByKey(directory: spoolDirectory) : spooled
         let needed = passOne.documentsNeeded
