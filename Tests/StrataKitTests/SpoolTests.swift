@@ -99,6 +99,32 @@ import Testing
         #expect(sorted.hasVersionIDs == spool.hasVersionIDs)
     }
 
+    @Test("audit rows sorted through runs on disk come back whole, in the report's order", arguments: [1, 7, 1_000, 1_000_000])
+    func auditRowsSortOnDisk(runLength: Int) throws {
+        var rng = SplitMix(seed: UInt64(runLength))
+        func roll(_ sides: UInt64) -> UInt64 { rng.next() % sides }
+        let keys = ["vault/b", "vault/a", "qdrant/caf\u{E9}", "qdrant/cafe\u{301}", "odd \u{1}\t", String(repeating: "k", count: 900)]
+        let rows = (0..<2_000).map { n in
+            AuditReport.Row(component: ["vault", "qdrant", "nats"][Int(roll(3))], set: roll(2) == 0 ? "(noncurrent)" : "2026-11-25T00:00:00Z",
+                            series: roll(2) == 0 ? "" : "s\(n)", key: keys[Int(roll(UInt64(keys.count)))],
+                            versionID: roll(5) == 0 ? nil : "v\(roll(50))", size: [0, 1, Int64.max, -1][Int(roll(4))],
+                            storageClass: "GLACIER", targetClass: roll(2) == 0 ? nil : "DEEP_ARCHIVE", ageDays: Int(roll(1_000)) - 10,
+                            restore: "archived", lock: roll(3) == 0 ? "blocked by legal hold" : nil,
+                            reasons: (0..<Int(roll(3))).map { "reason \($0) é" },
+                            projectedExpiry: roll(2) == 0 ? nil : Date(timeIntervalSinceReferenceDate: Double(roll(1 << 30)) + 0.001),
+                            monthlyCost: Double(roll(1_000)) / 7)
+        }
+        let sorter = AuditRowSorter(directory: NSTemporaryDirectory(), runLength: runLength)
+        for row in rows { try sorter.add(row) }
+        try sorter.finish()
+        var read: [AuditReport.Row] = []
+        var iterator = try sorter.makeIterator()
+        while let row = try iterator.next() { read.append(row) }
+        #expect(read.count == rows.count)
+        #expect(Set(read) == Set(rows))
+        #expect(zip(read, read.dropFirst()).allSatisfy { !AuditReport.Row.precedes($1, $0) })
+    }
+
     @Test("a batch whose last record is cut short is an error, not a crash")
     func truncatedBatch() throws {
         var encoder = ObjectSpool.RecordEncoder()
