@@ -22,6 +22,9 @@ public struct Undeleter: Sendable {
     public var since: Date?
     /// Lifetime of the bucket lock `apply` takes.
     public var lockTTL: TimeInterval = 180
+    /// Where the listing is spooled (unnamed scratch files): the survey and the check before
+    /// removing hold the markers found, not the bucket.
+    public var spoolDirectory = NSTemporaryDirectory()
 
     /// Creates an undeleter.
     public init(context: StrataContext, component: String, now: Date, since: Date? = nil) {
@@ -40,11 +43,12 @@ public struct Undeleter: Sendable {
         var maker = PlanMaker(context: context, options: PlanOptions(components: [component]))
         // Undeleting keeps more; planning without an undecryptable backup.info keeps more too.
         maker.documentFailure = .planWithout
-        let (plan, inventory) = try await maker.makePlan(now: now)
-        guard let planned = plan.components.first(where: { $0.component == component }) else {
+        let (plan, objects) = try await maker.makeStreamedPlanAndSpool(now: now, spoolDirectory: spoolDirectory)
+        guard let planned = plan.summary.components.first(where: { $0.component == component }) else {
             throw StrataError(.failure, "the plan has no component \(component)")
         }
-        return Self.survey(policy: policy, plan: planned, inventory: inventory, now: now, since: since)
+        let hiding = try Self.hidingMarkers(keyRuns: objects, prefix: policy.prefix)
+        return Self.survey(policy: policy, plan: planned, hiding: hiding, now: now, since: since)
     }
 
     /// Takes the sweep lease, surveys afresh and removes the markers over kept sets, checking
@@ -65,9 +69,10 @@ public struct Undeleter: Sendable {
     /// delete marker; anything else is skipped and reported, never deleted.
     public func remove(_ candidates: [HidingMarker]) async throws -> UndeleteOutcome {
         guard !candidates.isEmpty else { return UndeleteOutcome() }
-        let inventory = try await InventoryBuilder(context: context).build(policies: [try policy()])
+        let listing = try ObjectSpool(directory: spoolDirectory)
+        _ = try await InventoryBuilder(context: context).spool(policies: [try policy()], into: listing)
         var outcome = UndeleteOutcome()
-        let confirmed = Self.confirm(candidates, against: inventory, skipped: &outcome.skipped)
+        let confirmed = try Self.confirm(candidates, against: listing, skipped: &outcome.skipped)
         for batch in stride(from: 0, to: confirmed.count, by: 1000).map({ Array(confirmed[$0..<min($0 + 1000, confirmed.count)]) }) {
             try await delete(batch, into: &outcome)
         }
@@ -84,11 +89,13 @@ public struct Undeleter: Sendable {
         return policy
     }
 
-    /// The survey of one planned component: every marker over a key's newest data, judged.
-    static func survey(policy: Policy, plan: ComponentPlan, inventory: Inventory, now: Date, since: Date?) -> UndeleteReport {
+    /// The survey of one planned component: every marker over a key's newest data
+    /// (``hidingMarkers(keyRuns:prefix:)``), judged.
+    static func survey(policy: Policy, plan: ComponentPlan, hiding: [(key: String, markers: [InventoryObject])],
+                       now: Date, since: Date?) -> UndeleteReport {
         let kept = keptSets(plan)
         var markers: [HidingMarker] = []
-        for (key, hiding) in hidingMarkers(inventory.objects, prefix: policy.prefix) {
+        for (key, hiding) in hiding {
             let setID = policy.setID(ofKey: key)
             for marker in hiding {
                 guard let versionID = marker.versionID else { continue }
@@ -124,36 +131,56 @@ public struct Undeleter: Sendable {
 
     /// For each key under `prefix` whose latest version is a delete marker and that has data
     /// behind it: the markers above its newest data version (removing all of them makes that
-    /// version current). Markers below it hide nothing and are not returned.
-    static func hidingMarkers(_ objects: [InventoryObject], prefix: String) -> [(key: String, markers: [InventoryObject])] {
-        var byKey: [String: [InventoryObject]] = [:]
-        for object in objects where object.versionID != nil && object.key.utf8.starts(with: prefix.utf8) {
-            byKey[object.key, default: []].append(object)
-        }
-        return byKey.keys.sorted().compactMap { key in
+    /// version current). Markers below it hide nothing and are not returned. `objects` gives each
+    /// key's versions in one run (a listing of versions, or a report sorted into key runs);
+    /// keys are told apart by their bytes, as S3 tells them apart. Memory holds one key's
+    /// versions and the markers found.
+    static func hidingMarkers(keyRuns objects: some ObjectStream, prefix: String) throws -> [(key: String, markers: [InventoryObject])] {
+        var found: [(key: String, markers: [InventoryObject])] = []
+        var run: [InventoryObject] = []
+        func finishRun() {
+            defer { run.removeAll(keepingCapacity: true) }
             // Oldest first; on equal times the latest version is the newer one.
-            let versions = byKey[key]!.sorted { ($0.lastModified, $0.isLatest ? 1 : 0) < ($1.lastModified, $1.isLatest ? 1 : 0) }
+            let versions = run.sorted { ($0.lastModified, $0.isLatest ? 1 : 0) < ($1.lastModified, $1.isLatest ? 1 : 0) }
             guard let latest = versions.last, latest.isLatest, latest.isDeleteMarker,
-                  let newestData = versions.lastIndex(where: { !$0.isDeleteMarker }) else { return nil }
-            return (key, versions[(newestData + 1)...].filter(\.isDeleteMarker))
+                  let newestData = versions.lastIndex(where: { !$0.isDeleteMarker }) else { return }
+            found.append((latest.key, versions[(newestData + 1)...].filter(\.isDeleteMarker)))
         }
+        let prefix = Array(prefix.utf8)
+        try objects.forEachObject(whereKey: { $0.starts(with: prefix) }) { object in
+            guard object.versionID != nil else { return }
+            if let first = run.first, !first.key.utf8.elementsEqual(object.key.utf8) { finishRun() }
+            run.append(object)
+        }
+        finishRun()
+        return found
     }
 
-    /// The candidates that `inventory` holds as delete markers, in order; the rest go to `skipped`.
-    static func confirm(_ candidates: [HidingMarker], against inventory: Inventory, skipped: inout [UndeleteOutcome.Skipped]) -> [HidingMarker] {
-        struct Ref: Hashable { var key: String; var versionID: String }
-        var listed: [Ref: Bool] = [:]
-        for object in inventory.objects {
-            if let versionID = object.versionID { listed[Ref(key: object.key, versionID: versionID)] = object.isDeleteMarker }
+    /// The candidates that `objects` (a fresh listing) holds as delete markers, in order; the
+    /// rest go to `skipped`. Memory holds the candidates, not the listing.
+    static func confirm(_ candidates: [HidingMarker], against objects: some ObjectStream,
+                        skipped: inout [UndeleteOutcome.Skipped]) throws -> [HidingMarker] {
+        let wanted = Set(candidates.map { VersionRef(key: Array($0.key.utf8), versionID: $0.versionID) })
+        var listed: [VersionRef: Bool] = [:]
+        try objects.forEachObject { object in
+            guard let versionID = object.versionID else { return }
+            let ref = VersionRef(key: Array(object.key.utf8), versionID: versionID)
+            if wanted.contains(ref) { listed[ref] = object.isDeleteMarker }
         }
         return candidates.filter { candidate in
-            switch listed[Ref(key: candidate.key, versionID: candidate.versionID)] {
+            switch listed[VersionRef(key: Array(candidate.key.utf8), versionID: candidate.versionID)] {
             case true?: return true
             case false?: skipped.append(.init(marker: candidate, reason: .notADeleteMarker))
             case nil: skipped.append(.init(marker: candidate, reason: .gone))
             }
             return false
         }
+    }
+
+    /// A version of a key, the key by its bytes: another spelling of an accented key is another key.
+    private struct VersionRef: Hashable {
+        var key: [UInt8]
+        var versionID: String
     }
 
     /// One DeleteObjects request naming each marker's version.
