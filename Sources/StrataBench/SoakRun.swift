@@ -86,7 +86,7 @@ enum SoakRun {
                 try await withClient(settings, endpoint: url, readTimeout: .seconds(1), attempts: 12) { faulty in
                     let context = StrataContext(client: faulty, bucket: bucket, policies: policies, logger: logger, now: { Date() })
                     do {
-                        let result = try await Sweep(context: context, options: options, now: now).run(apply: true)
+                        let result = try await Sweep(context: context, options: options, now: now).streamedApply()
                         let done = result.outcome?.done ?? .init()
                         print("soak: sweep applied: \(done.deletes) deletions, \(done.transitions) transitions, \(result.outcome?.failures.count ?? 0) failures")
                         problems += (result.outcome?.failures ?? []).prefix(5).map { "sweep: \($0)" }
