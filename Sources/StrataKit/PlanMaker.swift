@@ -223,6 +223,9 @@ public struct PlanMaker: Sendable {
                 return detail
             } catch let error as S3Error where error.status == 404 {
                 return nil  // gone since the listing: nothing to protect
+            } catch let error as S3Error where error.status == 405 && ref.versionID != nil {
+                // A delete marker's version, which S3 will not read: a marker has no tags or lock.
+                return nil
             }
         }.compactMapValues { $0 }
     }
