@@ -32,7 +32,7 @@ extension ObjectSpool {
         var merge = try RunMerge(runs.map { run in
             var cursor = run.makeCursor(bufferSize: 64 << 10, whereKey: { _ in true })
             return { try cursor.next() }
-        }, by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) })
+        }, by: { KeyRuns.compare($0.key, $1.key) < 0 })
         let sorted = try ObjectSpool(directory: directory)
         while let object = try merge.next() { try sorted.append(object) }
         try sorted.finish()
