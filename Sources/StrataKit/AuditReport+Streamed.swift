@@ -62,7 +62,7 @@ extension AuditReport {
 
     /// The rows of the noncurrent versions and delete markers `plan` keeps (none without
     /// versions), sorted into the report's order.
-    private static func keptNoncurrentRows(of plan: StreamedPlan, now: Date, spoolDirectory: String) throws -> AuditRowSorter.Iterator {
+    private static func keptNoncurrentRows(of plan: StreamedPlan, now: Date, spoolDirectory: String) throws -> SpoolSorter<AuditReport.Row>.Iterator {
         let sorter = AuditRowSorter(directory: spoolDirectory)
         if plan.outline.hasVersions {
             var placements = try plan.placements.makeIterator()

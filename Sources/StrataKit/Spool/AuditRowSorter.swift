@@ -2,71 +2,28 @@ import Foundation
 import Retention
 
 /// Audit rows sorted into the report's order (``AuditReport/Row/precedes(_:_:)``) in bounded
-/// memory: up to `runLength` are sorted in memory; more are written as sorted runs to unnamed
-/// spool files and merged as they are read (``RunMerge``). What a streamed audit of a versioned
-/// bucket sorts its noncurrent rows with: the plan gives them in its own order, not the report's.
+/// memory (``SpoolSorter``, runs of `runLength`): what a streamed audit of a versioned bucket
+/// sorts its noncurrent rows with, since the plan gives them in its own order, not the report's.
 final class AuditRowSorter {
-    private typealias Row = AuditReport.Row
-    private let directory: String
-    private let runLength: Int
-    private var buffer: [Row] = []
-    private var runs: [SpoolFile] = []
+    private let sorter: SpoolSorter<AuditReport.Row>
 
     /// A sorter that spills to `directory` every `runLength` rows.
     init(directory: String, runLength: Int = 50_000) {
-        self.directory = directory
-        self.runLength = max(1, runLength)
+        sorter = SpoolSorter(directory: directory, runLength: runLength, by: AuditReport.Row.precedes,
+                             encode: { Self.encode($0, into: &$1) }, decode: { try Self.decode(&$0) },
+                             oversized: { row, bytes in
+                                 StrataError(.failure, "an audit row of \(TerminalText.escaped(row.key.prefix(120))) takes \(bytes) bytes to spool, over the \(SpoolFile.maximumRecord)-byte limit")
+                             })
     }
 
     /// Adds one row.
-    func add(_ row: AuditReport.Row) throws {
-        buffer.append(row)
-        if buffer.count >= runLength { try spill() }
-    }
-
-    private func spill() throws {
-        buffer.sort(by: Row.precedes)
-        let run = try SpoolFile(directory: directory)
-        for row in buffer {
-            try run.append({ Self.encode(row, into: &$0) }, oversized: { bytes in
-                StrataError(.failure, "an audit row of \(TerminalText.escaped(row.key.prefix(120))) takes \(bytes) bytes to spool, over the \(SpoolFile.maximumRecord)-byte limit")
-            })
-        }
-        try run.flush()
-        runs.append(run)
-        buffer.removeAll(keepingCapacity: true)
-    }
+    func add(_ row: AuditReport.Row) throws { try sorter.add(row) }
 
     /// Ends adding; the rows are then read in order through ``makeIterator()``.
-    func finish() throws {
-        if runs.isEmpty { buffer.sort(by: Row.precedes) } else if !buffer.isEmpty { try spill() }
-    }
+    func finish() throws { try sorter.finish() }
 
-    /// Reads the rows in the report's order (after ``finish()``), merging the runs as it goes.
-    struct Iterator {
-        private var memory: IndexingIterator<[AuditReport.Row]>?
-        private var merge: RunMerge<AuditReport.Row>?
-
-        fileprivate init(_ sorter: AuditRowSorter) throws {
-            guard !sorter.runs.isEmpty else {
-                memory = sorter.buffer.makeIterator()
-                return
-            }
-            merge = try RunMerge(sorter.runs.map { run in
-                var cursor = SpoolFile.Cursor(file: run, bufferSize: 64 << 10)
-                return { try cursor.next { try AuditRowSorter.decode(&$0) } }
-            }, by: AuditReport.Row.precedes)
-        }
-
-        /// The next row, or `nil` after the last.
-        mutating func next() throws -> AuditReport.Row? {
-            if memory != nil { return memory!.next() }
-            return try merge?.next()
-        }
-    }
-
-    /// An iterator over the rows in order (after ``finish()``).
-    func makeIterator() throws -> Iterator { try Iterator(self) }
+    /// An iterator over the rows in the report's order (after ``finish()``).
+    func makeIterator() throws -> SpoolSorter<AuditReport.Row>.Iterator { try sorter.makeIterator() }
 
     private static func optional(_ value: String?, into writer: inout SpoolWriter) {
         writer.byte(value == nil ? 0 : 1)

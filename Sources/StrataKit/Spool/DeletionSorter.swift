@@ -29,21 +29,17 @@ struct DeletionRef: Sendable, Hashable {
     }
 }
 
-/// Deletions sorted into key order (``DeletionRef/precedes(_:_:)``) in bounded memory: up to
-/// `runLength` are sorted in memory; more are written as sorted runs to unnamed spool files and
-/// merged as they are read. Read once, by ``makeIterator()``.
+/// Deletions sorted into key order (``DeletionRef/precedes(_:_:)``) in bounded memory
+/// (``SpoolSorter``, runs of `runLength`). Read once, by ``makeIterator()``.
 final class DeletionSorter {
-    private let directory: String
-    private let runLength: Int
-    private var buffer: [DeletionRef] = []
-    private var runs: [SpoolFile] = []
+    private let sorter: SpoolSorter<DeletionRef>
     /// Deletions added.
-    private(set) var count = 0
+    var count: Int { sorter.count }
 
     /// A sorter that spills to `directory` every `runLength` deletions.
     init(directory: String, runLength: Int = 250_000) {
-        self.directory = directory
-        self.runLength = max(1, runLength)
+        sorter = SpoolSorter(directory: directory, runLength: runLength, by: DeletionRef.precedes,
+                             encode: { Self.encode($0, into: &$1) }, decode: { try Self.decodeChecked(&$0) })
     }
 
     /// The deletions among `placements` (sorted and finished) whose key `included` accepts (all,
@@ -60,51 +56,13 @@ final class DeletionSorter {
     }
 
     /// Adds one deletion.
-    func add(_ ref: DeletionRef) throws {
-        buffer.append(ref)
-        count += 1
-        if buffer.count >= runLength { try spill() }
-    }
-
-    private func spill() throws {
-        buffer.sort(by: DeletionRef.precedes)
-        let run = try SpoolFile(directory: directory)
-        for ref in buffer { try run.append { Self.encode(ref, into: &$0) } }
-        try run.flush()
-        runs.append(run)
-        buffer.removeAll(keepingCapacity: true)
-    }
+    func add(_ ref: DeletionRef) throws { try sorter.add(ref) }
 
     /// Ends adding; the deletions are then read in order through ``makeIterator()``.
-    func finish() throws {
-        if runs.isEmpty { buffer.sort(by: DeletionRef.precedes) } else if !buffer.isEmpty { try spill() }
-    }
+    func finish() throws { try sorter.finish() }
 
-    /// Reads the deletions in key order (after ``finish()``), merging the runs as it goes.
-    struct Iterator {
-        private var memory: IndexingIterator<[DeletionRef]>?
-        private var merge: RunMerge<DeletionRef>?
-
-        fileprivate init(_ sorter: DeletionSorter) throws {
-            guard !sorter.runs.isEmpty else {
-                memory = sorter.buffer.makeIterator()
-                return
-            }
-            merge = try RunMerge(sorter.runs.map { run in
-                var cursor = SpoolFile.Cursor(file: run, bufferSize: 64 << 10)
-                return { try cursor.next { try DeletionSorter.decodeChecked(&$0) } }
-            }, by: DeletionRef.precedes)
-        }
-
-        /// The next deletion, or `nil` after the last.
-        mutating func next() throws -> DeletionRef? {
-            if memory != nil { return memory!.next() }
-            return try merge?.next()
-        }
-    }
-
-    /// An iterator over the deletions in key order (after ``finish()``).
-    func makeIterator() throws -> Iterator { try Iterator(self) }
+    /// An iterator over the deletions in key order (after ``finish()``), merging the runs as it goes.
+    func makeIterator() throws -> SpoolSorter<DeletionRef>.Iterator { try sorter.makeIterator() }
 
     /// Flag: a version follows the flags.
     private static let hasVersion: UInt8 = 1
