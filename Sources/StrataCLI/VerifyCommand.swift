@@ -48,14 +48,13 @@ struct VerifyCommand: AsyncParsableCommand {
                 verifier.progress = { _, _, total in
                     bar.update(done: checked.withLock { $0 += 1; return $0 }, total: Int64(total))
                 }
-                if saved == nil {
+                guard let saved else {
                     let tally = try await verifyStreamed(verifier, components: wanted, terminal: terminal, bar: bar)
                     if !tally.isHealthy {
                         throw StrataError(.failure, "\(tally.missingSets) sets missing objects, \(tally.corruptSets) sets corrupt (see above)")
                     }
                     return
                 }
-                guard let saved else { return }
                 if let wanted {
                     let unknown = wanted.subtracting(saved.components.map(\.component))
                     guard unknown.isEmpty else {
