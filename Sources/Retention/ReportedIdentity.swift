@@ -9,23 +9,30 @@ public struct ReportedIdentity: Sendable, Hashable {
     public var eTag: String?
     /// The reported modification time.
     public var lastModified: Date
+    /// Whether the report said the version is a delete marker.
+    public var isDeleteMarker: Bool
 
     /// The identity the report gave `object`.
     public init(of object: InventoryObject) {
         eTag = object.eTag
         lastModified = object.lastModified
+        isDeleteMarker = object.isDeleteMarker
     }
 
     /// Creates an identity.
-    public init(eTag: String?, lastModified: Date) {
+    public init(eTag: String?, lastModified: Date, isDeleteMarker: Bool = false) {
         self.eTag = eTag
         self.lastModified = lastModified
+        self.isDeleteMarker = isDeleteMarker
     }
 
     /// Whether an object whose HEAD gave `eTag` and `lastModified` is this one: the ETags
     /// compared without quotes, or, when the report has none, the times within a second
-    /// (reports and HEAD round them differently).
+    /// (reports and HEAD round them differently). Never for a reported delete marker: S3 refuses
+    /// a HEAD of a marker's version (405; RGW answers 404), so a HEAD that answers finds data
+    /// the report called a marker, and a plan that took it for one must not delete it.
     public func matches(eTag headETag: String, lastModified headModified: Date?) -> Bool {
+        guard !isDeleteMarker else { return false }
         if let eTag { return Self.sameETag(headETag, eTag) }
         guard let headModified else { return false }
         return abs(headModified.timeIntervalSince(lastModified)) < 1

@@ -23,6 +23,9 @@ p.add_argument("--upload", metavar="PREFIX", help="also put the report into the 
 p.add_argument("--lock-columns", action="store_true", help="add the object-lock columns (empty)")
 p.add_argument("--phantom", action="append", default=[], metavar="KEY",
                help="also list KEY, which the bucket does not hold (a stale or forged report); repeatable")
+p.add_argument("--as-noncurrent-marker", action="append", default=[], metavar="KEY",
+               help="with --versions, list KEY's latest data version as a noncurrent delete marker with the "
+                    "same version id and time (a forged report); repeatable")
 a = p.parse_args()
 
 s3 = boto3.client("s3", endpoint_url=a.endpoint)
@@ -37,6 +40,11 @@ else:
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=a.bucket):
         for o in page.get("Contents", []):
             rows.append((o["Key"], None, True, False, o["Size"], o["LastModified"], o["ETag"], o.get("StorageClass", "STANDARD")))
+
+forged = set(a.as_noncurrent_marker)
+rows = [(key, version, False, True, None, modified, None, None) if key in forged and latest and not marker
+        else (key, version, latest, marker, size, modified, etag, klass)
+        for key, version, latest, marker, size, modified, etag, klass in rows]
 
 for key in a.phantom:
     rows.append((key, None, True, False, 1000, datetime.datetime.now(datetime.timezone.utc), "0" * 32, "STANDARD"))

@@ -17,7 +17,8 @@ import Testing
             let version = Bool.random(using: &generator) ? nil : String(Int.random(in: 0...3, using: &generator))
             let reported = Bool.random(using: &generator) ? nil
                 : ReportedIdentity(eTag: Bool.random(using: &generator) ? nil : "etag-\(key)",
-                                   lastModified: Date(timeIntervalSince1970: Double(Int.random(in: 0...(1 << 40), using: &generator)) / 3))
+                                   lastModified: Date(timeIntervalSince1970: Double(Int.random(in: 0...(1 << 40), using: &generator)) / 3),
+                                   isDeleteMarker: Bool.random(using: &generator))
             return DeletionRef(key: key, versionID: version, reported: reported)
         }
     }

@@ -184,7 +184,8 @@ import Testing
             // sub-second, an ETag or none); it must come back exact.
             if placement.action == .delete, roll(2) == 0 {
                 placement.reported = ReportedIdentity(eTag: roll(3) == 0 ? nil : "\"e\(roll(1_000))-2\"",
-                                                      lastModified: Date(timeIntervalSince1970: Double(roll(1 << 33)) / 7))
+                                                      lastModified: Date(timeIntervalSince1970: Double(roll(1 << 33)) / 7),
+                                                      isDeleteMarker: roll(3) == 0)
             }
             // In a versioned bucket: markers, and noncurrent entries ranked within their key,
             // with times to the sub-second and reasons of any length.

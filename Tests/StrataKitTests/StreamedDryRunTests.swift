@@ -32,15 +32,17 @@ import Testing
     }
 
     /// An S3 Inventory report of `bucket` as it is (of every version, with `versions`), written
-    /// under `directory`, with rows for the `phantoms` too (objects that are not there); returns
-    /// its manifest's path.
-    static func makeReport(_ bucket: ScratchBucket, in directory: String, phantoms: [String] = [], versions: Bool = false) throws -> String {
+    /// under `directory`, with rows for the `phantoms` too (objects that are not there), and the
+    /// latest data version of each of `forgedMarkers` listed as a noncurrent delete marker;
+    /// returns its manifest's path.
+    static func makeReport(_ bucket: ScratchBucket, in directory: String, phantoms: [String] = [], versions: Bool = false,
+                           forgedMarkers: [String] = []) throws -> String {
         let servers = try TestServers.require()
         let made = try ProcessRunner(environment: [
             "AWS_ACCESS_KEY_ID": servers.accessKey, "AWS_SECRET_ACCESS_KEY": servers.secretKey, "AWS_REGION": servers.region,
         ]).run(["python3", RepositoryPaths.fixtures.appendingPathComponent("make_inventory_report.py").path,
                 servers.rgwEndpoint, bucket.name, directory + "/report"] + phantoms.flatMap { ["--phantom", $0] }
-                + (versions ? ["--versions"] : []))
+                + (versions ? ["--versions"] : []) + forgedMarkers.flatMap { ["--as-noncurrent-marker", $0] })
         try #require(made.status == 0, "making the report failed: \(made.stderr)")
         return made.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
