@@ -50,7 +50,9 @@ extension PlanMaker {
         // A plan that deletes nothing (a guard blocked it) needs no walk of its placements.
         guard checks.isNeeded, sorter.tally.deletions > 0 else { return [:] }
         // Only what a check can find something on (``fetchDetails`` would skip the others).
-        var deletions = try DeletionSorter(deletionsOf: sorter, directory: spoolDirectory, where: checks.applies(to:)).makeIterator()
+        var deletions = try DeletionSorter(deletionsOf: sorter, directory: spoolDirectory, where: { placement in
+            checks.applies(to: placement.key, isDeleteMarker: placement.isDeleteMarker)
+        }).makeIterator()
         var earlier = try checked?.makeIterator()
         var next = try earlier?.next()
         let union = DeletionSorter(directory: spoolDirectory)

@@ -111,6 +111,8 @@ public struct PlanMaker: Sendable {
             for action in plan.actions {
                 guard case .delete(let key, let version, _) = action else { continue }
                 let ref = ObjectRef(key: key, versionID: version)
+                let isDeleteMarker = position[ref].map { inventory.objects[$0].isDeleteMarker } ?? false
+                guard checks.applies(to: key, isDeleteMarker: isDeleteMarker) else { continue }
                 if enriched.insert(ref).inserted { pending.append(ref) }
             }
             if pending.isEmpty { break }
@@ -152,6 +154,12 @@ public struct PlanMaker: Sendable {
 
         /// Whether a check can find anything that keeps `key`: its tags, or a lock.
         func applies(to key: String) -> Bool { locks || tags(key) }
+
+        /// ``applies(to:)``, and never for a delete marker: S3 takes no tags and no lock on a
+        /// marker's version, so checking one would cost a request to find nothing. A report that
+        /// calls data a marker does not slip past: the HEAD before each deletion from a report
+        /// finds the data (``ReportedIdentity/matches(eTag:lastModified:)``) and spares it.
+        func applies(to key: String, isDeleteMarker: Bool) -> Bool { !isDeleteMarker && applies(to: key) }
     }
 
     /// The checks `inventory` needs under `policies`. Object Lock needs versioning and can only

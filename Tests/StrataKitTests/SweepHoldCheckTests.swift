@@ -43,8 +43,8 @@ struct SweepHoldCheckTests {
         }
     }
 
-    static func sweep(_ context: StrataContext, purpose: String) throws -> Sweep {
-        var sweep = Sweep(context: context, options: PlanOptions(), now: now,
+    static func sweep(_ context: StrataContext, purpose: String, at time: Date = SweepHoldCheckTests.now) throws -> Sweep {
+        var sweep = Sweep(context: context, options: PlanOptions(), now: time,
                           journal: .directory(try makeScratchDirectory(purpose)), lockTTL: 60)
         sweep.leaseSettle = .milliseconds(50)
         return sweep
@@ -163,6 +163,31 @@ struct SweepHoldCheckTests {
             #expect(versions == 2, "expired versions deleted by id, no delete markers")
             #expect(requests["HeadObject"] == nil, "\(requests)")
             #expect(requests["GetObjectLockConfiguration"] == 1, "\(requests)")
+        }
+    }
+
+    /// A delete marker takes no tags and no lock, so the sweep deletes the markers of expired
+    /// hidden sets without reading their tags: one GetObjectTagging per data version deleted.
+    /// (Three days after the writes, under `noncurrent: {expire_after: 1d}`.)
+    @Test(arguments: [false, true]) func deleteMarkersAreNotChecked(streamed: Bool) async throws {
+        try await ScratchBucket.with(.rgw, purpose: "hold-markers") { bucket in
+            try await bucket.client.putBucketVersioning(bucket.name, enabled: true)
+            try await Self.seed(bucket)
+            for key in Self.keys.prefix(2) { try await bucket.client.deleteObject(bucket: bucket.name, key: key) }
+            let policy = Self.policy() + "\nnoncurrent:\n  expire_after: 1d\n"
+            let later = StreamedVersionedApplyTests.later()
+            let context = try bucket.context(policies: ["vault.yaml": policy], now: later)
+            var outcome: SweepOutcome?
+            let requests = try await Self.requests(bucket.client) {
+                outcome = try await Self.apply(try Self.sweep(context, purpose: "hold-markers", at: later), streamed: streamed)
+            }
+            var left: [String] = []
+            for try await page in bucket.client.listObjectVersions(bucket: bucket.name, prefix: "vault/") {
+                left += page.versions.map { version in version.isDeleteMarker ? "marker \(version.key)" : version.key }
+            }
+            #expect(left.sorted() == [Self.keys[4], Self.keys[5]], "four data versions and two markers deleted")
+            #expect(outcome?.failures == [])
+            #expect(requests["GetObjectTagging"] == 4, "\(requests)")
         }
     }
 

@@ -42,14 +42,14 @@ final class DeletionSorter {
                              encode: { Self.encode($0, into: &$1) }, decode: { try Self.decodeChecked(&$0) })
     }
 
-    /// The deletions among `placements` (sorted and finished) whose key `included` accepts (all,
-    /// by default), sorted into key order.
+    /// The deletions among `placements` (sorted and finished) that `included` accepts (all, by
+    /// default), sorted into key order.
     convenience init(deletionsOf placements: PlacementSorter, directory: String,
-                     where included: (String) -> Bool = { _ in true }) throws {
+                     where included: (Placement) -> Bool = { _ in true }) throws {
         self.init(directory: directory)
         var iterator = try placements.makeIterator()
         while let placement = try iterator.next() {
-            guard placement.action == .delete, included(placement.key) else { continue }
+            guard placement.action == .delete, included(placement) else { continue }
             try add(DeletionRef(key: placement.key, versionID: placement.versionID, reported: placement.reported))
         }
         try finish()
