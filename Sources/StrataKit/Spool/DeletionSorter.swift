@@ -15,11 +15,12 @@ struct DeletionRef: Sendable, Hashable {
     /// lists keys in. Two keys are the same only when their bytes are, unlike Swift's `String`
     /// equality, which would take a precomposed and a decomposed accent for one key.
     static func precedes(_ a: DeletionRef, _ b: DeletionRef) -> Bool {
-        if !a.key.utf8.elementsEqual(b.key.utf8) { return a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
+        let keys = KeyRuns.compare(a.key, b.key)
+        if keys != 0 { return keys < 0 }
         switch (a.versionID, b.versionID) {
         case (nil, nil), (_, nil): return false
         case (nil, _): return true
-        case (let x?, let y?): return x.utf8.lexicographicallyPrecedes(y.utf8)
+        case (let x?, let y?): return KeyRuns.compare(x, y) < 0
         }
     }
 
