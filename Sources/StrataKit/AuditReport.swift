@@ -153,7 +153,8 @@ extension AuditReport.Row {
     /// Swift's `String` takes as equal), then version.
     static func precedes(_ a: Self, _ b: Self) -> Bool {
         if a.component != b.component { return a.component < b.component }
-        if !a.key.utf8.elementsEqual(b.key.utf8) { return a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
+        let keys = KeyRuns.compare(a.key, b.key)
+        if keys != 0 { return keys < 0 }
         return (a.versionID ?? "") < (b.versionID ?? "")
     }
 

@@ -48,14 +48,14 @@ extension SweepExecutor {
         var currents = try current.makeIterator()
         var next = try currents.next()
         // The current versions of the key the deletions are at: one, unless a server lists more.
-        var key: [UInt8] = [], versions: [String?] = []
+        var key: String?, versions: [String?] = []
         try agreed.forEach { reader in
             let ref = try DeletionSorter.decodeChecked(&reader)
-            if !ref.key.utf8.elementsEqual(key) {
-                key = Array(ref.key.utf8)
+            if key.map({ KeyRuns.compare($0, ref.key) != 0 }) ?? true {
+                key = ref.key
                 versions.removeAll(keepingCapacity: true)
-                while let object = next, object.key.utf8.lexicographicallyPrecedes(key) { next = try currents.next() }
-                while let object = next, object.key.utf8.elementsEqual(key) {
+                while let object = next, KeyRuns.compare(object.key, ref.key) < 0 { next = try currents.next() }
+                while let object = next, KeyRuns.compare(object.key, ref.key) == 0 {
                     versions.append(object.versionID)
                     next = try currents.next()
                 }
