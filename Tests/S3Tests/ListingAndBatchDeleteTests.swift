@@ -22,8 +22,9 @@ struct ListingAndBatchDeleteTests {
         return keys
     }
 
-    @Test func listsAndDeletesMoreThanOnePageAndBatch() async throws {
-        try await TestBucket.with(.rgw, purpose: "paging") { bucket in
+    @Test(arguments: TestServer.implementations)
+    func listsAndDeletesMoreThanOnePageAndBatch(server: TestServer) async throws {
+        try await TestBucket.with(server, purpose: "paging") { bucket in
             let keys = try await Self.seed(bucket, count: 1_003, prefix: "many/")
             var pages = 0
             var listed: [String] = []
@@ -49,8 +50,9 @@ struct ListingAndBatchDeleteTests {
         }
     }
 
-    @Test func delimiterRollsUpPrefixesAndStartAfterSkips() async throws {
-        try await TestBucket.with(.rgw, purpose: "delimiter") { bucket in
+    @Test(arguments: TestServer.implementations)
+    func delimiterRollsUpPrefixesAndStartAfterSkips(server: TestServer) async throws {
+        try await TestBucket.with(server, purpose: "delimiter") { bucket in
             for key in ["a/1", "a/2", "b/1", "c", "d"] {
                 try await bucket.client.putObject(bucket: bucket.name, key: key, body: [0])
             }
@@ -62,8 +64,9 @@ struct ListingAndBatchDeleteTests {
         }
     }
 
-    @Test func versionsAndDeleteMarkersAreListed() async throws {
-        try await TestBucket.with(.rgw, purpose: "versions") { bucket in
+    @Test(arguments: TestServer.implementations)
+    func versionsAndDeleteMarkersAreListed(server: TestServer) async throws {
+        try await TestBucket.with(server, purpose: "versions") { bucket in
             try await bucket.client.putBucketVersioning(bucket.name, enabled: true)
             #expect(try await bucket.client.getBucketVersioning(bucket.name) == "Enabled")
             try await bucket.client.putObject(bucket: bucket.name, key: "v", body: [1])
@@ -95,10 +98,11 @@ struct UnusualKeyListingTests {
     }
 
     /// Every page size puts a page boundary after every key once: RGW then echoes that key as the
-    /// next page's marker, unencoded.
-    @Test(arguments: [1, 2, 1000])
-    func objectsAreListedExactly(pageSize: Int) async throws {
-        try await TestBucket.with(.rgw, purpose: "unusual-keys") { bucket in
+    /// next page's marker, unencoded; SeaweedFS gives it as the continuation token with U+FFFD for
+    /// each control character, and the listing continues after the page's last key instead.
+    @Test(arguments: TestServer.implementations, [1, 2, 1000])
+    func objectsAreListedExactly(server: TestServer, pageSize: Int) async throws {
+        try await TestBucket.with(server, purpose: "unusual-keys") { bucket in
             try await Self.put(bucket)
             var listed: [String] = []
             for try await page in bucket.client.listObjects(bucket: bucket.name, prefix: "odd/", pageSize: pageSize) {
@@ -108,9 +112,9 @@ struct UnusualKeyListingTests {
         }
     }
 
-    @Test(arguments: [1, 2, 1000])
-    func versionsAreListedExactly(pageSize: Int) async throws {
-        try await TestBucket.with(.rgw, purpose: "unusual-versions") { bucket in
+    @Test(arguments: TestServer.implementations(without: .mangledControlCharacterKeys), [1, 2, 1000])
+    func versionsAreListedExactly(server: TestServer, pageSize: Int) async throws {
+        try await TestBucket.with(server, purpose: "unusual-versions") { bucket in
             try await bucket.client.putBucketVersioning(bucket.name, enabled: true)
             try await Self.put(bucket)
             try await bucket.client.deleteObject(bucket: bucket.name, key: "odd/a\u{01}x")
@@ -130,9 +134,9 @@ struct UnusualKeyListingTests {
 
     /// XML 1.0 cannot carry a control character, and RGW refuses a whole `DeleteObjects` batch
     /// (400) for one key that holds one: the other deletions of the batch did not happen either.
-    @Test(arguments: [false, true])
-    func aBatchDeleteTakesKeysXMLCannotCarry(versioned: Bool) async throws {
-        try await TestBucket.with(.rgw, purpose: "unusual-deletes") { bucket in
+    @Test(arguments: TestServer.implementations, [false, true])
+    func aBatchDeleteTakesKeysXMLCannotCarry(server: TestServer, versioned: Bool) async throws {
+        try await TestBucket.with(server, purpose: "unusual-deletes") { bucket in
             if versioned { try await bucket.client.putBucketVersioning(bucket.name, enabled: true) }
             var targets: [ObjectIdentifier] = []
             for key in Self.keys {
@@ -154,16 +158,20 @@ struct UnusualKeyListingTests {
     /// RGW refuses to start an upload of a key with a control character (500); `+`, `%` and
     /// spaces are what a decoder could get wrong. (RGW 16 encodes this listing's keys under
     /// `encoding-type=url` without saying so, which is why the client does not ask for it here.)
-    @Test func incompleteUploadsAreListedExactly() async throws {
-        try await TestBucket.with(.rgw, purpose: "unusual-uploads") { bucket in
+    @Test(arguments: TestServer.implementations)
+    func incompleteUploadsAreListedExactly(server: TestServer) async throws {
+        try await TestBucket.with(server, purpose: "unusual-uploads") { bucket in
             let keys = ["odd/a b+c%41%zz", "odd/\u{E9}+%2B"]
             for key in keys { _ = try await bucket.client.createMultipartUpload(bucket: bucket.name, key: key) }
-            #expect(try await bucket.client.listMultipartUploads(bucket: bucket.name, prefix: "odd/").map(\.key) == keys)
+            // SeaweedFS lists uploads out of key order; nothing in Strata depends on the order.
+            let listed = try await bucket.client.listMultipartUploads(bucket: bucket.name, prefix: "odd/").map(\.key)
+            #expect(listed.sorted() == keys.sorted())
         }
     }
 
-    @Test func commonPrefixesAreListedExactly() async throws {
-        try await TestBucket.with(.rgw, purpose: "unusual-prefixes") { bucket in
+    @Test(arguments: TestServer.implementations)
+    func commonPrefixesAreListedExactly(server: TestServer) async throws {
+        try await TestBucket.with(server, purpose: "unusual-prefixes") { bucket in
             try await Self.put(bucket)
             let page = try await bucket.client.listObjectsPage(bucket: bucket.name, prefix: "odd/dir\u{02}", delimiter: "/")
             #expect(page.commonPrefixes == ["odd/dir\u{02}/"])

@@ -14,10 +14,10 @@ struct LocalServerRoundTripTests {
         var key: String
     }
 
-    @Test(arguments: ["rgw", "moto"])
-    func boto3RoundTrip(server: String) throws {
+    @Test(arguments: TestServer.allCases)
+    func boto3RoundTrip(server: TestServer) throws {
         let servers = try TestServers.require()
-        let endpoint = server == "rgw" ? servers.rgwEndpoint : servers.motoEndpoint
+        let endpoint = servers.endpoint(server)
         let script = RepositoryPaths.fixtures.appendingPathComponent("boto3_roundtrip.py").path
         let output = try ProcessRunner().run(["python3", script, endpoint])
         try #require(output.status == 0, "boto3 round trip against \(server) failed: \(output.stderr)")

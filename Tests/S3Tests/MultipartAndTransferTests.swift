@@ -4,7 +4,7 @@ import Foundation
 import StrataTestSupport
 import Testing
 
-/// Multipart uploads, UploadPartCopy and the parallel file transfers, against the real RGW.
+/// Multipart uploads, UploadPartCopy and the parallel file transfers, against every local server.
 @Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"))
 struct MultipartAndTransferTests {
     static let mib = 1024 * 1024
@@ -20,8 +20,9 @@ struct MultipartAndTransferTests {
         return (path, data)
     }
 
-    @Test func manualMultipartUploadListsAndCompletes() async throws {
-        try await TestBucket.with(.rgw, purpose: "multipart") { bucket in
+    @Test(arguments: TestServer.implementations)
+    func manualMultipartUploadListsAndCompletes(server: TestServer) async throws {
+        try await TestBucket.with(server, purpose: "multipart") { bucket in
             let client = bucket.client
             let id = try await client.createMultipartUpload(bucket: bucket.name, key: "mp",
                                                             options: PutOptions(metadata: ["k": "v"]))
@@ -41,8 +42,9 @@ struct MultipartAndTransferTests {
         }
     }
 
-    @Test func abortRemovesTheUploadAndIsIdempotent() async throws {
-        try await TestBucket.with(.rgw, purpose: "abort") { bucket in
+    @Test(arguments: TestServer.implementations)
+    func abortRemovesTheUploadAndIsIdempotent(server: TestServer) async throws {
+        try await TestBucket.with(server, purpose: "abort") { bucket in
             let id = try await bucket.client.createMultipartUpload(bucket: bucket.name, key: "a")
             try await bucket.client.abortMultipartUpload(bucket: bucket.name, key: "a", uploadID: id)
             try await bucket.client.abortMultipartUpload(bucket: bucket.name, key: "a", uploadID: id)
@@ -50,8 +52,9 @@ struct MultipartAndTransferTests {
         }
     }
 
-    @Test func aPartCorruptedInFlightIsRefused() async throws {
-        try await TestBucket.with(.rgw, purpose: "corrupt") { bucket in
+    @Test(arguments: TestServer.implementations)
+    func aPartCorruptedInFlightIsRefused(server: TestServer) async throws {
+        try await TestBucket.with(server, purpose: "corrupt") { bucket in
             let id = try await bucket.client.createMultipartUpload(bucket: bucket.name, key: "c")
             let intended = Array(repeating: UInt8(9), count: 64 * 1024)
             var corrupted = intended
@@ -68,11 +71,11 @@ struct MultipartAndTransferTests {
     }
 
     /// Both ways of sending a file: sendfile(2) (plain HTTP's default) and buffered blocks.
-    @Test("a file round trip is verified and leaves no uploads", arguments: [true, false])
-    func fileRoundTripIsVerifiedAndLeavesNoUploads(sendfile: Bool) async throws {
+    @Test("a file round trip is verified and leaves no uploads", arguments: TestServer.implementations, [true, false])
+    func fileRoundTripIsVerifiedAndLeavesNoUploads(server: TestServer, sendfile: Bool) async throws {
         var transfer = Self.smallParts
         transfer.sendfile = sendfile
-        try await TestBucket.with(.rgw, purpose: "transfer", transfer: transfer) { bucket in
+        try await TestBucket.with(server, purpose: "transfer", transfer: transfer) { bucket in
             let (path, data) = try Self.randomFile(bytes: 17 * Self.mib + 123)
             defer { try? FileManager.default.removeItem(atPath: path) }
             let progress = ProgressLog()
@@ -95,8 +98,9 @@ struct MultipartAndTransferTests {
         }
     }
 
-    @Test func smallFileUsesOnePutAndVerifiesAgainstItsChecksum() async throws {
-        try await TestBucket.with(.rgw, purpose: "smallfile", transfer: Self.smallParts) { bucket in
+    @Test(arguments: TestServer.implementations)
+    func smallFileUsesOnePutAndVerifiesAgainstItsChecksum(server: TestServer) async throws {
+        try await TestBucket.with(server, purpose: "smallfile", transfer: Self.smallParts) { bucket in
             let (path, data) = try Self.randomFile(bytes: 300_000)
             defer { try? FileManager.default.removeItem(atPath: path) }
             let upload = try await bucket.client.uploadFile(bucket: bucket.name, key: "s", path: path,
@@ -112,9 +116,9 @@ struct MultipartAndTransferTests {
     }
 
     /// Objects uploaded before the CRC-32C was recorded carry the SHA-256 only; downloads check that.
-    @Test("downloads check the recorded CRC-32C, or the SHA-256 where there is no CRC", arguments: [true, false])
-    func downloadsCheckTheCheapestRecordedChecksum(withCRC: Bool) async throws {
-        try await TestBucket.with(.rgw, purpose: "dlcheck") { bucket in
+    @Test("downloads check the recorded CRC-32C, or the SHA-256 where there is no CRC", arguments: TestServer.implementations, [true, false])
+    func downloadsCheckTheCheapestRecordedChecksum(server: TestServer, withCRC: Bool) async throws {
+        try await TestBucket.with(server, purpose: "dlcheck") { bucket in
             let data = (0..<20_000).map { UInt8($0 % 251) }
             var recorded = ContentChecksum.of(data, partSize: 8 * 1024 * 1024)
             if !withCRC { recorded.crc32c = nil }
@@ -128,9 +132,9 @@ struct MultipartAndTransferTests {
         }
     }
 
-    @Test("a download of content that contradicts its checksum fails and writes nothing", arguments: [true, false])
-    func downloadOfTamperedContentFailsAndWritesNothing(withCRC: Bool) async throws {
-        try await TestBucket.with(.rgw, purpose: "tampered") { bucket in
+    @Test("a download of content that contradicts its checksum fails and writes nothing", arguments: TestServer.implementations, [true, false])
+    func downloadOfTamperedContentFailsAndWritesNothing(server: TestServer, withCRC: Bool) async throws {
+        try await TestBucket.with(server, purpose: "tampered") { bucket in
             // Metadata claims a checksum the content does not have: as if the object rotted.
             let data = Array(repeating: UInt8(3), count: 10_000)
             var wrong = ContentChecksum.of(Array(repeating: UInt8(4), count: 10_000), partSize: 8 * 1024 * 1024)
@@ -148,8 +152,9 @@ struct MultipartAndTransferTests {
         }
     }
 
-    @Test func uploadPartCopyAssemblesACopy() async throws {
-        try await TestBucket.with(.rgw, purpose: "partcopy") { bucket in
+    @Test(arguments: TestServer.implementations)
+    func uploadPartCopyAssemblesACopy(server: TestServer) async throws {
+        try await TestBucket.with(server, purpose: "partcopy") { bucket in
             let data = (0..<(12 * Self.mib)).map { UInt8($0 % 253) }
             try await bucket.client.putObject(bucket: bucket.name, key: "src", body: data)
             let id = try await bucket.client.createMultipartUpload(bucket: bucket.name, key: "dst")
@@ -185,12 +190,12 @@ struct TransitionTests {
     /// Issue 16, row 15: the multipart path lost Cache-Control, Content-Encoding,
     /// Content-Disposition, Content-Language and Expires (CreateMultipartUpload starts a new
     /// object: S3 copies none of them from the parts' source).
-    @Test("transition keeps content, metadata, content headers and tags", arguments: [false, true])
-    func transition(multipart: Bool) async throws {
+    @Test("transition keeps content, metadata, content headers and tags", arguments: TestServer.implementations, [false, true])
+    func transition(server: TestServer, multipart: Bool) async throws {
         // Lowering the threshold makes an 11 MiB object take the multipart-copy path in 3 parts.
         let transfer = TransferConfiguration(multipartCopyThreshold: multipart ? 5 * 1024 * 1024 : 5 << 30,
                                              copyPartSize: 5 * 1024 * 1024)
-        try await TestBucket.with(.rgw, purpose: "transition-mp", transfer: transfer) { bucket in
+        try await TestBucket.with(server, purpose: "transition-mp", transfer: transfer) { bucket in
             let data = (0..<(11 * 1024 * 1024)).map { UInt8(($0 * 7) % 256) }
             try await bucket.client.putObject(bucket: bucket.name, key: "obj", body: data, options: Self.written)
             try await bucket.client.transition(bucket: bucket.name, key: "obj", to: "DEEP_ARCHIVE")
@@ -215,8 +220,9 @@ struct TransitionTests {
 /// multipart uploads (whose ETag is not a content hash).
 @Suite(.enabled(if: TestServers.shouldRun, "local S3 servers not configured: run tools/test"))
 struct GetObjectIntegrityTests {
-    @Test func getObjectRejectsContentThatContradictsTheRecordedChecksum() async throws {
-        try await TestBucket.with(.rgw, purpose: "getintegrity") { bucket in
+    @Test(arguments: TestServer.implementations)
+    func getObjectRejectsContentThatContradictsTheRecordedChecksum(server: TestServer) async throws {
+        try await TestBucket.with(server, purpose: "getintegrity") { bucket in
             let wrong = ContentChecksum.of(Array(repeating: UInt8(1), count: 100), partSize: 8 * 1024 * 1024)
             try await bucket.client.putObject(bucket: bucket.name, key: "rotten", body: Array(repeating: UInt8(2), count: 100),
                                               options: PutOptions(metadata: wrong.metadata))

@@ -11,12 +11,12 @@ struct TestBucket {
     let client: S3Client
     let name: String
 
-    enum Server { case rgw, moto }
+    typealias Server = TestServer
 
     static func configuration(_ server: Server, servers: TestServers, endpoint: String? = nil,
                               transfer: TransferConfiguration = TransferConfiguration(),
                               retry: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(20))) throws -> S3Configuration {
-        let url = endpoint ?? (server == .rgw ? servers.rgwEndpoint : servers.motoEndpoint)
+        let url = endpoint ?? servers.endpoint(server)
         return S3Configuration(region: servers.region, endpoint: try S3Endpoint(url: url), retry: retry,
                                transfer: transfer)
     }

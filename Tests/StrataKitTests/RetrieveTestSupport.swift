@@ -11,14 +11,14 @@ struct ScratchBucket {
     let client: S3Client
     let name: String
 
-    enum Server { case rgw, moto }
+    typealias Server = TestServer
 
     /// Runs `body` with a new bucket on `server`.
     static func with<R: Sendable>(_ server: Server, purpose: String,
                                   transfer: TransferConfiguration = TransferConfiguration(),
                                   _ body: (ScratchBucket) async throws -> R) async throws -> R {
         let servers = try TestServers.require()
-        let url = server == .rgw ? servers.rgwEndpoint : servers.motoEndpoint
+        let url = servers.endpoint(server)
         let configuration = S3Configuration(region: servers.region, endpoint: try S3Endpoint(url: url),
                                             retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(20)),
                                             transfer: transfer)

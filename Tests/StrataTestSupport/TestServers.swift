@@ -10,6 +10,8 @@ public struct TestServers: Sendable {
     public var rgwEndpoint: String
     /// Endpoint of the moto server, which gives AWS's Glacier semantics.
     public var motoEndpoint: String
+    /// Endpoint of the SeaweedFS S3 gateway.
+    public var seaweedfsEndpoint: String
     /// Access key of the fixed test user.
     public var accessKey: String
     /// Secret key of the fixed test user.
@@ -35,6 +37,7 @@ public struct TestServers: Sendable {
             return .success(TestServers(
                 rgwEndpoint: try value("STRATA_TEST_RGW_ENDPOINT").get(),
                 motoEndpoint: try value("STRATA_TEST_MOTO_ENDPOINT").get(),
+                seaweedfsEndpoint: try value("STRATA_TEST_SEAWEEDFS_ENDPOINT").get(),
                 accessKey: try value("STRATA_TEST_ACCESS_KEY").get(),
                 secretKey: try value("STRATA_TEST_SECRET_KEY").get(),
                 region: try value("STRATA_TEST_REGION").get()))
@@ -54,6 +57,15 @@ public struct TestServers: Sendable {
     /// The servers, or a thrown `MissingServer` (which fails the test that asked).
     public static func require() throws -> TestServers {
         try fromEnvironment().get()
+    }
+
+    /// The endpoint of `server`.
+    public func endpoint(_ server: TestServer) -> String {
+        switch server {
+        case .rgw: rgwEndpoint
+        case .moto: motoEndpoint
+        case .seaweedfs: seaweedfsEndpoint
+        }
     }
 
     /// A bucket name unique to one test run, valid for S3 and RGW (3..63 lowercase characters).

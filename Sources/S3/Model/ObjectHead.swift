@@ -48,6 +48,9 @@ public struct ObjectHead: Sendable, Hashable {
     public var legalHold: Bool
     /// Number of parts, for multipart objects when S3 reports it.
     public var partsCount: Int?
+    /// The CRC-32C the server stored with the object, when it reports one (HEAD and GET with
+    /// `x-amz-checksum-mode: ENABLED`; see ``S3Client/headObject(bucket:key:versionID:checksumMode:)``).
+    public var serverChecksum: ServerChecksum?
 
     package init(headers: HTTPHeaders) {
         contentLength = Int64(headers.first(name: "content-length") ?? "") ?? 0
@@ -76,6 +79,8 @@ public struct ObjectHead: Sendable, Hashable {
         objectLockRetainUntil = headers.first(name: "x-amz-object-lock-retain-until-date").flatMap(HTTPDate.parseISO8601)
         legalHold = headers.first(name: "x-amz-object-lock-legal-hold")?.uppercased() == "ON"
         partsCount = headers.first(name: "x-amz-mp-parts-count").flatMap { Int($0) }
+        serverChecksum = ServerChecksum(header: headers.first(name: "x-amz-checksum-crc32c"),
+                                        type: headers.first(name: "x-amz-checksum-type"))
     }
 
     /// Whether reading the object needs a restore first (GLACIER/DEEP_ARCHIVE without a

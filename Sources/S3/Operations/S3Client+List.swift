@@ -24,18 +24,25 @@ extension S3Client {
     }
 
     /// Every page of `ListObjectsV2` under `prefix`, fetched as the sequence is iterated.
+    ///
+    /// A page normally continues from the server's continuation token. A token holding U+FFFD
+    /// was mangled: SeaweedFS returns the last key as the token with XML-illegal characters
+    /// replaced, and continuing from it skips every key between the two spellings (issue 18).
+    /// Such a page continues with `start-after` set to its last key instead, which every server
+    /// takes as is.
     public func listObjects(bucket: String, prefix: String? = nil, delimiter: String? = nil,
                             startAfter: String? = nil, pageSize: Int? = nil) -> S3Pages<ListObjectsPage> {
-        S3Pages { (token: String?) in
-            let page = try await self.listObjectsPage(bucket: bucket, prefix: prefix, delimiter: delimiter,
-                                                      startAfter: token == nil ? startAfter : nil,
-                                                      continuationToken: token, maxKeys: pageSize)
-            // A token that does not move on would list the same page forever.
-            if let next = page.nextContinuationToken, next == token {
-                throw S3TransportError(kind: .malformedResponse, operation: "ListObjectsV2", bucket: bucket,
-                                       detail: "the next page's continuation token is the one just used")
+        S3Pages { (resume: ListingResume?) in
+            var after = startAfter
+            var token: String?
+            switch resume {
+            case nil: break
+            case .continuationToken(let value): after = nil; token = value
+            case .startAfter(let key): after = key
             }
-            return (page, page.nextContinuationToken)
+            let page = try await self.listObjectsPage(bucket: bucket, prefix: prefix, delimiter: delimiter,
+                                                      startAfter: after, continuationToken: token, maxKeys: pageSize)
+            return (page, try ListingResume.next(after: page, resumed: resume, bucket: bucket))
         }
     }
 
@@ -71,6 +78,39 @@ extension S3Client {
             }
             return (page, next)
         }
+    }
+}
+
+/// Where the next `ListObjectsV2` page starts.
+enum ListingResume: Sendable, Equatable {
+    /// The server's `NextContinuationToken`.
+    case continuationToken(String)
+    /// After this key: when the server's token was mangled.
+    case startAfter(String)
+
+    /// Where the page after `page` starts, or `nil` after the last page.
+    ///
+    /// - Throws: a malformed-response error when the server would list the same page forever,
+    ///   or mangled its token on a page whose last entry is a common prefix (starting after
+    ///   a prefix would list its keys again).
+    static func next(after page: ListObjectsPage, resumed: ListingResume?, bucket: String) throws -> ListingResume? {
+        guard let token = page.nextContinuationToken else { return nil }
+        let next: ListingResume
+        if token.unicodeScalars.contains("\u{FFFD}") {
+            guard page.commonPrefixes.isEmpty, let last = page.objects.last?.key else {
+                throw S3TransportError(kind: .malformedResponse, operation: "ListObjectsV2", bucket: bucket,
+                                       detail: "the server replaced characters in its continuation token (U+FFFD) on a page that ends with a common prefix; continuing would skip keys")
+            }
+            next = .startAfter(last)
+        } else {
+            next = .continuationToken(token)
+        }
+        // A token that does not move on would list the same page forever.
+        if next == resumed {
+            throw S3TransportError(kind: .malformedResponse, operation: "ListObjectsV2", bucket: bucket,
+                                   detail: "the next page's continuation token is the one just used")
+        }
+        return next
     }
 }
 

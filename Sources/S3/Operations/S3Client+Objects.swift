@@ -100,12 +100,16 @@ extension S3Client {
                          versionID: response.headers.first(name: "x-amz-version-id"))
     }
 
-    /// `HeadObject`. Throws ``S3Error`` with code `NotFound` for a missing key.
-    public func headObject(bucket: String, key: String, versionID: String? = nil) async throws -> ObjectHead {
+    /// `HeadObject`. Throws ``S3Error`` with code `NotFound` for a missing key. With
+    /// `checksumMode`, asks for the checksum the server stored (``ObjectHead/serverChecksum``).
+    public func headObject(bucket: String, key: String, versionID: String? = nil,
+                           checksumMode: Bool = false) async throws -> ObjectHead {
         var query: [(name: String, value: String)] = []
         if let versionID { query.append(("versionId", versionID)) }
+        var headers = HTTPHeaders()
+        if checksumMode { headers.add(name: "x-amz-checksum-mode", value: "ENABLED") }
         let response = try await execute(S3Request(operation: "HeadObject", method: .HEAD, bucket: bucket,
-                                                   key: key, query: query))
+                                                   key: key, query: query, headers: headers))
         return ObjectHead(headers: response.headers)
     }
 
@@ -244,20 +248,34 @@ extension S3Client {
     /// `CopyObject` from one key to another (or onto itself), keeping metadata and tags (and
     /// with them the content headers and S3's checksum). The copy is encrypted as
     /// `serverSideEncryption` says, or with the bucket's default when it is `nil`, whatever
-    /// the source's encryption. See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html>.
+    /// the source's encryption. With `replacing`, the metadata directive is `REPLACE` and the
+    /// copy gets exactly the user metadata, content headers and encryption those options hold
+    /// (tags are still copied). See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html>.
     @discardableResult
     public func copyObject(sourceBucket: String, sourceKey: String, sourceVersionID: String? = nil,
                            bucket: String, key: String, storageClass: String? = nil,
                            ifMatchETag: String? = nil,
-                           serverSideEncryption: ServerSideEncryption? = nil) async throws -> PutResult {
+                           serverSideEncryption: ServerSideEncryption? = nil,
+                           replacing: PutOptions? = nil) async throws -> PutResult {
         var headers = HTTPHeaders()
         headers.add(name: "x-amz-copy-source", value: Self.copySource(bucket: sourceBucket, key: sourceKey,
                                                                      versionID: sourceVersionID))
-        headers.add(name: "x-amz-metadata-directive", value: "COPY")
+        if var replacing {
+            // Only what describes the object: the storage class and the tags are set here.
+            replacing.storageClass = nil
+            replacing.tags = [:]
+            replacing.ifNoneMatch = false
+            replacing.ifMatch = nil
+            if let serverSideEncryption { replacing.serverSideEncryption = serverSideEncryption }
+            headers.add(name: "x-amz-metadata-directive", value: "REPLACE")
+            headers.add(contentsOf: replacing.headers)
+        } else {
+            headers.add(name: "x-amz-metadata-directive", value: "COPY")
+            if let serverSideEncryption { headers.add(contentsOf: serverSideEncryption.headers) }
+        }
         headers.add(name: "x-amz-tagging-directive", value: "COPY")
         if let storageClass { headers.add(name: "x-amz-storage-class", value: storageClass) }
         if let ifMatchETag { headers.add(name: "x-amz-copy-source-if-match", value: "\"\(ifMatchETag)\"") }
-        if let serverSideEncryption { headers.add(contentsOf: serverSideEncryption.headers) }
         let request = S3Request(operation: "CopyObject", method: .PUT, bucket: bucket, key: key, headers: headers)
         let response = try await execute(request)
         // S3 may answer 200 with an <Error> body when a copy fails midway.

@@ -15,6 +15,10 @@ public enum TransferError: Error, Sendable, Equatable, CustomStringConvertible {
     /// An object whose HEAD cannot describe a real S3 object (a size over 5 TiB or below 0), or
     /// a range size outside S3's part limits: nothing is downloaded.
     case implausibleObject(key: String, detail: String)
+    /// A storage-class copy that had to replace the metadata could not be shown to hold the
+    /// same bytes as the object it replaced (size, ETag and stored checksums differ or are
+    /// missing). The copy is in place; `verify --deep` checks its content.
+    case copyNotIdentical(key: String, detail: String)
 
     /// One line naming the file or key.
     public var description: String {
@@ -25,6 +29,9 @@ public enum TransferError: Error, Sendable, Equatable, CustomStringConvertible {
         case .checkpoint(let path, let reason): return "\(path): cannot write the upload checkpoint: \(reason)"
         case .unreadable(let path, let reason): return "\(path): cannot open to send: \(reason)"
         case .implausibleObject(let key, let detail): return "\(key): not downloaded: \(detail)"
+        case .copyNotIdentical(let key, let detail):
+            return "\(key): the storage-class copy could not be shown byte-identical: \(detail); "
+                + "check its content with strata verify --deep"
         }
     }
 }
