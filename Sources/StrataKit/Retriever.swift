@@ -32,9 +32,12 @@ public struct Retriever: Sendable {
         case ongoing = "restore ongoing"
         /// Archived; this call requested its restore.
         case requested = "restore requested"
+        /// Labelled GLACIER or DEEP_ARCHIVE on a server with no archive tier: RestoreObject was
+        /// refused (405 or 501), and the object reads as it is.
+        case noArchiveTier = "no archive tier"
 
         /// Whether the object can be downloaded now.
-        public var isReadable: Bool { self == .notArchived || self == .restored }
+        public var isReadable: Bool { self == .notArchived || self == .restored || self == .noArchiveTier }
     }
 
     /// One member object and its state.
@@ -165,7 +168,7 @@ public struct Retriever: Sendable {
         let files = try destination.map { _ in try KeyPathMap(keys: keys, prefix: policy.prefix) }
         var members = try await check(keys)
         var report = Report(component: component, setID: set.id, series: set.series, time: set.time,
-                            members: members, written: [], notes: selection.notes)
+                            members: members, written: [], notes: selection.notes + Self.archiveTierNote(members))
         guard let destination, let files else { return report }
         var attempt = 0
         var slept: Duration = .zero
@@ -240,10 +243,18 @@ public struct Retriever: Sendable {
                 case .started: state = .requested
                 case .alreadyInProgress: state = .ongoing
                 case .alreadyRestored: state = .restored
+                case .noArchiveTier: state = .noArchiveTier
                 }
             }
             return MemberStatus(key: key, size: head.contentLength, storageClass: head.storageClass, state: state)
         }
+    }
+
+    /// The note for objects labelled as archived that read without a restore, or none.
+    static func archiveTierNote(_ members: [MemberStatus]) -> [String] {
+        let count = members.filter { $0.state == .noArchiveTier }.count
+        guard count > 0 else { return [] }
+        return ["the server has no archive tier: it refused RestoreObject, and the \(count) object(s) labelled GLACIER or DEEP_ARCHIVE read as they are"]
     }
 
     /// Downloads every key of `files` to its file below `directory`, having first created the

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 @testable import S3
 import StrataTestSupport
 import Testing
@@ -112,6 +113,38 @@ struct MultipartAndTransferTests {
             defer { try? FileManager.default.removeItem(atPath: target) }
             _ = try await bucket.client.downloadFile(bucket: bucket.name, key: "s", to: target)
             #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data(data))
+        }
+    }
+
+    /// Issue 18: SeaweedFS stored a body that differed from its signed SHA-256 without a word.
+    /// Every part and single PUT now carries its CRC-32C (`x-amz-checksum-crc32c`), which it
+    /// checks: a file whose bytes change on the wire is refused on every implementation, and
+    /// nothing is stored.
+    @Test("a file corrupted in flight is refused and nothing is stored",
+          arguments: TestServer.implementations, [false, true])
+    func aFileCorruptedInFlightIsRefused(server: TestServer, multipart: Bool) async throws {
+        let servers = try TestServers.require()
+        try await TestBucket.with(server, purpose: "inflight") { bucket in
+            let (path, _) = try Self.randomFile(bytes: multipart ? 11 * Self.mib + 7 : 300_000)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try await FaultProxy.with(upstream: servers.endpoint(server)) { proxy, url in
+                // The first PUT: the single PutObject, or a multipart upload's first part.
+                proxy.inject(.corruptBody(offset: 1000)) { $0.method == .PUT }
+                let configuration = try TestBucket.configuration(server, servers: servers, endpoint: url,
+                                                                 transfer: Self.smallParts)
+                try await S3Client.withClient(configuration: configuration, credentials: TestBucket.credentials(servers),
+                                              logger: Logger(label: "inflight")) { client in
+                    let error = await #expect(throws: S3Error.self) {
+                        _ = try await client.uploadFile(bucket: bucket.name, key: "f", path: path)
+                    }
+                    #expect([.xAmzContentSHA256Mismatch, .badDigest].contains(error?.code), "\(String(describing: error))")
+                }
+                #expect(proxy.injected == 1)
+                let sent = try #require(proxy.seen.first { head in head.method == .PUT })
+                #expect(sent.headers.first(name: "x-amz-checksum-crc32c")?.count == 8)
+            }
+            #expect(try await bucket.keys().isEmpty)
+            #expect(try await bucket.client.listMultipartUploads(bucket: bucket.name).isEmpty)
         }
     }
 

@@ -91,6 +91,29 @@ struct RetrieveTests {
         }
     }
 
+    /// Issue 18: a server with no archive tier refuses RestoreObject (SeaweedFS 405, RGW 501)
+    /// for an object labelled GLACIER that it serves as it is. `retrieve` reads one byte to
+    /// find that out, says "the server has no archive tier", and downloads the set.
+    @Test(arguments: TestServer.allCases.filter { $0.lacks(.noArchiveTier) })
+    func aServerWithoutAnArchiveTierServesTheSetAsItIs(server: TestServer) async throws {
+        try await ScratchBucket.with(server, purpose: "retrieve-no-tier") { bucket in
+            let context = try await Self.seed(bucket)
+            let report = try await Retriever(context: context).retrieve(component: "falkordb", selector: .at(Self.now),
+                                                                        destination: nil)
+            #expect(report.members.map(\.state) == [.noArchiveTier])
+            #expect(report.members.map(\.storageClass) == ["GLACIER"])
+            #expect(report.notes.contains("the server has no archive tier: it refused RestoreObject, and the 1 object(s) labelled GLACIER or DEEP_ARCHIVE read as they are"))
+            let directory = try makeScratchDirectory("retrieve-no-tier")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            var retriever = Retriever(context: context)
+            retriever.sleep = { _ in Issue.record("nothing to wait for") }
+            let written = try await retriever.retrieve(component: "falkordb", selector: .at(Self.now), destination: directory)
+            #expect(written.written.map(\.size) == [150_000])
+            let bytes = try #require(FileManager.default.contents(atPath: directory + "/20261125_020000/dump.rdb"))
+            #expect(Array(bytes) == testBytes(count: 150_000, seed: 3))
+        }
+    }
+
     @Test func unknownComponentAndMissingSetsAreClearErrors() async throws {
         try await ScratchBucket.with(.moto, purpose: "retrieve-errors") { bucket in
             let context = try await Self.seed(bucket)

@@ -5,8 +5,8 @@ import S3
 import StrataTestSupport
 import Testing
 
-/// `Verifier` against RGW: objects uploaded with their checksum verify; an object overwritten
-/// behind the checksum's back is corrupt; a deleted one is missing.
+/// `Verifier` against the local servers: objects uploaded with their checksum verify; an object
+/// overwritten behind the checksum's back is corrupt; a deleted one is missing.
 @Suite(.enabled(if: TestServers.shouldRun, "needs tools/s3-server (RGW)"))
 struct VerifyTests {
     static let policy = """
@@ -45,8 +45,13 @@ struct VerifyTests {
         report.sets.flatMap(\.objects).first { $0.key == key }?.state
     }
 
-    @Test func intactBucketVerifiesDeepAndArchivedObjectsAreNotChecked() async throws {
-        try await ScratchBucket.with(.rgw, purpose: "verify-ok", transfer: Self.transfer) { bucket in
+    /// On every server: deep, each object's content matches; an archived object is not read
+    /// (verify never restores) unless the server has no archive tier, where it reads as it is
+    /// (issue 18). Without deep, where the server stored the CRC-32C Strata sent, it is compared
+    /// with the one recorded at upload, without downloading.
+    @Test(arguments: TestServer.allCases)
+    func intactBucketVerifiesDeepAndArchivedObjectsAreNotChecked(server: TestServer) async throws {
+        try await ScratchBucket.with(server, purpose: "verify-ok", transfer: Self.transfer) { bucket in
             let context = try await Self.seed(bucket)
             let big = try await bucket.client.headObject(bucket: bucket.name, key: "snap/20261124_020000/big.bin")
             #expect(ContentChecksum(metadata: big.metadata) != nil, "the premise: uploadFile recorded a checksum")
@@ -59,7 +64,41 @@ struct VerifyTests {
             #expect(objects.count == 6)
             #expect(objects.filter { $0.detail == "sha256-parts match" }.count == 4)
             #expect(objects.first { $0.key.hasSuffix("plain.bin") }?.detail == "md5-etag match")
-            #expect(Self.state(report, "snap/20261124_020000/cold.bin") == .archived)
+            let cold = objects.first { $0.key.hasSuffix("cold.bin") }
+            if server.lacks(.noArchiveTier) {
+                #expect(cold?.state == .ok)
+                #expect(cold?.detail == "md5-etag match (GLACIER reads without a restore: the server has no archive tier)")
+            } else {
+                #expect(cold?.state == .archived)
+            }
+
+            let shallow = try await Verifier(context: context).verify().sets.flatMap(\.objects)
+            #expect(shallow.allSatisfy { $0.state == .ok })
+            let byStoredChecksum = shallow.filter { $0.detail.hasSuffix("the server's stored checksum matches the upload's") }
+            #expect(byStoredChecksum.count == (server.lacks(.ignoresChecksumHeaders) ? 0 : 4), "\(shallow)")
+        }
+    }
+
+    /// Content replaced behind Strata's back, with the old object's checksum claim put back on
+    /// it: where the server stored a checksum of what it holds, `verify` without `--deep` finds
+    /// the difference from the HEAD alone.
+    @Test(arguments: TestServer.implementations(without: .ignoresChecksumHeaders))
+    func aStoredChecksumThatContradictsTheRecordedOneIsCorrupt(server: TestServer) async throws {
+        try await ScratchBucket.with(server, purpose: "verify-stored", transfer: Self.transfer) { bucket in
+            let context = try await Self.seed(bucket)
+            let victim = "snap/20261124_020000/small.bin"
+            let claim = try await bucket.client.headObject(bucket: bucket.name, key: victim).metadata
+            let directory = try makeScratchDirectory("verify-stored")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            try Data(testBytes(count: 40_000, seed: 12_345)).write(to: URL(fileURLWithPath: directory + "/other"))
+            _ = try await bucket.client.uploadFile(bucket: bucket.name, key: victim, path: directory + "/other")
+            try await bucket.client.copyObject(sourceBucket: bucket.name, sourceKey: victim, bucket: bucket.name, key: victim,
+                                               replacing: PutOptions(metadata: claim))
+            #expect(try await bucket.client.headObject(bucket: bucket.name, key: victim).metadata == claim)
+            let shallow = try await Verifier(context: context).verify()
+            #expect(Self.state(shallow, victim) == .corrupt)
+            #expect(shallow.corruptSets.map(\.setID) == ["2026-11-24T02:00:00Z"])
+            #expect(Self.state(shallow, "snap/20261120_020000/small.bin") == .ok)
         }
     }
 

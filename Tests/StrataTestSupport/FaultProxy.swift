@@ -42,6 +42,9 @@ public final class FaultProxy: Sendable {
         /// Forward, and answer with these headers set on the server's answer (replacing any of
         /// the same name): an answer RGW cannot give, such as the HEAD of an SSE-KMS object.
         case addAnswerHeaders([String: String])
+        /// Forward with the request body's byte at `offset` inverted, the head untouched: a body
+        /// corrupted in flight after it was signed.
+        case corruptBody(offset: Int)
     }
 
     /// A scripted fault for the next request that matches.
@@ -216,6 +219,13 @@ public final class FaultProxy: Sendable {
                         let kept = answer.headers.filter { extra[$0.0.lowercased()] == nil }
                         try await respond(outbound, status: answer.status, headers: kept + extra.sorted { $0.key < $1.key },
                                           body: answer.body, truncate: false)
+                    case .corruptBody(let offset):
+                        if offset < body.readableBytes, let byte = body.getInteger(at: body.readerIndex + offset, as: UInt8.self) {
+                            body.setInteger(byte ^ 0xFF, at: body.readerIndex + offset)
+                        }
+                        let answer = try await forward(request, body: body)
+                        try await respond(outbound, status: answer.status, headers: answer.headers, body: answer.body,
+                                          truncate: false)
                     case .forward, .truncate, .stallBody:
                         let answer = try await forward(request, body: body)
                         try await respond(outbound, status: answer.status, headers: answer.headers, body: answer.body,

@@ -20,12 +20,16 @@ public struct UploadedPart: Sendable, Hashable {
     public var eTag: String
     /// Size in bytes (0 when not known).
     public var size: Int64
+    /// The part's CRC-32C, sent with it (`x-amz-checksum-crc32c`) and named again in
+    /// `CompleteMultipartUpload`, which S3 requires of an upload created with a checksum algorithm.
+    public var checksumCRC32C: UInt32?
 
     /// Creates a part record.
-    public init(partNumber: Int, eTag: String, size: Int64 = 0) {
+    public init(partNumber: Int, eTag: String, size: Int64 = 0, checksumCRC32C: UInt32? = nil) {
         self.partNumber = partNumber
         self.eTag = eTag
         self.size = size
+        self.checksumCRC32C = checksumCRC32C
     }
 }
 

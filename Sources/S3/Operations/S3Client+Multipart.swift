@@ -4,11 +4,15 @@ import NIOCore
 import NIOHTTP1
 
 extension S3Client {
-    /// `CreateMultipartUpload`; returns the upload id.
+    /// `CreateMultipartUpload`; returns the upload id. With `checksumCRC32C`, the upload is
+    /// created with `x-amz-checksum-algorithm: CRC32C`: every part must then carry its CRC-32C,
+    /// and S3 stores the composite with the object.
     /// See <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html>.
-    public func createMultipartUpload(bucket: String, key: String, options: PutOptions = PutOptions()) async throws -> String {
+    public func createMultipartUpload(bucket: String, key: String, options: PutOptions = PutOptions(),
+                                      checksumCRC32C: Bool = false) async throws -> String {
         var headers = options.headers
         headers.remove(name: "if-none-match")  // only CompleteMultipartUpload takes a condition
+        if checksumCRC32C { headers.add(name: "x-amz-checksum-algorithm", value: "CRC32C") }
         var request = S3Request(operation: "CreateMultipartUpload", method: .POST, bucket: bucket, key: key,
                                 query: [("uploads", "")], headers: headers)
         // Not resent blindly: a create whose answer was lost leaves an upload only it knows.
@@ -47,13 +51,21 @@ extension S3Client {
         try await uploadPart(bucket: bucket, key: key, uploadID: uploadID, partNumber: partNumber, body: .data(body))
     }
 
+    /// `UploadPart`; with `checksumCRC32C`, the part's CRC-32C goes with it as
+    /// `x-amz-checksum-crc32c`, which servers that check checksums compare with the bytes that
+    /// arrived (SeaweedFS does not compare them with the signed SHA-256).
     func uploadPart(bucket: String, key: String, uploadID: String, partNumber: Int,
-                    body: S3RequestBody) async throws -> UploadedPart {
+                    body: S3RequestBody, checksumCRC32C: UInt32? = nil) async throws -> UploadedPart {
+        var headers = HTTPHeaders()
+        if let checksumCRC32C {
+            headers.add(name: "x-amz-checksum-crc32c", value: ServerChecksum(value: checksumCRC32C).headerValue)
+        }
         let request = S3Request(operation: "UploadPart", method: .PUT, bucket: bucket, key: key,
-                                query: [("partNumber", String(partNumber)), ("uploadId", uploadID)], body: body)
+                                query: [("partNumber", String(partNumber)), ("uploadId", uploadID)], headers: headers,
+                                body: body)
         let response = try await execute(request)
         return UploadedPart(partNumber: partNumber, eTag: ETag.unquoted(response.headers.first(name: "etag") ?? ""),
-                            size: body.length)
+                            size: body.length, checksumCRC32C: checksumCRC32C)
     }
 
     /// `UploadPartCopy`: a byte range of an existing object as one part.
@@ -96,6 +108,9 @@ extension S3Client {
                 xml.element("Part") { xml in
                     xml.element("PartNumber", text: String(part.partNumber))
                     xml.element("ETag", text: "\"\(part.eTag)\"")
+                    if let crc = part.checksumCRC32C {
+                        xml.element("ChecksumCRC32C", text: ServerChecksum(value: crc).headerValue)
+                    }
                 }
             }
         }

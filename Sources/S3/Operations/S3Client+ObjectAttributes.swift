@@ -32,6 +32,9 @@ public enum RestoreRequestOutcome: Sendable, Hashable {
     case alreadyRestored
     /// 409 `RestoreAlreadyInProgress`: one is running; nothing new was requested.
     case alreadyInProgress
+    /// The server refused RestoreObject (405 or 501) and the object is readable as it is: its
+    /// storage class is a label on a server with no archive tier (SeaweedFS, Ceph RGW).
+    case noArchiveTier
 }
 
 extension S3Client {
@@ -132,6 +135,24 @@ extension S3Client {
             return response.status == 202 ? .started : .alreadyRestored
         } catch let error as S3Error where error.code == .restoreAlreadyInProgress {
             return .alreadyInProgress
+        } catch let error as S3Error where error.status == 405 || error.status == 501 {
+            // No RestoreObject here: an archive tier without it would leave the object
+            // unreadable for good, so the refusal stands unless the object reads now.
+            guard try await isReadable(bucket: bucket, key: key, versionID: versionID) else { throw error }
+            return .noArchiveTier
+        }
+    }
+
+    /// Whether the object's content can be read now: a one-byte ranged GET answers. `false`
+    /// when the server says it is archived (403 `InvalidObjectState`); other errors are thrown.
+    public func isReadable(bucket: String, key: String, versionID: String? = nil) async throws -> Bool {
+        do {
+            _ = try await getObject(bucket: bucket, key: key, range: 0...0, versionID: versionID, maxBytes: 1)
+            return true
+        } catch let error as S3Error where error.code == .invalidObjectState {
+            return false
+        } catch let error as S3Error where error.status == 416 {
+            return true  // an empty object has no first byte, and nothing to restore either
         }
     }
 }

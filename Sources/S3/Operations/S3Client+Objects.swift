@@ -114,9 +114,9 @@ extension S3Client {
     }
 
     /// `HeadObject`, or `nil` when the key does not exist.
-    public func headObjectIfExists(bucket: String, key: String) async throws -> ObjectHead? {
+    public func headObjectIfExists(bucket: String, key: String, checksumMode: Bool = false) async throws -> ObjectHead? {
         do {
-            return try await headObject(bucket: bucket, key: key)
+            return try await headObject(bucket: bucket, key: key, checksumMode: checksumMode)
         } catch let error as S3Error where error.status == 404 {
             return nil
         }

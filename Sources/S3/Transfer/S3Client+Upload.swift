@@ -23,9 +23,11 @@ public struct UploadResult: Sendable, Hashable {
 
 extension S3Client {
     /// Uploads a file: one `PutObject` for small files, a multipart upload with `concurrency`
-    /// parts in flight for large ones. Every part is sent with its signed SHA-256, so S3
-    /// rejects a part corrupted in flight, and the object's ``ContentChecksum`` is stored in
-    /// its metadata. Parts stream from the file in 1 MiB blocks through reused buffers
+    /// parts in flight for large ones. Every part is sent with its signed SHA-256 and its
+    /// CRC-32C (`x-amz-checksum-crc32c`; the upload is created with that algorithm), so a part
+    /// corrupted in flight is refused by servers that check either (SeaweedFS checks only the
+    /// CRC), and S3 stores the checksum with the object. The object's ``ContentChecksum`` is
+    /// stored in its metadata. Parts stream from the file in 1 MiB blocks through reused buffers
     /// (``FileBlocks``), so memory stays near `concurrency x 3 MiB`. A failed multipart upload
     /// is aborted, leaving no orphaned parts; a file that shrinks meanwhile fails the upload
     /// (``TransferError/fileChanged(_:)``).
@@ -54,8 +56,10 @@ extension S3Client {
         let counter = ProgressCounter(total: size, handler: progress)
 
         if size <= partSize, size < transfer.multipartThreshold {
+            var headers = options.headers
+            headers.add(name: "x-amz-checksum-crc32c", value: ServerChecksum(value: crcs[0]).headerValue)
             var request = S3Request(operation: "PutObject", method: .PUT, bucket: bucket, key: key,
-                                    headers: options.headers,
+                                    headers: headers,
                                     body: .file(path: path, offset: 0, length: size,
                                                 sha256: Digests.hex(digests[0]), md5: nil))
             request.retryOnTransportError = !options.ifNoneMatch
@@ -67,15 +71,22 @@ extension S3Client {
 
         let wanted = UploadCheckpoint(bucket: bucket, key: key, path: Self.absolute(path), size: size,
                                       partSize: partSize, checksum: checksum.digest,
-                                      options: UploadCheckpoint.fingerprint(options), uploadID: "", created: now())
+                                      options: UploadCheckpoint.fingerprint(options, checksumCRC32C: true),
+                                      uploadID: "", created: now())
         let (uploadID, held) = try await startOrResume(wanted, options: options, checkpoints: checkpoints,
                                                        count: digests.count)
         do {
             counter.add(held.reduce(0) { $0 + $1.size })
             let sent = try await uploadParts(bucket: bucket, key: key, uploadID: uploadID, path: path, size: size,
-                                             partSize: partSize, digests: digests, skipping: Set(held.map(\.partNumber)),
-                                             counter: counter)
-            let parts = (held + sent).sorted { $0.partNumber < $1.partNumber }
+                                             partSize: partSize, digests: digests, crcs: crcs,
+                                             skipping: Set(held.map(\.partNumber)), counter: counter)
+            // Parts listed from S3 carry no CRC here; the resumed upload's checkpoint pins the
+            // file, so the CRCs of this read are theirs.
+            let resumed = held.map { part in
+                UploadedPart(partNumber: part.partNumber, eTag: part.eTag, size: part.size,
+                             checksumCRC32C: crcs[part.partNumber - 1])
+            }
+            let parts = (resumed + sent).sorted { $0.partNumber < $1.partNumber }
             let result = try await completeMultipartUpload(bucket: bucket, key: key, uploadID: uploadID, parts: parts,
                                                            ifNoneMatch: options.ifNoneMatch)
             checkpoints?.remove(bucket: bucket, path: wanted.path)
@@ -100,7 +111,8 @@ extension S3Client {
     private func startOrResume(_ wanted: UploadCheckpoint, options: PutOptions, checkpoints: UploadCheckpoints?,
                                count: Int) async throws -> (uploadID: String, held: [UploadedPart]) {
         guard let checkpoints else {
-            return (try await createMultipartUpload(bucket: wanted.bucket, key: wanted.key, options: options), [])
+            return (try await createMultipartUpload(bucket: wanted.bucket, key: wanted.key, options: options,
+                                                    checksumCRC32C: true), [])
         }
         let (found, unreadable) = checkpoints.load(bucket: wanted.bucket, path: wanted.path)
         if let unreadable { logger.warning("ignoring an unreadable upload checkpoint", metadata: ["reason": "\(unreadable)"]) }
@@ -129,7 +141,8 @@ extension S3Client {
             }
             checkpoints.remove(bucket: wanted.bucket, path: wanted.path)
         }
-        let uploadID = try await createMultipartUpload(bucket: wanted.bucket, key: wanted.key, options: options)
+        let uploadID = try await createMultipartUpload(bucket: wanted.bucket, key: wanted.key, options: options,
+                                                       checksumCRC32C: true)
         var record = wanted
         record.uploadID = uploadID
         do {
@@ -172,7 +185,7 @@ extension S3Client {
     }
 
     private func uploadParts(bucket: String, key: String, uploadID: String, path: String, size: Int64,
-                             partSize: Int64, digests: [[UInt8]], skipping held: Set<Int>,
+                             partSize: Int64, digests: [[UInt8]], crcs: [UInt32], skipping held: Set<Int>,
                              counter: ProgressCounter) async throws -> [UploadedPart] {
         let missing = (0..<digests.count).filter { !held.contains($0 + 1) }
         let count = missing.count
@@ -188,7 +201,8 @@ extension S3Client {
                 group.addTask {
                     let part = try await self.uploadPart(
                         bucket: bucket, key: key, uploadID: uploadID, partNumber: index + 1,
-                        body: .file(path: path, offset: offset, length: length, sha256: sha, md5: nil))
+                        body: .file(path: path, offset: offset, length: length, sha256: sha, md5: nil),
+                        checksumCRC32C: crcs[index])
                     counter.add(length)
                     return part
                 }

@@ -114,10 +114,13 @@ struct UploadCheckpoint: Codable, Sendable, Equatable {
             && partSize == wanted.partSize && checksum == wanted.checksum && options == wanted.options
     }
 
-    /// A fingerprint of an upload's options, for ``options``.
-    static func fingerprint(_ options: PutOptions) -> String {
+    /// A fingerprint of an upload's options, for ``options``. An upload created with a checksum
+    /// algorithm has another fingerprint than one without: S3 requires the checksums on every
+    /// part of the first and cannot take them on the second, so neither resumes the other.
+    static func fingerprint(_ options: PutOptions, checksumCRC32C: Bool = false) -> String {
         var text = ""
         for header in options.headers { text += "\(header.name.lowercased()):\(header.value)\n" }
+        if checksumCRC32C { text += "x-amz-checksum-algorithm:CRC32C\n" }
         return Digests.hex(SHA256.hash(data: Array(text.utf8)))
     }
 }
