@@ -1,11 +1,16 @@
 import Foundation
 import StrataTestSupport
 
-/// Runs the `strata` executable the way an operator does, against the local RGW, and seeds
+/// Runs the `strata` executable the way an operator does, against a local server (RGW by default), and seeds
 /// buckets with `tools/seed-backups`.
 struct CLIHarness {
     let servers: TestServers
     let bucket: String
+    /// The server the bucket lives on.
+    var server: TestServer = .rgw
+
+    /// The endpoint of ``server``.
+    var endpoint: String { servers.endpoint(server) }
 
     /// The built `strata` binary: `STRATA_BIN` (set by tools/test), else the default debug build.
     static var binary: String {
@@ -15,7 +20,7 @@ struct CLIHarness {
 
     var environment: [String: String] {
         ["AWS_ACCESS_KEY_ID": servers.accessKey, "AWS_SECRET_ACCESS_KEY": servers.secretKey,
-         "AWS_REGION": servers.region, "AWS_ENDPOINT_URL": servers.rgwEndpoint, "STRATA_BUCKET": bucket,
+         "AWS_REGION": servers.region, "AWS_ENDPOINT_URL": endpoint, "STRATA_BUCKET": bucket,
          "AWS_EC2_METADATA_DISABLED": "true", "STRATA_POLICIES": RepositoryPaths.root.appendingPathComponent("policies").path]
     }
 
@@ -41,7 +46,7 @@ struct CLIHarness {
         let script = RepositoryPaths.root.appendingPathComponent("tools/seed-backups").path
         let output = try ProcessRunner(environment: environment).run(
             ["python3", script, bucket, "--create-bucket", "--now", now, "--years", String(years),
-             "--endpoint", servers.rgwEndpoint])
+             "--endpoint", endpoint])
         guard output.status == 0 else { throw HarnessError(message: "seeding failed: \(output.stderr)") }
     }
 
@@ -58,7 +63,7 @@ struct CLIHarness {
             keys += [o["Key"] for o in page.get("Contents", [])]
         print("\\n".join(keys))
         """
-        let output = try ProcessRunner(environment: environment).run(["python3", "-c", code, servers.rgwEndpoint, bucket, prefix])
+        let output = try ProcessRunner(environment: environment).run(["python3", "-c", code, endpoint, bucket, prefix])
         guard output.status == 0 else { throw HarnessError(message: "listing failed: \(output.stderr)") }
         return Set(output.stdoutText.split(separator: "\n").map(String.init))
     }
@@ -78,7 +83,7 @@ struct CLIHarness {
         for u in b.multipart_uploads.all(): u.abort()
         b.delete()
         """
-        _ = try? ProcessRunner(environment: environment).run(["python3", "-c", code, servers.rgwEndpoint, bucket])
+        _ = try? ProcessRunner(environment: environment).run(["python3", "-c", code, endpoint, bucket])
     }
 }
 
