@@ -63,6 +63,11 @@ struct CpCommand: AsyncParsableCommand {
                                                                      checkpoints: checkpointDirectory.map(UploadCheckpoints.init),
                                                                      progress: { done, total in bar.update(done: done, total: total) })
                     bar.finish()
+                    if output.json {
+                        try emitJSON(Copied(direction: .upload, source: source, destination: "s3://\(to.bucket)/\(key)",
+                                            bytes: result.size, parts: result.parts, resumedParts: result.resumedParts))
+                        return
+                    }
                     let resumed = result.resumedParts > 0 ? ", \(result.resumedParts) already in S3" : ""
                     emit("upload: \(shown: source) to s3://\(shown: to.bucket)/\(shown: key) (\(result.size) bytes, \(result.parts) parts\(resumed))")
                 } else if let from {
@@ -76,10 +81,33 @@ struct CpCommand: AsyncParsableCommand {
                     let result = try await context.client.downloadFile(bucket: from.bucket, key: from.key, to: path,
                                                                        progress: { done, total in bar.update(done: done, total: total) })
                     bar.finish()
+                    if output.json {
+                        try emitJSON(Copied(direction: .download, source: "s3://\(from.bucket)/\(from.key)", destination: path,
+                                            bytes: result.size, verification: result.verification.rawValue))
+                        return
+                    }
                     emit("download: s3://\(shown: from.bucket)/\(shown: from.key) to \(shown: path) (\(result.size) bytes, verified: \(result.verification.rawValue))")
                 }
             }
         }
+    }
+
+    /// What `cp --json` prints.
+    struct Copied: Encodable {
+        enum Direction: String, Encodable { case upload, download }
+        var direction: Direction
+        var source: String
+        var destination: String
+        var bytes: Int64
+        /// Uploads: parts sent (1 for a single PUT), and parts a resumed upload found in S3.
+        var parts: Int?
+        var resumedParts: Int?
+        /// Downloads: the checksum the content was checked against.
+        var verification: String?
+    }
+
+    private func emitJSON(_ copied: Copied) throws {
+        emit(String(decoding: try JSONCoding.encoder.encode(copied), as: UTF8.self))
     }
 
     /// The name a download into a directory takes: the key's last part, which must be a usable

@@ -24,6 +24,7 @@ struct LifecycleCommand: AsyncParsableCommand {
             commandName: "render", abstract: "Print the lifecycle configuration XML (nothing is sent to S3).")
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var output: OutputOptions
 
         @Option(name: .customLong("component"), help: "Only this component (repeatable).")
         var components: [String] = []
@@ -31,13 +32,22 @@ struct LifecycleCommand: AsyncParsableCommand {
         @Flag(help: "Render for a versioned bucket (expiring rules also remove noncurrent versions).")
         var versioned = false
 
+        @Flag(name: .customLong("no-transitions"),
+              help: "Leave tiers out (for servers without an archive tier, which refuse Transition); strata sweep moves the sets.")
+        var noTransitions = false
+
         func run() async throws {
             try await runReportingErrors {
                 let settings = try connection.settings()
-                let compiler = LifecycleCompiler(policies: try PolicyDirectory.load(settings.policiesDirectory))
+                let compiler = LifecycleCompiler(policies: try PolicyDirectory.load(settings.policiesDirectory),
+                                                 transitions: !noTransitions)
                 let result = try compiler.compile(components: components.isEmpty ? nil : Set(components),
                                                   versioned: versioned)
-                emit(result.renderedXML)
+                if output.json {
+                    emit(String(decoding: try JSONCoding.encoder.encode(result.rendered), as: UTF8.self))
+                } else {
+                    emit(result.renderedXML)
+                }
             }
         }
     }
@@ -47,7 +57,11 @@ struct LifecycleCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "apply",
             abstract: "Replace the bucket's lifecycle configuration with the rendered one.",
-            discussion: "Prints the rule ids of the configuration being replaced first. Rules not named strata-* are removed too.")
+            discussion: """
+                Prints the rule ids of the configuration it replaced (rules not named strata-* are removed too) \
+                and of the one applied. A server that does not implement part of it (501) changes nothing: \
+                the error names the element.
+                """)
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var output: OutputOptions
@@ -55,25 +69,32 @@ struct LifecycleCommand: AsyncParsableCommand {
         @Option(name: .customLong("component"), help: "Only this component (repeatable); other components' rules are removed.")
         var components: [String] = []
 
+        @Flag(name: .customLong("no-transitions"),
+              help: "Leave tiers out (for servers without an archive tier, which refuse Transition); strata sweep moves the sets.")
+        var noTransitions = false
+
         func run() async throws {
             try await runReportingErrors {
                 let settings = try connection.settings()
                 let environment = ProcessInfo.processInfo.environment
                 try await StrataContext.with(settings: settings, environment: environment, logger: output.logger()) { context in
-                    let compiler = LifecycleCompiler(policies: try context.requirePolicies())
-                    let (_, applied) = try await compiler.apply(context: context,
-                                                                components: components.isEmpty ? nil : Set(components)) { previous in
-                        guard let previous, !previous.rules.isEmpty else {
-                            emit("replacing: no lifecycle configuration on \(context.bucket)")
-                            return
-                        }
-                        emit("replacing \(previous.rules.count) rules on \(context.bucket): \(shown: previous.rules.map(\.id).joined(separator: ", "))")
-                        for rule in previous.rules where !rule.id.hasPrefix("strata-") {
-                            emit("  note: \(shown: rule.id) is not Strata's and will be removed")
+                    let compiler = LifecycleCompiler(policies: try context.requirePolicies(), transitions: !noTransitions)
+                    let applied = try await compiler.apply(context: context,
+                                                           components: components.isEmpty ? nil : Set(components))
+                    if output.json {
+                        emit(String(decoding: try JSONCoding.encoder.encode(applied), as: UTF8.self))
+                        return
+                    }
+                    if applied.replacedRules.isEmpty {
+                        emit("replaced: there was no lifecycle configuration on \(shown: applied.bucket)")
+                    } else {
+                        emit("replaced \(applied.replacedRules.count) rules on \(shown: applied.bucket): \(shown: applied.replacedRules.joined(separator: ", "))")
+                        for rule in applied.removedForeignRules {
+                            emit("  note: \(shown: rule) was not Strata's and is removed")
                         }
                     }
-                    for note in applied.notes { emit("\(note.ruleID): \(note.text)") }
-                    emit("applied \(applied.configuration.rules.count) rules: \(applied.configuration.rules.map(\.id).joined(separator: ", "))")
+                    for note in applied.notes { emit("\(note.rule): \(note.text)") }
+                    emit("applied \(applied.appliedRules.count) rules: \(applied.appliedRules.joined(separator: ", "))")
                 }
             }
         }

@@ -17,6 +17,18 @@ struct LsCommand: AsyncParsableCommand {
     @Argument(help: "s3://bucket/prefix")
     var url: String
 
+    /// One line of `ls --json`: an object, or a common prefix (one level below the prefix).
+    struct Entry: Encodable {
+        enum Kind: String, Encodable { case object, prefix }
+        var type: Kind
+        var key: String?
+        var prefix: String?
+        var size: Int64?
+        var storageClass: String?
+        var lastModified: Date?
+        var eTag: String?
+    }
+
     func run() async throws {
         try await runReportingErrors {
             let target = try S3URL.require(url, argument: "URL")
@@ -24,6 +36,10 @@ struct LsCommand: AsyncParsableCommand {
             settings.bucket = target.bucket
             try await StrataContext.with(settings: settings, environment: ProcessInfo.processInfo.environment,
                                          logger: output.logger(), loadPolicies: false) { context in
+                if output.json {
+                    try await listJSON(context.client, target: target)
+                    return
+                }
                 var count = 0
                 // One formatter and one write per page: listing output can be millions of lines.
                 let formatter = ISO8601DateFormatter()
@@ -40,6 +56,29 @@ struct LsCommand: AsyncParsableCommand {
                 context.logger.info("listed", metadata: ["objects": "\(count)"])
             }
         }
+    }
+
+    /// `--json`: one JSON array, written page by page with an entry per line, so a listing of
+    /// millions of keys streams in bounded memory like the table does.
+    private func listJSON(_ client: S3Client, target: S3URL) async throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var first = true
+        emitRaw("[")
+        for try await page in client.listObjects(bucket: target.bucket, prefix: target.key,
+                                                 delimiter: recursive ? nil : "/") {
+            var lines = ""
+            let entries = page.commonPrefixes.map { Entry(type: .prefix, prefix: $0) }
+                + page.objects.map { Entry(type: .object, key: $0.key, size: $0.size, storageClass: $0.storageClass,
+                                           lastModified: $0.lastModified, eTag: $0.eTag) }
+            for entry in entries {
+                lines += (first ? "\n" : ",\n") + String(decoding: try encoder.encode(entry), as: UTF8.self)
+                first = false
+            }
+            if !lines.isEmpty { emitRaw(lines) }
+        }
+        emitRaw("\n]\n")
     }
 }
 

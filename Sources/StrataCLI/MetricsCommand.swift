@@ -17,6 +17,9 @@ struct MetricsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
+            guard !output.json else {
+                throw StrataError(.configuration, "metrics prints the Prometheus text format; --json does not apply (strata audit --format json has the same facts)")
+            }
             try await StrataContext.with(settings: try connection.settings(), environment: ProcessInfo.processInfo.environment,
                                          logger: output.logger()) { context in
                 var maker = PlanMaker(context: context)

@@ -30,10 +30,29 @@ struct PresignCommand: AsyncParsableCommand {
             settings.bucket = target.bucket
             try await StrataContext.with(settings: settings, environment: ProcessInfo.processInfo.environment,
                                          logger: output.logger(), loadPolicies: false) { context in
-                emit(try await context.client.presignedURL(method: method.uppercased(), bucket: target.bucket,
-                                                           key: target.key, expires: .seconds(seconds)))
+                let issued = Date()
+                let url = try await context.client.presignedURL(method: method.uppercased(), bucket: target.bucket,
+                                                                key: target.key, expires: .seconds(seconds))
+                if output.json {
+                    let result = Presigned(url: url, method: method.uppercased(), bucket: target.bucket, key: target.key,
+                                           expiresInSeconds: seconds, expiresAt: issued.addingTimeInterval(TimeInterval(seconds)))
+                    emit(String(decoding: try JSONCoding.encoder.encode(result), as: UTF8.self))
+                } else {
+                    emit(url)
+                }
             }
         }
+    }
+
+    /// What `presign --json` prints.
+    struct Presigned: Encodable {
+        var url: String
+        var method: String
+        var bucket: String
+        var key: String
+        var expiresInSeconds: Int
+        /// When the URL stops working, by this machine's clock (the signature's date plus its validity).
+        var expiresAt: Date
     }
 
     static func seconds(_ text: String) throws -> Int {

@@ -36,6 +36,12 @@ public struct LifecycleCompiler: Sendable {
             for note in notes { hasher.combine(note.ruleID); hasher.combine(note.text) }
         }
 
+        /// What `strata lifecycle render --json` prints: the XML and, per rule, its notes.
+        public var rendered: Rendered {
+            Rendered(xml: configuration.xml, rules: configuration.rules.map(\.id),
+                     notes: notes.map { Note(rule: $0.ruleID, text: $0.text) })
+        }
+
         /// The configuration's XML with the notes as comments after the declaration.
         public var renderedXML: String {
             let xml = configuration.xml
@@ -46,11 +52,49 @@ public struct LifecycleCompiler: Sendable {
         }
     }
 
+    /// A note on one rule: what it leaves out and why.
+    public struct Note: Sendable, Codable, Hashable {
+        /// The rule id (`strata-<component>`).
+        public var rule: String
+        /// The note.
+        public var text: String
+    }
+
+    /// A rendered configuration, as `lifecycle render --json` prints it.
+    public struct Rendered: Sendable, Codable, Hashable {
+        /// The `LifecycleConfiguration` XML, without comments.
+        public var xml: String
+        /// The rule ids, in order.
+        public var rules: [String]
+        /// The notes, in rule order.
+        public var notes: [Note]
+    }
+
+    /// What `lifecycle apply` did, as `lifecycle apply --json` prints it.
+    public struct Applied: Sendable, Codable, Hashable {
+        /// The bucket.
+        public var bucket: String
+        /// The rule ids of the configuration that was replaced (empty when there was none).
+        public var replacedRules: [String]
+        /// Of those, the rules not named `strata-*`, which are gone now.
+        public var removedForeignRules: [String]
+        /// The rule ids now on the bucket.
+        public var appliedRules: [String]
+        /// The notes on the applied rules.
+        public var notes: [Note]
+    }
+
     /// The policies to compile.
     public let policies: PolicySet
+    /// Whether tiers become `Transition` elements. Off for servers without an archive tier,
+    /// which refuse them (SeaweedFS: 501 NotImplemented); `strata sweep` then moves the sets.
+    public var transitions = true
 
     /// Creates a compiler.
-    public init(policies: PolicySet) { self.policies = policies }
+    public init(policies: PolicySet, transitions: Bool = true) {
+        self.policies = policies
+        self.transitions = transitions
+    }
 
     /// The rule id of a component.
     public static func ruleID(component: String) -> String { "strata-\(component)" }
@@ -68,7 +112,11 @@ public struct LifecycleCompiler: Sendable {
         var rules: [LifecycleRule] = []
         var notes: [(ruleID: String, text: String)] = []
         for policy in policies.policies where components?.contains(policy.component) ?? true {
-            let (rule, ruleNotes) = Self.rule(for: policy, versioned: versioned)
+            var (rule, ruleNotes) = Self.rule(for: policy, versioned: versioned)
+            if !transitions, !rule.transitions.isEmpty {
+                rule.transitions = []
+                ruleNotes.append("no transitions (--no-transitions): strata sweep moves the sets")
+            }
             rules.append(rule)
             notes += ruleNotes.map { (rule.id, $0) }
         }
@@ -76,21 +124,49 @@ public struct LifecycleCompiler: Sendable {
     }
 
     /// Compiles for the context's bucket (asking whether it is versioned) and replaces the
-    /// bucket's lifecycle configuration with the result. `willReplace` sees the configuration
-    /// about to be replaced (`nil` when there is none) before anything changes. Returns that
-    /// configuration and what was applied.
-    public func apply(context: StrataContext, components: Set<String>? = nil,
-                      willReplace: (LifecycleConfiguration?) -> Void = { _ in }
-    ) async throws -> (previous: LifecycleConfiguration?, applied: Result) {
+    /// bucket's lifecycle configuration with the result. Returns what was replaced and applied.
+    ///
+    /// - Throws: a ``StrataError`` naming the element when the server does not implement part
+    ///   of the configuration (501); the bucket's configuration is then unchanged.
+    public func apply(context: StrataContext, components: Set<String>? = nil) async throws -> Applied {
         let status = try await context.client.getBucketVersioning(context.bucket)
         let result = try compile(components: components, versioned: status == "Enabled" || status == "Suspended")
         let previous = try await context.client.getBucketLifecycle(context.bucket)
-        willReplace(previous)
-        try await context.client.putBucketLifecycle(context.bucket, configuration: result.configuration)
+        do {
+            try await context.client.putBucketLifecycle(context.bucket, configuration: result.configuration)
+        } catch let error as S3Error where error.status == 501 {
+            throw Self.refusal(error, configuration: result.configuration, previous: previous, bucket: context.bucket)
+        }
         context.logger.notice("lifecycle configuration replaced", metadata: [
             "bucket": "\(context.bucket)", "previous": "\(previous?.rules.map(\.id) ?? [])",
             "applied": "\(result.configuration.rules.map(\.id))"])
-        return (previous, result)
+        let replaced = previous?.rules.map(\.id) ?? []
+        return Applied(bucket: context.bucket, replacedRules: replaced,
+                       removedForeignRules: replaced.filter { !$0.hasPrefix("strata-") },
+                       appliedRules: result.configuration.rules.map(\.id), notes: result.rendered.notes)
+    }
+
+    /// What a 501 NotImplemented to the configuration means: which element the server lacks
+    /// (the rules with `Transition`, when there are any: servers without an archive tier refuse
+    /// them, SeaweedFS with a message about "a header you provided"), and that nothing changed.
+    static func refusal(_ error: S3Error, configuration: LifecycleConfiguration, previous: LifecycleConfiguration?,
+                        bucket: String) -> StrataError {
+        let kept = previous.map { $0.rules.isEmpty ? "no rules" : "\($0.rules.count) rules: \($0.rules.map(\.id).joined(separator: ", "))" }
+            ?? "no lifecycle configuration"
+        let withTransitions = configuration.rules.filter { !$0.transitions.isEmpty }.map(\.id)
+        let element = withTransitions.isEmpty
+            ? "an element of the configuration (the rules use \(elements(of: configuration).joined(separator: ", ")))"
+            : "the Transition elements of \(withTransitions.joined(separator: ", ")); rerun with --no-transitions to apply the rest and leave transitions to strata sweep"
+        return StrataError(.failure, "lifecycle apply: \(bucket): the server does not implement \(element) (\(error.code) 501: \(TerminalText.escaped(String(error.message.prefix(300))))). Nothing was applied: the bucket keeps \(kept)")
+    }
+
+    /// The element names the configuration's rules use, in a fixed order.
+    static func elements(of configuration: LifecycleConfiguration) -> [String] {
+        var names = ["Filter"]
+        if configuration.rules.contains(where: { $0.abortIncompleteUploadDays != nil }) { names.append("AbortIncompleteMultipartUpload") }
+        if configuration.rules.contains(where: { $0.expirationDays != nil }) { names.append("Expiration") }
+        if configuration.rules.contains(where: { $0.noncurrentExpirationDays != nil }) { names.append("NoncurrentVersionExpiration") }
+        return names
     }
 
     /// The rule of one policy and notes on what it leaves to `strata sweep`.

@@ -56,6 +56,53 @@ struct CommandEndToEndTests {
         }
     }
 
+    /// Issue 18: `ls`, `presign`, `cp` and `lifecycle apply` took `--json` and ignored it, and
+    /// `lifecycle render` refused it. Each now prints the JSON docs/cli.md documents.
+    @Test func everyCommandThatPrintsResultsHasJSON() throws {
+        func json(_ output: ProcessRunner.Output) throws -> Any {
+            try #require(output.status == 0, "\(output.stderr)")
+            return try JSONSerialization.jsonObject(with: output.stdout)
+        }
+        try Self.withBucket { harness in
+            let file = try Self.temporaryFile(Array(repeating: 7, count: 1000))
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let up = try #require(try json(harness.strata(["cp", "--json", file, "s3://\(harness.bucket)/misc/a b.bin"])) as? [String: Any])
+            #expect(up["direction"] as? String == "upload")
+            #expect(up["destination"] as? String == "s3://\(harness.bucket)/misc/a b.bin")
+            #expect(up["bytes"] as? Int == 1000 && up["parts"] as? Int == 1)
+            let back = file + ".back"
+            defer { try? FileManager.default.removeItem(atPath: back) }
+            let down = try #require(try json(harness.strata(["cp", "--json", "s3://\(harness.bucket)/misc/a b.bin", back])) as? [String: Any])
+            #expect(down["direction"] as? String == "download" && down["verification"] as? String == "crc32c-parts")
+
+            let listed = try #require(try json(harness.strata(["ls", "--json", "s3://\(harness.bucket)/"])) as? [[String: Any]])
+            #expect(listed.contains { $0["type"] as? String == "prefix" && $0["prefix"] as? String == "misc/" })
+            let objects = try #require(try json(harness.strata(["ls", "--json", "--recursive", "s3://\(harness.bucket)/misc/"])) as? [[String: Any]])
+            #expect(objects.count == 1)
+            #expect(objects.first?["key"] as? String == "misc/a b.bin" && objects.first?["size"] as? Int == 1000)
+            #expect(objects.first?["storageClass"] as? String == "STANDARD" && objects.first?["lastModified"] is String)
+            let empty = try #require(try json(harness.strata(["ls", "--json", "s3://\(harness.bucket)/nothing-here/"])) as? [Any])
+            #expect(empty.isEmpty)
+
+            let presigned = try #require(try json(harness.strata(["presign", "--json", "--expires", "2m",
+                                                                 "s3://\(harness.bucket)/misc/a b.bin"])) as? [String: Any])
+            #expect(presigned["method"] as? String == "GET" && presigned["expiresInSeconds"] as? Int == 120)
+            #expect((presigned["url"] as? String)?.contains("X-Amz-Signature=") == true)
+
+            let rendered = try #require(try json(harness.strata(["lifecycle", "render", "--json"])) as? [String: Any])
+            #expect((rendered["xml"] as? String)?.hasPrefix("<?xml") == true)
+            #expect((rendered["rules"] as? [String])?.contains("strata-vault") == true)
+            #expect((rendered["notes"] as? [[String: String]])?.allSatisfy { $0["rule"] != nil && $0["text"] != nil } == true)
+            let applied = try #require(try json(harness.strata(["lifecycle", "apply", "--json"])) as? [String: Any])
+            #expect(applied["bucket"] as? String == harness.bucket)
+            #expect(applied["replacedRules"] as? [String] == [])
+            #expect(applied["appliedRules"] as? [String] == rendered["rules"] as? [String])
+
+            let metrics = try harness.strata(["metrics", "--json"])
+            #expect(metrics.status == 2 && metrics.stderr.contains("--json does not apply"))
+        }
+    }
+
     @Test func presignedURLWorksWithPlainCurl() throws {
         try Self.withBucket { harness in
             let url = try harness.strata(["presign", "s3://\(harness.bucket)/vault/20261124_020000.snap", "--expires", "2m"])

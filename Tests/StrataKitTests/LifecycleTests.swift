@@ -129,14 +129,14 @@ struct LifecycleRGWTests {
             }
             try await bucket.client.putObject(bucket: bucket.name, key: "outside/keep.bin", body: [1, 2, 3])
             let compiler = LifecycleCompiler(policies: try context.requirePolicies())
-            var seenPrevious: [LifecycleConfiguration?] = []
-            let (previous, applied) = try await compiler.apply(context: context) { seenPrevious.append($0) }
-            #expect(previous == nil && seenPrevious.count == 1)
+            let applied = try await compiler.apply(context: context)
+            #expect(applied.replacedRules.isEmpty)
             let stored = try #require(try await bucket.client.getBucketLifecycle(bucket.name))
             #expect(stored.rules.map(\.id).sorted() == ["strata-lcexp", "strata-lctier"])
             #expect(stored.rules.first { $0.id == "strata-lcexp" }?.expirationDays == 1)
             #expect(stored.rules.first { $0.id == "strata-lctier" }?.transitions == [.init(days: 1, storageClass: "STANDARD_IA")])
-            #expect(Set(stored.rules) == Set(applied.configuration.rules))
+            #expect(Set(stored.rules) == Set(try compiler.compile().configuration.rules))
+            #expect(applied.appliedRules == ["strata-lcexp", "strata-lctier"])
 
             let started = Date()
             var expired = false
@@ -156,6 +156,35 @@ struct LifecycleRGWTests {
             #expect(transitioned, "RGW did not move lctier/ to STANDARD_IA within 120 s")
             #expect(try await bucket.keys(prefix: "lctier/").count == 3)
             #expect(try await bucket.keys(prefix: "outside/") == ["outside/keep.bin"])
+        }
+    }
+
+    /// Issue 18: SeaweedFS answers 501 NotImplemented to a configuration with Transition rules,
+    /// with a message about "a header you provided". The error names the element and says that
+    /// nothing changed; without transitions the rest applies.
+    @Test func aServerWithoutTransitionsIsToldApartAndNothingChanges() async throws {
+        try await ScratchBucket.with(.seaweedfs, purpose: "lifecycle-501") { bucket in
+            #expect(TestServer.seaweedfs.lacks(.noLifecycleTransitions))
+            let context = try bucket.context(policies: Self.policies, now: Date())
+            let before = LifecycleConfiguration(rules: [LifecycleRule(id: "keep-me", prefix: "tmp/", expirationDays: 3)])
+            try await bucket.client.putBucketLifecycle(bucket.name, configuration: before)
+            let error = await #expect(throws: StrataError.self) {
+                _ = try await LifecycleCompiler(policies: try context.requirePolicies()).apply(context: context)
+            }
+            let message = try #require(error?.message)
+            #expect(message.hasPrefix("lifecycle apply: \(bucket.name): the server does not implement the Transition elements of strata-lctier; rerun with --no-transitions"), "\(message)")
+            #expect(message.hasSuffix("Nothing was applied: the bucket keeps 1 rules: keep-me"), "\(message)")
+            #expect(error?.kind == .failure)
+            #expect(try await bucket.client.getBucketLifecycle(bucket.name)?.rules.map(\.id) == ["keep-me"])
+
+            let applied = try await LifecycleCompiler(policies: try context.requirePolicies(), transitions: false)
+                .apply(context: context)
+            #expect(applied.replacedRules == ["keep-me"] && applied.removedForeignRules == ["keep-me"])
+            #expect(applied.notes.contains(.init(rule: "strata-lctier", text: "no transitions (--no-transitions): strata sweep moves the sets")))
+            let stored = try #require(try await bucket.client.getBucketLifecycle(bucket.name))
+            #expect(stored.rules.map(\.id).sorted() == ["strata-lcexp", "strata-lctier"])
+            #expect(stored.rules.allSatisfy { $0.transitions.isEmpty })
+            #expect(stored.rules.first { $0.id == "strata-lcexp" }?.expirationDays == 1)
         }
     }
 }
