@@ -101,7 +101,7 @@ struct SweepCommand: AsyncParsableCommand {
                 } else {
                     emit(PlanTable.render(result.plan, maxSetsPerComponent: all ? nil : 12, style: output.terminal.planStyle))
                     if let outcome = result.outcome {
-                        emit("applied: \(outcome.done.transitions) transitions, \(outcome.done.deletes) deletions, \(outcome.done.aborts) aborted uploads, \(outcome.done.markersRemoved) delete markers removed, \(outcome.done.skipped) deletions skipped (no longer planned)")
+                        emit(Self.appliedLine(outcome.done))
                         for failure in outcome.failures { emit("failed: \(shown: failure)") }
                     }
                 }
@@ -145,6 +145,16 @@ struct SweepCommand: AsyncParsableCommand {
     /// chunk at a time: a plan of a million actions is about a hundred megabytes, which building
     /// as `Data`, then a `String`, then `Data` again to print held three times over. A reader that
     /// went away (EPIPE) is ignored, as ``emitRaw(_:)`` does.
+    /// The line after an applying sweep: what was done, and what was planned but not done and why.
+    static func appliedLine(_ done: SweepJournal.Counts) -> String {
+        var skippedTransitions: [String] = []
+        if done.transitionsAlreadyThere > 0 { skippedTransitions.append("\(done.transitionsAlreadyThere) already in the target class") }
+        if done.transitionsGone > 0 { skippedTransitions.append("\(done.transitionsGone) gone") }
+        let transitions = "\(done.transitions) transitions"
+            + (skippedTransitions.isEmpty ? "" : " (skipped: \(skippedTransitions.joined(separator: ", ")))")
+        return "applied: \(transitions), \(done.deletes) deletions, \(done.aborts) aborted uploads, \(done.markersRemoved) delete markers removed, \(done.skipped) deletions skipped (no longer planned)"
+    }
+
     static func emitJSON(_ plan: Plan) {
         plan.writeJSON { chunk in try? FileHandle.standardOutput.write(contentsOf: chunk) }
         emitRaw("\n")

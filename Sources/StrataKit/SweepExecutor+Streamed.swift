@@ -173,11 +173,11 @@ extension SweepExecutor {
                 if deadCopies == nil { deadCopies = await listDeadCopies(before: entry.startedAt) }
                 entry.done.aborts += await abortDeadCopies(on: chunk.map(\.0), in: &deadCopies!)
             }
-            let (moved, failures, refused) = await transition(chunk)
-            entry.done.transitions += moved
-            entry.failures += failures
+            let tally = await transition(chunk)
+            tally.add(to: &entry.done)
+            entry.failures += tally.failures
             total += chunk.count
-            denied += refused
+            denied += tally.denied
             if example == nil { example = chunk.first?.0 }
         }
         while let action = try actions.next() {

@@ -131,10 +131,10 @@ public struct SweepExecutor: Sendable {
             var copies = await listDeadCopies(before: entry.startedAt)
             entry.done.aborts += await abortDeadCopies(on: transitions.map(\.0), in: &copies)
         }
-        let (moved, transitionFailures, denied) = await transition(transitions)
-        entry.done.transitions = moved
-        entry.failures += transitionFailures
-        if moved == 0, !transitions.isEmpty, denied == transitions.count {
+        let tally = await transition(transitions)
+        tally.add(to: &entry.done)
+        entry.failures += tally.failures
+        if tally.moved == 0, !transitions.isEmpty, tally.denied == transitions.count {
             entry.status = .failed
             entry.finishedAt = context.now()
             try await journal.write(entry)
@@ -335,29 +335,26 @@ public struct SweepExecutor: Sendable {
     }
 
     /// Moves each of `items` (key, target class) in place, ``transitionConcurrency`` at once;
-    /// returns how many are where they should be, the failures, and how many of those were
-    /// AccessDenied.
-    func transition(_ items: [(String, StorageClass)]) async -> (Int, [String], Int) {
+    /// returns what was moved, found there already or gone, and the failures.
+    func transition(_ items: [(String, StorageClass)]) async -> TransitionTally {
         let client = context.client
         let bucket = context.bucket
         let hook = afterStep
         let work = items.map { TransitionItem(key: $0.0, target: $0.1) }
-        // nil: moved (or already there, or gone); otherwise the failure and whether it was denied.
-        let outcomes = await work.concurrentMap(maxConcurrentTasks: transitionConcurrency) { item -> (String, Bool)? in
+        let outcomes = await work.concurrentMap(maxConcurrentTasks: transitionConcurrency) { item -> TransitionTally.Outcome in
             do {
-                guard let head = try await client.headObjectIfExists(bucket: bucket, key: item.key) else { return nil }
+                guard let head = try await client.headObjectIfExists(bucket: bucket, key: item.key) else { return .gone }
                 // Already there (a re-run after a crash): nothing to do.
-                if StorageClass(rawValue: head.storageClass) == item.target { return nil }
+                if StorageClass(rawValue: head.storageClass) == item.target { return .alreadyThere }
                 try await client.transition(bucket: bucket, key: item.key, to: item.target.rawValue, head: head)
                 await hook?(.transition)
-                return nil
+                return .moved
             } catch {
-                let isDenied = (error as? S3Error)?.code == .accessDenied
-                return ("transition \(item.key) to \(item.target): \(error)", isDenied)
+                return .failed("transition \(item.key) to \(item.target): \(error)",
+                               denied: (error as? S3Error)?.code == .accessDenied)
             }
         }
-        let failed = outcomes.compactMap { $0 }
-        return (outcomes.count - failed.count, failed.map(\.0), failed.count { $0.1 })
+        return TransitionTally(outcomes)
     }
 
     /// One object to move, as a `Sendable` value for the concurrent map.

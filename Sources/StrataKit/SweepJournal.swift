@@ -90,10 +90,16 @@ public struct SweepJournal: Sendable {
         public var skipped = 0
         /// Delete markers removed (they free no storage, so they are not deletions).
         public var markersRemoved = 0
+        /// Planned transitions not made: the object was in its target class already.
+        public var transitionsAlreadyThere = 0
+        /// Planned transitions not made: the object was gone.
+        public var transitionsGone = 0
         /// All zero.
         public init() {}
 
-        private enum CodingKeys: String, CodingKey { case transitions, deletes, aborts, skipped, markersRemoved }
+        private enum CodingKeys: String, CodingKey {
+            case transitions, deletes, aborts, skipped, markersRemoved, transitionsAlreadyThere, transitionsGone
+        }
 
         /// Decodes counts; journals written before a count existed read it as zero.
         public init(from decoder: any Decoder) throws {
@@ -103,6 +109,8 @@ public struct SweepJournal: Sendable {
             aborts = try c.decodeIfPresent(Int.self, forKey: .aborts) ?? 0
             skipped = try c.decodeIfPresent(Int.self, forKey: .skipped) ?? 0
             markersRemoved = try c.decodeIfPresent(Int.self, forKey: .markersRemoved) ?? 0
+            transitionsAlreadyThere = try c.decodeIfPresent(Int.self, forKey: .transitionsAlreadyThere) ?? 0
+            transitionsGone = try c.decodeIfPresent(Int.self, forKey: .transitionsGone) ?? 0
         }
     }
 

@@ -83,4 +83,31 @@ struct TransitionRefusalSweepTests {
             #expect(classes == [Self.plain: "STANDARD_IA", Self.sealed: "STANDARD", Self.describedSealed: "STANDARD"])
         }
     }
+
+    /// Issue 18: "applied: N transitions" counted objects already in the target class, or gone,
+    /// as moved. Between planning and applying, one object is moved by hand and one deleted:
+    /// one transition is made, and the other two are counted apart.
+    @Test func onlyObjectsThatMovedAreCountedAsTransitions() async throws {
+        try await ScratchBucket.with(.rgw, purpose: "transition-count") { bucket in
+            let keys = ["vault/20260901_020000.snap", "vault/20260902_020000.snap", "vault/20260903_020000.snap"]
+            for key in keys { try await bucket.client.putObject(bucket: bucket.name, key: key, body: Self.body) }
+            let context = try bucket.context(policies: ["vault.yaml": Self.policy], now: Self.now)
+            let maker = PlanMaker(context: context)
+            let plan = try await maker.makePlan(now: Self.now).plan
+            let planned = plan.actions.filter { if case .transition = $0 { true } else { false } }
+            #expect(planned.count == 3)
+            try await bucket.client.transition(bucket: bucket.name, key: keys[1], to: "STANDARD_IA")
+            try await bucket.client.deleteObject(bucket: bucket.name, key: keys[2])
+            let journal = SweepJournal(context: context, location: .directory(try makeScratchDirectory("transition-count")))
+            let outcome = try await SweepExecutor(context: context).apply(plan: plan, runID: "transition-count", journal: journal) {
+                let (fresh, inventory) = try await maker.makePlan(now: Self.now)
+                return SweepExecutor.Replanned(plan: fresh, inventory: inventory)
+            }
+            #expect(outcome.done.transitions == 1)
+            #expect(outcome.done.transitionsAlreadyThere == 1)
+            #expect(outcome.done.transitionsGone == 1)
+            #expect(outcome.failures.isEmpty)
+            #expect(try await bucket.client.headObject(bucket: bucket.name, key: keys[0]).storageClass == "STANDARD_IA")
+        }
+    }
 }
