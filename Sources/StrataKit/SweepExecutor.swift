@@ -341,20 +341,37 @@ public struct SweepExecutor: Sendable {
         let bucket = context.bucket
         let hook = afterStep
         let work = items.map { TransitionItem(key: $0.0, target: $0.1) }
+        let policies = context.policies
         let outcomes = await work.concurrentMap(maxConcurrentTasks: transitionConcurrency) { item -> TransitionTally.Outcome in
+            var head: ObjectHead?
             do {
-                guard let head = try await client.headObjectIfExists(bucket: bucket, key: item.key) else { return .gone }
+                head = try await client.headObjectIfExists(bucket: bucket, key: item.key)
+                guard let head else { return .gone }
                 // Already there (a re-run after a crash): nothing to do.
                 if StorageClass(rawValue: head.storageClass) == item.target { return .alreadyThere }
                 try await client.transition(bucket: bucket, key: item.key, to: item.target.rawValue, head: head)
                 await hook?(.transition)
                 return .moved
+            } catch let error as S3Error where Self.isUnofferedClass(error, head: head) {
+                let policy = policies?.policy(forKey: item.key).map { "policy \($0.component) (\($0.sourcePath))" } ?? "a policy"
+                return .failed("transition \(item.key) to \(item.target): the server does not offer storage class \(item.target), "
+                               + "which \(policy) asks for (\(error.code) \(error.status))", denied: false)
             } catch {
                 return .failed("transition \(item.key) to \(item.target): \(error)",
                                denied: (error as? S3Error)?.code == .accessDenied)
             }
         }
         return TransitionTally(outcomes)
+    }
+
+    /// Whether a refused copy says the target storage class is not offered: AWS's
+    /// `InvalidStorageClass`, or Ceph RGW's `InvalidArgument` for a class its placement does not
+    /// have. RGW gives no detail with InvalidArgument, so it is read this way only for an object
+    /// whose copy sends no encryption headers, the one other argument of the copy.
+    static func isUnofferedClass(_ error: S3Error, head: ObjectHead?) -> Bool {
+        if error.code == .invalidStorageClass { return true }
+        return error.code == .invalidArgument && error.status == 400
+            && (head?.serverSideEncryption == nil || head?.serverSideEncryption == "AES256")
     }
 
     /// One object to move, as a `Sendable` value for the concurrent map.

@@ -110,4 +110,27 @@ struct TransitionRefusalSweepTests {
             #expect(try await bucket.client.headObject(bucket: bucket.name, key: keys[0]).storageClass == "STANDARD_IA")
         }
     }
+
+    /// Issue 18: RGW answers a copy to a storage class its placement lacks (ONEZONE_IA here)
+    /// with a bare InvalidArgument. The failure says the server does not offer the class and
+    /// names the policy that asks for it; the object stays where it is.
+    @Test func aStorageClassTheServerDoesNotOfferIsNamedWithItsPolicy() async throws {
+        try await ScratchBucket.with(.rgw, purpose: "transition-class") { bucket in
+            let key = "vault/20260901_020000.snap"
+            try await bucket.client.putObject(bucket: bucket.name, key: key, body: Self.body)
+            let policy = Self.policy.replacingOccurrences(of: "STANDARD_IA", with: "ONEZONE_IA")
+            let context = try bucket.context(policies: ["vault.yaml": policy], now: Self.now)
+            let maker = PlanMaker(context: context)
+            let plan = try await maker.makePlan(now: Self.now).plan
+            let journal = SweepJournal(context: context, location: .directory(try makeScratchDirectory("transition-class")))
+            let outcome = try await SweepExecutor(context: context).apply(plan: plan, runID: "transition-class", journal: journal) {
+                let (fresh, inventory) = try await maker.makePlan(now: Self.now)
+                return SweepExecutor.Replanned(plan: fresh, inventory: inventory)
+            }
+            #expect(outcome.done.transitions == 0)
+            #expect(outcome.failures == [
+                "transition \(key) to ONEZONE_IA: the server does not offer storage class ONEZONE_IA, which policy vault (vault.yaml) asks for (InvalidArgument 400)"])
+            #expect(try await bucket.client.headObject(bucket: bucket.name, key: key).storageClass == "STANDARD")
+        }
+    }
 }

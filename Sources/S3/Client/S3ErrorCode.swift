@@ -30,6 +30,11 @@ public struct S3ErrorCode: Hashable, Sendable, CustomStringConvertible {
     public static let invalidAccessKeyId = S3ErrorCode("InvalidAccessKeyId")
     /// The object is archived and must be restored first.
     public static let invalidObjectState = S3ErrorCode("InvalidObjectState")
+    /// 400: a request value the server does not take (Ceph RGW answers this for a storage class
+    /// it does not offer).
+    public static let invalidArgument = S3ErrorCode("InvalidArgument")
+    /// 400: a storage class AWS does not know or does not offer here.
+    public static let invalidStorageClass = S3ErrorCode("InvalidStorageClass")
     /// A bodiless 416.
     public static let invalidRange = S3ErrorCode("InvalidRange")
     /// The request is not valid (e.g. a copy onto itself that changes nothing).
