@@ -152,7 +152,9 @@ struct SweepCommand: AsyncParsableCommand {
         if done.transitionsGone > 0 { skippedTransitions.append("\(done.transitionsGone) gone") }
         let transitions = "\(done.transitions) transitions"
             + (skippedTransitions.isEmpty ? "" : " (skipped: \(skippedTransitions.joined(separator: ", ")))")
-        return "applied: \(transitions), \(done.deletes) deletions, \(done.aborts) aborted uploads, \(done.markersRemoved) delete markers removed, \(done.skipped) deletions skipped (no longer planned)"
+        let housekeeping = done.strataVersionsRemoved > 0
+            ? ", \(done.strataVersionsRemoved) old versions of Strata's own files removed" : ""
+        return "applied: \(transitions), \(done.deletes) deletions, \(done.aborts) aborted uploads, \(done.markersRemoved) delete markers removed, \(done.skipped) deletions skipped (no longer planned)\(housekeeping)"
     }
 
     static func emitJSON(_ plan: Plan) {

@@ -12,7 +12,19 @@ extension AuditReport {
         let (plan, objects) = try await maker.makeStreamedPlanAndSpool(now: now, spoolDirectory: spoolDirectory)
         var writer = try AuditWriter(format: format, generatedAt: now, scratchDirectory: spoolDirectory, sink: sink)
         try await write(plan: plan, objects: objects, policies: try maker.selectedPolicies(), context: maker.context,
-                        pricing: maker.pricing, now: now, spoolDirectory: spoolDirectory, to: &writer)
+                        pricing: maker.pricing, now: now, spoolDirectory: spoolDirectory,
+                        strataFiles: await strataFiles(maker.context), to: &writer)
+    }
+
+    /// What Strata's own files take, or `nil` (with a warning) when `.strata/` cannot be listed:
+    /// the audit of the backups does not depend on it.
+    static func strataFiles(_ context: StrataContext) async -> StrataFiles.Tally? {
+        do {
+            return try await StrataFiles(context: context).tally()
+        } catch {
+            context.logger.warning("could not measure Strata's own files under .strata/", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
     /// Writes the audit of `plan`, made by the streaming planner from `objects`, to `writer`:
@@ -28,7 +40,7 @@ extension AuditReport {
     /// the matching the planner grouped by.
     static func write(plan: StreamedPlan, objects: ObjectSpool, policies: [Policy], context: StrataContext,
                       pricing: PricingTable, now: Date, concurrency: Int = 8, spoolDirectory: String = NSTemporaryDirectory(),
-                      to writer: inout AuditWriter) async throws {
+                      strataFiles: StrataFiles.Tally? = nil, to writer: inout AuditWriter) async throws {
         var noncurrent = try keptNoncurrentRows(of: plan, now: now, spoolDirectory: spoolDirectory)
         var pending = try noncurrent.next()
         var batch = RowBatch(context: context, concurrency: concurrency)
@@ -57,7 +69,7 @@ extension AuditReport {
             }
             try await batch.flush(to: &writer)
         }
-        try writer.finish()
+        try writer.finish(strataFiles: strataFiles)
     }
 
     /// The rows of the noncurrent versions and delete markers `plan` keeps (none without

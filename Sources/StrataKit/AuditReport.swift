@@ -57,12 +57,16 @@ public struct AuditReport: Codable, Sendable {
     public var rows: [Row]
     /// Totals.
     public var totals: [Total]
+    /// What Strata's own files under `.strata/` take (the lease, the journals, and in a
+    /// versioned bucket their old versions), when measured (``StrataFiles/tally()``).
+    public var strataFiles: StrataFiles.Tally?
 
     /// A report of `rows`, in the report's order, and their `totals`.
-    init(generatedAt: Date, rows: [Row], totals: [Total]) {
+    init(generatedAt: Date, rows: [Row], totals: [Total], strataFiles: StrataFiles.Tally? = nil) {
         self.generatedAt = generatedAt
         self.rows = rows
         self.totals = totals
+        self.strataFiles = strataFiles
     }
 
     /// Builds the report. `restoreStates` maps keys of archived objects to their HEAD's restore state.

@@ -73,14 +73,15 @@ public struct AuditWriter {
         }
     }
 
-    /// Writes what follows the rows: the totals, and for a table every row.
-    public mutating func finish() throws {
+    /// Writes what follows the rows: the totals, what Strata's own files take (when given;
+    /// not in CSV, which holds rows only), and for a table every row.
+    public mutating func finish(strataFiles: StrataFiles.Tally? = nil) throws {
         let totals = totals.totals
         switch format {
         case .csv: break
         case .json:
             // The totals follow the rows: the document's end is known only now.
-            let splice = try Self.json(generatedAt: generatedAt, totals: totals)
+            let splice = try Self.json(generatedAt: generatedAt, totals: totals, strataFiles: strataFiles)
             sink(splice.closing(count: rows) + splice.tail + "\n")
         case .table:
             let widths = widths
@@ -98,12 +99,15 @@ public struct AuditWriter {
                 }
             }
             sink(AuditReport.totalsTable(totals))
+            if let strataFiles { sink("\n" + strataFiles.line + "\n") }
         }
         flush()
     }
 
     /// The report's JSON around its rows.
-    private static func json(generatedAt: Date, totals: [AuditReport.Total]) throws -> JSONArraySplice {
-        try JSONArraySplice(skeleton: AuditReport(generatedAt: generatedAt, rows: [], totals: totals), property: "rows")
+    private static func json(generatedAt: Date, totals: [AuditReport.Total],
+                             strataFiles: StrataFiles.Tally? = nil) throws -> JSONArraySplice {
+        try JSONArraySplice(skeleton: AuditReport(generatedAt: generatedAt, rows: [], totals: totals, strataFiles: strataFiles),
+                            property: "rows")
     }
 }

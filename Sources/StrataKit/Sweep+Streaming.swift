@@ -30,7 +30,9 @@ extension Sweep {
             let (outcome, checked) = try await executor.apply(streamed: proposal, runID: runID, journal: writer, spoolDirectory: spoolDirectory) {
                 try await maker.streamedReplan(now: now, spoolDirectory: spoolDirectory)
             }
-            return Result(plan: checked.summary, outcome: outcome, streamed: checked)
+            var done = outcome
+            done.done.strataVersionsRemoved = await removeOldStrataVersions(lease: lease)
+            return Result(plan: checked.summary, outcome: done, streamed: checked)
         }
         logRequests()
         return result

@@ -80,8 +80,17 @@ public struct Sweep: Sendable {
         let timing = SweepLease.Timing(ttl: lockTTL, settle: leaseSettle)
         return try await SweepLease.withLease(context: context, runID: runID, timing: timing) { lease in
             let (executor, previous) = try await prepare(lease: lease, journal: writer)
-            return try await applyInMemory(executor: executor, previous: previous, runID: runID, journal: writer)
+            var result = try await applyInMemory(executor: executor, previous: previous, runID: runID, journal: writer)
+            result.outcome?.done.strataVersionsRemoved = await removeOldStrataVersions(lease: lease)
+            return result
         }
+    }
+
+    /// After applying, under the lease: the old versions of Strata's own files go
+    /// (``StrataFiles/removeOldVersions(limit:)``), unless the lease was lost meanwhile.
+    func removeOldStrataVersions(lease: SweepLease) async -> Int {
+        guard (try? await lease.check()) != nil else { return 0 }
+        return await StrataFiles(context: context).removeOldVersions()
     }
 
     /// The executor of a sweep that holds `lease`, fenced by it, and the journal's latest entry,

@@ -94,11 +94,14 @@ public struct SweepJournal: Sendable {
         public var transitionsAlreadyThere = 0
         /// Planned transitions not made: the object was gone.
         public var transitionsGone = 0
+        /// Old versions and delete markers of Strata's own files removed (``StrataFiles``).
+        public var strataVersionsRemoved = 0
         /// All zero.
         public init() {}
 
         private enum CodingKeys: String, CodingKey {
             case transitions, deletes, aborts, skipped, markersRemoved, transitionsAlreadyThere, transitionsGone
+            case strataVersionsRemoved
         }
 
         /// Decodes counts; journals written before a count existed read it as zero.
@@ -111,6 +114,7 @@ public struct SweepJournal: Sendable {
             markersRemoved = try c.decodeIfPresent(Int.self, forKey: .markersRemoved) ?? 0
             transitionsAlreadyThere = try c.decodeIfPresent(Int.self, forKey: .transitionsAlreadyThere) ?? 0
             transitionsGone = try c.decodeIfPresent(Int.self, forKey: .transitionsGone) ?? 0
+            strataVersionsRemoved = try c.decodeIfPresent(Int.self, forKey: .strataVersionsRemoved) ?? 0
         }
     }
 
