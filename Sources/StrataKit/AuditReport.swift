@@ -106,9 +106,10 @@ public struct AuditReport: Codable, Sendable {
         ([Self.csvHeader] + rows.map(\.csvLine)).joined(separator: "\n") + "\n"
     }
 
-    /// An aligned table for people, then totals.
+    /// An aligned table for people, then totals, then what Strata's own files take.
     public var table: String {
         TextGrid.render([Self.tableHeader] + rows.map(\.tableCells)) + Self.totalsTable(totals)
+            + (strataFiles.map { "\n" + $0.line + "\n" } ?? "")
     }
 
     /// The table's column titles.
