@@ -214,7 +214,7 @@ public struct Verifier: Sendable {
     static func storedChecksumResult(key: String, head: ObjectHead) -> ObjectResult {
         let present = "present, \(head.contentLength) bytes"
         guard let stored = head.serverChecksum, let recorded = ContentChecksum(metadata: head.metadata),
-              let same = stored.matches(recorded, size: head.contentLength) else {
+              let same = stored.matches(recorded, size: head.contentLength, eTag: head.eTag) else {
             return ObjectResult(key: key, state: .ok, detail: present)
         }
         guard same else {

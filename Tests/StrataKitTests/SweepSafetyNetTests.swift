@@ -39,11 +39,8 @@ struct SweepSafetyNetTests {
             let plan = try await maker.makePlan(now: Self.now).plan
             #expect(Self.deletions(plan) == [Self.keys[0], Self.keys[1]])
             try await bucket.client.deleteObject(bucket: bucket.name, key: Self.keys[3])
-            let journal = SweepJournal(context: context, location: .directory(try makeScratchDirectory("keeper-gone")))
-            let outcome = try await SweepExecutor(context: context).apply(plan: plan, runID: "keeper-gone", journal: journal) {
-                let (fresh, inventory) = try await maker.makePlan(now: Self.now)
-                return SweepExecutor.Replanned(plan: fresh, inventory: inventory)
-            }
+            let outcome = try await SweepExecutor(context: context).applyReplanning(plan, maker: maker, now: Self.now,
+                                                                                    runID: "keeper-gone")
             #expect(outcome.done.deletes == 1)
             #expect(outcome.done.skipped == 1)
             #expect(try await bucket.keys() == [Self.keys[1], Self.keys[2]])

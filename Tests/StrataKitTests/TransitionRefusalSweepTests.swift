@@ -98,11 +98,8 @@ struct TransitionRefusalSweepTests {
             #expect(planned.count == 3)
             try await bucket.client.transition(bucket: bucket.name, key: keys[1], to: "STANDARD_IA")
             try await bucket.client.deleteObject(bucket: bucket.name, key: keys[2])
-            let journal = SweepJournal(context: context, location: .directory(try makeScratchDirectory("transition-count")))
-            let outcome = try await SweepExecutor(context: context).apply(plan: plan, runID: "transition-count", journal: journal) {
-                let (fresh, inventory) = try await maker.makePlan(now: Self.now)
-                return SweepExecutor.Replanned(plan: fresh, inventory: inventory)
-            }
+            let outcome = try await SweepExecutor(context: context).applyReplanning(plan, maker: maker, now: Self.now,
+                                                                                    runID: "transition-count")
             #expect(outcome.done.transitions == 1)
             #expect(outcome.done.transitionsAlreadyThere == 1)
             #expect(outcome.done.transitionsGone == 1)
@@ -122,11 +119,8 @@ struct TransitionRefusalSweepTests {
             let context = try bucket.context(policies: ["vault.yaml": policy], now: Self.now)
             let maker = PlanMaker(context: context)
             let plan = try await maker.makePlan(now: Self.now).plan
-            let journal = SweepJournal(context: context, location: .directory(try makeScratchDirectory("transition-class")))
-            let outcome = try await SweepExecutor(context: context).apply(plan: plan, runID: "transition-class", journal: journal) {
-                let (fresh, inventory) = try await maker.makePlan(now: Self.now)
-                return SweepExecutor.Replanned(plan: fresh, inventory: inventory)
-            }
+            let outcome = try await SweepExecutor(context: context).applyReplanning(plan, maker: maker, now: Self.now,
+                                                                                    runID: "transition-class")
             #expect(outcome.done.transitions == 0)
             #expect(outcome.failures == [
                 "transition \(key) to ONEZONE_IA: the server does not offer storage class ONEZONE_IA, which policy vault (vault.yaml) asks for (InvalidArgument 400)"])

@@ -13,11 +13,14 @@ public struct ServerChecksum: Sendable, Hashable, CustomStringConvertible {
     public var value: UInt32
     /// The number of parts of a composite checksum; `nil` for a checksum of the whole object.
     public var parts: Int?
+    /// Whether the server said `x-amz-checksum-type: FULL_OBJECT`.
+    public var saysFullObject = false
 
     /// A checksum value.
-    public init(value: UInt32, parts: Int? = nil) {
+    public init(value: UInt32, parts: Int? = nil, saysFullObject: Bool = false) {
         self.value = value
         self.parts = parts
+        self.saysFullObject = saysFullObject
     }
 
     /// Reads `x-amz-checksum-crc32c` (and `x-amz-checksum-type`), or `nil` if it is absent or
@@ -35,7 +38,7 @@ public struct ServerChecksum: Sendable, Hashable, CustomStringConvertible {
             }
             parts = count
         }
-        self.init(value: CRC32C.value(Array(decoded)), parts: parts)
+        self.init(value: CRC32C.value(Array(decoded)), parts: parts, saysFullObject: type?.uppercased() == "FULL_OBJECT")
     }
 
     /// The header value: base64 of the 4 bytes, with `-N` for a composite.
@@ -44,14 +47,18 @@ public struct ServerChecksum: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether this is the checksum of the content Strata recorded as `recorded` (see
-    /// ``ContentChecksum``) for an object of `size` bytes. Strata composes its CRC from the
-    /// parts of `recorded.partSize` bytes the way S3 composes a multipart checksum, so:
+    /// ``ContentChecksum``) for an object of `size` bytes whose ETag is `eTag`. Strata composes
+    /// its CRC from the parts of `recorded.partSize` bytes the way S3 composes a multipart
+    /// checksum, so:
     /// - a composite of N parts must have N = the recorded part count and the same value;
     /// - a whole-object CRC (a single PUT) is compared through the one-part composite, the
     ///   CRC-32C of its 4 bytes, and only when the recorded parts are one.
     ///
-    /// `nil` when the two cannot be compared (no recorded CRC, parts that do not fit).
-    public func matches(_ recorded: ContentChecksum, size: Int64) -> Bool? {
+    /// `nil` when the two cannot be compared: no recorded CRC, parts that do not fit, or a
+    /// multipart object (its ETag ends in `-N`) whose checksum has no part count and is not
+    /// declared `FULL_OBJECT` (moto 5 reports such a value, and it is neither S3's composite nor
+    /// the content's CRC: comparing it would call a sound object corrupt).
+    public func matches(_ recorded: ContentChecksum, size: Int64, eTag: String) -> Bool? {
         guard let crc = recorded.crc32c, let recordedValue = UInt32(crc, radix: 16), recorded.fits(objectSize: size)
         else { return nil }
         let recordedParts = max(1, Int((size + recorded.partSize - 1) / recorded.partSize))
@@ -59,7 +66,7 @@ public struct ServerChecksum: Sendable, Hashable, CustomStringConvertible {
             guard parts == recordedParts else { return nil }
             return value == recordedValue
         }
-        guard recordedParts == 1 else { return nil }
+        guard recordedParts == 1, saysFullObject || !ETag.isMultipart(eTag) else { return nil }
         return CRC32C.checksum(CRC32C.bytes(value)) == recordedValue
     }
 

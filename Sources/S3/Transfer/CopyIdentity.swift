@@ -20,7 +20,7 @@ enum CopyIdentity {
             return
         }
         if let now = after.serverChecksum, let recorded = ContentChecksum(metadata: before.metadata),
-           let same = now.matches(recorded, size: after.contentLength) {
+           let same = now.matches(recorded, size: after.contentLength, eTag: after.eTag) {
             guard same else {
                 throw TransferError.copyNotIdentical(
                     key: key, detail: "stored checksum \(now) does not match the one recorded at upload")
