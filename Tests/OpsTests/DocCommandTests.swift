@@ -180,7 +180,8 @@ import Testing
     /// and seeds its bucket itself; the runbook's is seeded as of `seedNow` and swept once, as the
     /// nightly sweep leaves a production bucket; other docs get an empty one.
     @Test(.enabled(if: TestServers.shouldRun, "the local S3 servers are not configured (tools/test starts them)"),
-          .timeLimit(.minutes(10)), arguments: DocCommandTests.docFiles)
+          // A bound on a hang only: it runs while the case waits for a blocking slot too.
+          .timeLimit(.minutes(30)), arguments: DocCommandTests.docFiles)
     func shellBlocksRunAsShown(_ file: String) async throws {
         let doc = try Self.doc(file)
         let commands = Self.runnableCommands(doc)
