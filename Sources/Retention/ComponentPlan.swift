@@ -90,6 +90,11 @@ public struct GuardFinding: Codable, Sendable, Hashable {
         /// The final deletions would leave fewer sets than the floor (the newest set and
         /// `min(keep_last, sets)` per series): no deletions. A planner bug if it ever fires.
         case floor
+        /// A bucket lifecycle rule Strata did not write would expire, move or abort the
+        /// component's objects earlier or otherwise than the policy (``OutsideLifecycleRules``):
+        /// no deletions until the rule changes or the policy acknowledges it; `--force` does not
+        /// lift it.
+        case outsideLifecycleRule
     }
 
     /// Which guard.

@@ -19,6 +19,8 @@ struct ComponentPlanner {
     var lastSweep: Int64? = nil
     /// A blocking finding made outside the planner (``PlanOptions/imposedGuards``), last among the guards.
     var imposed: GuardFinding? = nil
+    /// The bucket's lifecycle rules Strata did not write (``PlanOptions/lifecycleRules``).
+    var lifecycleRules: [BucketLifecycleRule] = []
 
     /// What the keep decisions would delete, before the guards have their say.
     private struct Deletions {
@@ -150,8 +152,33 @@ struct ComponentPlanner {
         if let incident { guards.append(incident.finding(policy: policy, grouping: grouping, since: lastSweep)) }
         guards += staleFindings(grouping, decisions)
         if let future = futureFinding(grouping, decisions) { guards.append(future) }
+        if let lifecycle = lifecycleFinding(grouping, decisions) { guards.append(lifecycle) }
         if let imposed { guards.append(imposed) }
         return guards
+    }
+
+    /// The bucket lifecycle rules that would act on this component otherwise than the policy,
+    /// with the kept sets each would break (expire or move while the policy keeps them), as one
+    /// blocking finding.
+    func lifecycleFinding(_ grouping: SetGrouping, _ decisions: KeepDecisions) -> GuardFinding? {
+        let conflicts = OutsideLifecycleRules.conflicts(of: policy, with: lifecycleRules)
+        guard !conflicts.isEmpty else { return nil }
+        let kept = grouping.sets.indices.filter { !decisions.live[$0].reasons.isEmpty }
+        let lines = conflicts.map { conflict in
+            let broken = kept.filter { i in
+                let keptUntil = decisions.live[i].expiry ?? KeepEvaluator.indefinite
+                return conflict.actions.contains { action in
+                    action.actsOnSets(setEpoch: grouping.sets[i].epoch).map { $0 < keptUntil } ?? false
+                }
+            }.map { grouping.sets[$0].id }
+            let sets = broken.isEmpty ? "" : "; it would break \(broken.count) kept set(s): \(broken.prefix(3).joined(separator: ", "))\(broken.count > 3 ? ", ..." : "")"
+            let scope = conflict.rule.prefix.isEmpty ? "every key" : "keys under '\(conflict.rule.prefix)'"
+            let tagged = conflict.rule.filteredByTag ? " (tagged objects only)" : ""
+            return "lifecycle rule '\(conflict.rule.id)' on \(scope)\(tagged) \(conflict.actions.map(\.description).joined(separator: "; "))\(sets)"
+        }
+        return GuardFinding(
+            kind: .outsideLifecycleRule, component: policy.component, series: "", blocking: true,
+            message: "blocked: \(lines.joined(separator: ". ")). No deletions for this component; change or remove the rule, or acknowledge it in \(policy.sourcePath) (acknowledge_lifecycle_rules: [\(conflicts.map(\.rule.id).joined(separator: ", "))])")
     }
 
     private func deleteFraction(_ grouping: SetGrouping, _ decisions: KeepDecisions, _ deletions: Deletions) -> DeleteFractionGuard {

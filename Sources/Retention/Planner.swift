@@ -20,6 +20,9 @@ public struct PlanOptions: Sendable, Hashable {
     /// component's guards before the component's deletions are decided, so that they block
     /// as the planner's own guards do.
     public var imposedGuards: [String: GuardFinding] = [:]
+    /// The bucket's lifecycle rules that Strata did not write (the application reads them),
+    /// weighed against each policy (``OutsideLifecycleRules``).
+    public var lifecycleRules: [BucketLifecycleRule] = []
 
     /// Creates options.
     public init(force: Bool = false, components: Set<String>? = nil, bypassGovernance: Bool = false, lastSweep: Date? = nil) {
@@ -87,7 +90,7 @@ public struct Planner: Sendable {
                 now: nowSeconds, documents: documents, pricing: pricing, force: options.force,
                 bypassGovernance: options.bypassGovernance,
                 lastSweep: options.lastSweep.map { Int64($0.timeIntervalSince1970.rounded(.down)) },
-                imposed: options.imposedGuards[policy.component])
+                imposed: options.imposedGuards[policy.component], lifecycleRules: options.lifecycleRules)
             let component = planner.plan(into: &actions)
             components.append(component)
             totals.add(component.totals)

@@ -44,6 +44,10 @@ public struct Policy: Sendable, Hashable {
     /// Where the cipher passphrase of an encrypted pgBackRest repository comes from (`cipher_pass`);
     /// `nil` when none is configured. Only a place is named: the passphrase is never in a policy.
     public var cipherPass: SecretSource?
+    /// Ids of bucket lifecycle rules Strata did not write that the operator has checked and
+    /// accepts acting on this component (`acknowledge_lifecycle_rules`): the sweep does not
+    /// block on them (``OutsideLifecycleRules``).
+    public var acknowledgedLifecycleRules: [String] = []
     /// The file the policy came from, for messages.
     public var sourcePath: String
 

@@ -4,7 +4,8 @@ import Yams
 /// Turns one composed policy file into a `Policy`, recording every problem in the reader.
 enum PolicyParser {
     static let topKeys = ["component", "prefix", "layout", "stanza", "time_zone", "retention", "tiers", "upload",
-                          "expect_every", "guards", "abort_incomplete_after", "noncurrent", "cipher_pass"]
+                          "expect_every", "guards", "abort_incomplete_after", "noncurrent", "cipher_pass",
+                          "acknowledge_lifecycle_rules"]
     static let retentionKeys = ["keep_last", "keep_within", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly",
                                 "keep_yearly", "keep_tagged", "anchor"]
 
@@ -146,12 +147,39 @@ enum PolicyParser {
             }
         }
 
+        let acknowledged = top["acknowledge_lifecycle_rules"].map { parseAcknowledgedRules($0.value, reader: &reader) } ?? []
+
         guard reader.errors.count == before, let component, let prefix, let layout, let retention else { return nil }
-        let policy = Policy(
+        var policy = Policy(
             component: component, prefix: prefix, layout: layout, timeZone: zone, retention: retention, tiers: tiers,
             upload: upload, expectEvery: expectEvery, guards: guards, abortIncompleteAfter: abortAfter,
             noncurrentExpireAfter: noncurrentAfter, cipherPass: cipherPass, sourcePath: file.path)
+        policy.acknowledgedLifecycleRules = acknowledged
         return (policy, componentNode, prefixNode)
+    }
+
+    /// `acknowledge_lifecycle_rules: [ID, ...]`: bucket lifecycle rule ids, each 1 to 255
+    /// characters as S3 allows, none a Strata rule id (`strata-...`, which the sweep checks
+    /// against what it renders instead).
+    static func parseAcknowledgedRules(_ node: Node, reader: inout YAMLReader) -> [String] {
+        guard let list = node.sequence else {
+            reader.fail(node, "acknowledge_lifecycle_rules is \(YAMLReader.kind(node)), expected a list of lifecycle rule ids")
+            return []
+        }
+        var ids: [String] = []
+        for item in list {
+            guard let id = reader.string(item, "a lifecycle rule id") else { continue }
+            guard (1...255).contains(id.count) else {
+                reader.fail(item, "lifecycle rule id of \(id.count) characters, expected 1 to 255")
+                continue
+            }
+            guard !id.hasPrefix("strata-") else {
+                reader.fail(item, "'\(id)' is a Strata rule id, expected the id of a rule Strata did not write (Strata's own rules need no acknowledgement)")
+                continue
+            }
+            ids.append(id)
+        }
+        return ids
     }
 
     /// `cipher_pass: {file: PATH}` or `{env: NAME}`: where an encrypted pgBackRest repository's

@@ -57,7 +57,8 @@ extension StreamingPlanner {
                 ComponentOutline(tally: tally, planner: ComponentPlanner(
                     policy: tally.policy, objects: [], indices: [], uploads: uploads, now: nowSeconds, documents: documents,
                     pricing: planner.pricing, force: planner.options.force, bypassGovernance: planner.options.bypassGovernance,
-                    lastSweep: lastSweep, imposed: planner.options.imposedGuards[tally.policy.component]))
+                    lastSweep: lastSweep, imposed: planner.options.imposedGuards[tally.policy.component],
+                    lifecycleRules: planner.options.lifecycleRules))
             }
             return PlanOutline(components: components, prefixes: prefixes, now: nowSeconds, forced: planner.options.force)
         }

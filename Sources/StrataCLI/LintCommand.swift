@@ -8,7 +8,11 @@ struct LintCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lint",
         abstract: "Check policies: syntax and semantics (file:line:column), then cost and tiering findings.",
-        discussion: "Exit code 2 when a policy is invalid or a finding is an error; warnings and info exit 0.")
+        discussion: """
+            Exit code 2 when a policy is invalid or a finding is an error; warnings and info exit 0. \
+            With --bucket on the command line, the bucket's lifecycle rules that Strata did not write are \
+            checked against the policies too, as the sweep checks them.
+            """)
 
     @Argument(help: "Policy directory (default: --policies, strata.yaml, or ./policies).")
     var directory: String?
@@ -47,11 +51,13 @@ struct LintCommand: AsyncParsableCommand {
             }
             let lint = Lint(policies: policies, pricing: table)
             let instant = try now.map { try parseInstant($0, option: "--now") } ?? Date()
-            let findings: [LintFinding]
+            var findings: [LintFinding]
             switch try await bucketContents(settings: settings, lint: lint, now: instant) {
             case nil: findings = lint.run()
             case let (tally, plan)?: findings = lint.run(tally: tally, plan: plan)
             }
+            // Only a bucket named here: lint without one stays offline (a policy repository's CI).
+            if connection.bucket != nil { findings += try await lifecycleFindings(settings: settings, lint: lint) }
             if output.json {
                 emit(String(decoding: try JSONCoding.encoder.encode(findings), as: UTF8.self))
             } else {
@@ -61,6 +67,16 @@ struct LintCommand: AsyncParsableCommand {
             if findings.contains(where: { $0.severity == .error }) {
                 throw StrataError(.configuration, "lint found errors")
             }
+        }
+    }
+
+    /// The bucket's lifecycle rules Strata did not write, weighed against the policies lint checks.
+    private func lifecycleFindings(settings: StrataSettings, lint: Lint) async throws -> [LintFinding] {
+        try await StrataContext.with(settings: settings, environment: ProcessInfo.processInfo.environment,
+                                     logger: output.logger(), loadPolicies: false) { connection in
+            let context = StrataContext(client: connection.client, bucket: connection.bucket, policies: lint.policies,
+                                        logger: connection.logger, now: connection.now, environment: connection.environment)
+            return lint.lifecycleFindings(rules: try await LifecycleCompiler(policies: lint.policies).outsideRules(context: context))
         }
     }
 

@@ -13,7 +13,8 @@ struct SweepCommand: AsyncParsableCommand {
             Without --apply nothing changes: the plan is printed (a table, or --json). With --apply \
             the sweep takes the bucket's lease (.strata/lock, renewed while it runs), journals the plan under .strata/journal/, moves objects \
             to colder classes, re-lists and deletes only what a fresh plan still expires, and aborts \
-            stale uploads. Exit codes: 0 ok, 1 failure, 2 usage/config, 3 blocked by a guard, 4 lease held by another sweep.
+            stale uploads. Exit codes: 0 ok, 1 failure, 2 usage/config, 3 blocked by a guard, 4 lease held by another sweep, \
+            5 an outside lifecycle rule blocked a component.
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -115,7 +116,7 @@ struct SweepCommand: AsyncParsableCommand {
                     throw StrataError(.failure, "\(outcome.failures.count) actions failed (see above and the journal)")
                 }
                 if !result.plan.blockedComponents.isEmpty {
-                    throw StrataError(.blockedByGuard, Self.blockedMessage(result.plan.blockedComponents))
+                    throw Self.blockedError(result.plan.blockedComponents)
                 }
             }
         }
@@ -137,7 +138,7 @@ struct SweepCommand: AsyncParsableCommand {
             try MetricsTextfile.write(MetricsTextfile.render(plan: plan, sweep: summary), to: metricsTextfile)
         }
         if !plan.blockedComponents.isEmpty {
-            throw StrataError(.blockedByGuard, Self.blockedMessage(plan.blockedComponents))
+            throw Self.blockedError(plan.blockedComponents)
         }
     }
 
@@ -162,8 +163,15 @@ struct SweepCommand: AsyncParsableCommand {
         emitRaw("\n")
     }
 
-    /// The exit-3 line: which guard blocked which component, and what the operator does next.
-    /// `--force` lifts only `max_delete_fraction`.
+    /// The error a blocked sweep ends with: exit 5 when an outside lifecycle rule blocked a
+    /// component (the operator has a rule to change, not a plan to check), else exit 3.
+    static func blockedError(_ blocked: [GuardFinding]) -> StrataError {
+        let kind: StrataError.Kind = blocked.contains { $0.kind == .outsideLifecycleRule } ? .outsideLifecycleRule : .blockedByGuard
+        return StrataError(kind, blockedMessage(blocked))
+    }
+
+    /// The exit-3 (or 5) line: which guard blocked which component, and what the operator does
+    /// next. `--force` lifts only `max_delete_fraction`.
     static func blockedMessage(_ blocked: [GuardFinding]) -> String {
         let byKind = Dictionary(grouping: blocked, by: \.kind)
         var parts: [String] = []
@@ -173,7 +181,10 @@ struct SweepCommand: AsyncParsableCommand {
         if let incident = byKind[.deleteMarkerIncident] {
             parts.append("delete-marker incident for \(Set(incident.map(\.component)).sorted().joined(separator: ", ")): nothing of it was deleted; see strata undelete (--force does not lift this)")
         }
-        let others = blocked.filter { $0.kind != .deleteFractionExceeded && $0.kind != .deleteMarkerIncident }
+        if let rules = byKind[.outsideLifecycleRule] {
+            parts.append("lifecycle rules Strata did not write act on \(Set(rules.map(\.component)).sorted().joined(separator: ", ")) otherwise than the policies: no deletions there (see GUARD lines above; --force does not lift this)")
+        }
+        let others = blocked.filter { ![.deleteFractionExceeded, .deleteMarkerIncident, .outsideLifecycleRule].contains($0.kind) }
         if !others.isEmpty {
             parts.append(others.map { "\($0.kind.rawValue) for \($0.component)" }.sorted().joined(separator: ", ") + " (see GUARD lines above)")
         }

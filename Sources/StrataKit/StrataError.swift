@@ -13,6 +13,9 @@ public struct StrataError: Error, Sendable, CustomStringConvertible {
         case blockedByGuard = 3
         /// 4: another sweep holds the bucket's lock.
         case lockHeld = 4
+        /// 5: a bucket lifecycle rule Strata did not write would act on a component otherwise
+        /// than its policy; that component's deletions were withheld.
+        case outsideLifecycleRule = 5
     }
 
     /// The class of failure, which decides the exit code.

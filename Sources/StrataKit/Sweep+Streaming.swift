@@ -21,7 +21,7 @@ extension Sweep {
         let timing = SweepLease.Timing(ttl: lockTTL, settle: leaseSettle)
         let result = try await SweepLease.withLease(context: context, runID: runID, timing: timing) { lease in
             let (executor, previous) = try await prepare(lease: lease, journal: writer)
-            let maker = self.maker(after: previous)
+            let maker = try await self.maker(after: previous)
             // The proposal, as in memory: holds are checked once, in the plan made just before deleting.
             var proposer = maker
             proposer.holdCheck = .none

@@ -46,10 +46,14 @@ public struct Sweep: Sendable {
         public var streamed: StreamedPlan?
     }
 
-    /// The plan maker, told when the `previous` sweep ran (unless the options already say).
-    func maker(after previous: SweepJournal.Entry?) -> PlanMaker {
+    /// The plan maker, told when the `previous` sweep ran (unless the options already say) and
+    /// which of the bucket's lifecycle rules Strata did not write (read here, once a sweep:
+    /// ``LifecycleCompiler/outsideRules(context:)``), so that a rule acting on a component
+    /// otherwise than its policy blocks that component's deletions.
+    func maker(after previous: SweepJournal.Entry?) async throws -> PlanMaker {
         var options = self.options
         if options.lastSweep == nil { options.lastSweep = previous?.start(notAfter: context.now()) }
+        options.lifecycleRules = try await LifecycleCompiler(policies: context.requirePolicies()).outsideRules(context: context)
         var maker = PlanMaker(context: context, options: options)
         maker.source = source
         return maker
@@ -111,7 +115,7 @@ public struct Sweep: Sendable {
     /// Plans in memory and applies, under the lease.
     func applyInMemory(executor: SweepExecutor, previous: SweepJournal.Entry?, runID: String,
                        journal writer: SweepJournal) async throws -> Result {
-        let maker = self.maker(after: previous)
+        let maker = try await self.maker(after: previous)
         // The first plan proposes; holds and locks are checked once, in the plan made just
         // before deleting (the replan below), so that a hold placed while this sweep runs
         // still wins and each object costs one check, not two. The proposal deletes a

@@ -75,6 +75,14 @@ import Testing
         #expect(policy.upload.key?.text == "db/{series}/{time:%Y%m%d}.dump")
     }
 
+    @Test func acknowledgedLifecycleRulesAreRead() throws {
+        let yaml = Self.valid + "\nacknowledge_lifecycle_rules: [wal-expiry, \"infra rule 7\"]"
+        let policy = try #require(try PolicySet.load(files: [PolicySource(path: "p.yaml", contents: yaml)]).policies.first)
+        #expect(policy.acknowledgedLifecycleRules == ["wal-expiry", "infra rule 7"])
+        let plain = try #require(try PolicySet.load(files: [PolicySource(path: "p.yaml", contents: Self.valid)]).policies.first)
+        #expect(plain.acknowledgedLifecycleRules.isEmpty)
+    }
+
     @Test func noncurrentKeepIsTheDefaultAndCanBeSaid() throws {
         for yaml in [Self.valid, Self.valid + "\nnoncurrent: keep"] {
             let policy = try #require(try PolicySet.load(files: [PolicySource(path: "p.yaml", contents: yaml)]).policies.first)
@@ -86,6 +94,10 @@ import Testing
     static let badInputs: [(String, String, String)] = [
         ("unknown key", valid + "\n  keep_lst: 3", "p.yaml:6:3: unknown key 'keep_lst' in retention, expected one of keep_last"),
         ("unknown top key", "colour: red\n" + valid, "p.yaml:1:1: unknown key 'colour' in the policy, expected one of component"),
+        ("acknowledged rules not a list", valid + "\nacknowledge_lifecycle_rules: wal-expiry",
+         "p.yaml:6:30: acknowledge_lifecycle_rules is 'wal-expiry', expected a list of lifecycle rule ids"),
+        ("a Strata rule acknowledged", valid + "\nacknowledge_lifecycle_rules: [strata-db]",
+         "p.yaml:6:31: 'strata-db' is a Strata rule id, expected the id of a rule Strata did not write"),
         ("wrong type", valid + "\n  keep_last: three", "p.yaml:6:14: keep_last is 'three', expected a whole number >= 1"),
         ("zero count", valid + "\n  keep_last: 0", "p.yaml:6:14: keep_last is 0, expected a whole number >= 1"),
         // Issue 16: lint said valid, then sweep trapped on the window arithmetic.

@@ -59,6 +59,13 @@ public struct LifecycleRule: Sendable, Hashable {
     public var noncurrentExpirationDays: Int?
     /// Abort incomplete multipart uploads this many days after they started.
     public var abortIncompleteUploadDays: Int?
+    /// Delete current versions on this date (`Expiration/Date`), as read from a bucket.
+    public var expirationDate: Date?
+    /// What a rule read from a bucket holds that this model does not carry or could not read
+    /// (`NoncurrentVersionTransition`, a `Transition` by `Date`, a `Days` that is no number, ...),
+    /// by element path. A reader that weighs rules treats such a rule as acting in ways it
+    /// cannot see. Never written.
+    public var unrecognized: [String] = []
 
     /// Creates a rule.
     public init(id: String, enabled: Bool = true, prefix: String, tag: (key: String, value: String)? = nil,
@@ -89,8 +96,33 @@ public struct LifecycleRule: Sendable, Hashable {
             return Transition(days: days, storageClass: cls)
         }
         expirationDays = xml.child("Expiration")?.string("Days").flatMap { Int($0) }
+        expirationDate = xml.child("Expiration")?.string("Date").flatMap(HTTPDate.parseISO8601)
         noncurrentExpirationDays = xml.child("NoncurrentVersionExpiration")?.string("NoncurrentDays").flatMap { Int($0) }
         abortIncompleteUploadDays = xml.child("AbortIncompleteMultipartUpload")?.string("DaysAfterInitiation").flatMap { Int($0) }
+        unrecognized = Self.unrecognized(in: xml)
+    }
+
+    /// The elements of a `Rule` this model does not carry, or carries but could not read.
+    static func unrecognized(in rule: XMLNode) -> [String] {
+        let known: Set<String> = ["ID", "Filter", "Prefix", "Status", "Transition", "Expiration",
+                                  "NoncurrentVersionExpiration", "AbortIncompleteMultipartUpload"]
+        var found = rule.children.map(\.name).filter { !known.contains($0) }
+        func number(_ node: XMLNode?, _ name: String, _ path: String) {
+            if let text = node?.string(name), Int(text) == nil { found.append("\(path)/\(name) '\(text.prefix(40))'") }
+        }
+        for transition in rule.children("Transition") {
+            if transition.child("Days") == nil { found.append("Transition without Days") }
+            number(transition, "Days", "Transition")
+        }
+        if let expiration = rule.child("Expiration") {
+            number(expiration, "Days", "Expiration")
+            if let date = expiration.string("Date"), HTTPDate.parseISO8601(date) == nil {
+                found.append("Expiration/Date '\(date.prefix(40))'")
+            }
+        }
+        number(rule.child("NoncurrentVersionExpiration"), "NoncurrentDays", "NoncurrentVersionExpiration")
+        number(rule.child("AbortIncompleteMultipartUpload"), "DaysAfterInitiation", "AbortIncompleteMultipartUpload")
+        return found
     }
 
     func write(to xml: inout XMLWriter) {
@@ -138,6 +170,7 @@ public struct LifecycleRule: Sendable, Hashable {
             && lhs.tagValue == rhs.tagValue && lhs.transitions == rhs.transitions
             && lhs.expirationDays == rhs.expirationDays && lhs.noncurrentExpirationDays == rhs.noncurrentExpirationDays
             && lhs.abortIncompleteUploadDays == rhs.abortIncompleteUploadDays
+            && lhs.expirationDate == rhs.expirationDate && lhs.unrecognized == rhs.unrecognized
     }
 
     /// Hashes every field.
