@@ -172,9 +172,7 @@ struct ComponentPlanner {
                 }
             }.map { grouping.sets[$0].id }
             let sets = broken.isEmpty ? "" : "; it would break \(broken.count) kept set(s): \(broken.prefix(3).joined(separator: ", "))\(broken.count > 3 ? ", ..." : "")"
-            let scope = conflict.rule.prefix.isEmpty ? "every key" : "keys under '\(conflict.rule.prefix)'"
-            let tagged = conflict.rule.filteredByTag ? " (tagged objects only)" : ""
-            return "lifecycle rule '\(conflict.rule.id)' on \(scope)\(tagged) \(conflict.actions.map(\.description).joined(separator: "; "))\(sets)"
+            return conflict.description + sets
         }
         return GuardFinding(
             kind: .outsideLifecycleRule, component: policy.component, series: "", blocking: true,

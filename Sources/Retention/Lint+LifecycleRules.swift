@@ -5,11 +5,9 @@ extension Lint {
     public func lifecycleFindings(rules: [BucketLifecycleRule]) -> [LintFinding] {
         policies.policies.flatMap { policy in
             OutsideLifecycleRules.conflicts(of: policy, with: rules).map { conflict in
-                let scope = conflict.rule.prefix.isEmpty ? "every key" : "keys under '\(conflict.rule.prefix)'"
-                let tagged = conflict.rule.filteredByTag ? " (tagged objects only)" : ""
-                return LintFinding(
+                LintFinding(
                     severity: .error, component: policy.component, file: policy.sourcePath,
-                    message: "lifecycle rule '\(conflict.rule.id)' on \(scope)\(tagged) \(conflict.actions.map(\.description).joined(separator: "; ")): "
+                    message: "\(conflict.description): "
                         + "the sweep withholds this component's deletions (exit 5); change or remove the rule, "
                         + "or list it under acknowledge_lifecycle_rules")
             }

@@ -68,6 +68,13 @@ public enum OutsideLifecycleRules {
         public var rule: BucketLifecycleRule
         /// Its elements that differ from the policy.
         public var actions: [Action]
+
+        /// `lifecycle rule 'ID' on keys under 'PREFIX' <what its elements do>`.
+        public var description: String {
+            let scope = rule.prefix.isEmpty ? "every key" : "keys under '\(rule.prefix)'"
+            let tagged = rule.filteredByTag ? " (tagged objects only)" : ""
+            return "lifecycle rule '\(rule.id)' on \(scope)\(tagged) \(actions.map(\.description).joined(separator: "; "))"
+        }
     }
 
     /// The rules among `rules` that conflict with `policy`, in the order given.

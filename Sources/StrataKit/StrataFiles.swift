@@ -88,7 +88,7 @@ public struct StrataFiles: Sendable {
         func delete(_ objects: [S3.ObjectIdentifier]) async {
             for batch in objects.chunked(into: 1_000) {
                 do {
-                    let result = try await context.client.deleteObjects(bucket: context.bucket, objects: Array(batch))
+                    let result = try await context.client.deleteObjects(bucket: context.bucket, objects: batch)
                     removed += result.deleted.count
                     refused += result.failures.count
                 } catch {
@@ -149,12 +149,5 @@ public struct StrataFiles: Sendable {
                 .prefix(max(0, limit - targets.count))
                 .map { S3.ObjectIdentifier(key: $0.key, versionID: $0.value) }
         }
-    }
-}
-
-extension Array {
-    /// The array in consecutive pieces of at most `size` elements.
-    func chunked(into size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

@@ -108,9 +108,7 @@ public struct SweepExecutor: Sendable {
             if confirmed.contains(id) { agreed.append(action) } else { entry.done.skipped += 1 }
         }
         let deletions = try aboveTheFloor(agreed, fresh: fresh, entry: &entry).compactMap(Self.deletion)
-        let batches = stride(from: 0, to: deletions.count, by: max(1, deleteBatchSize)).map {
-            Array(deletions[$0..<min($0 + max(1, deleteBatchSize), deletions.count)])
-        }
+        let batches = deletions.chunked(into: deleteBatchSize)
         var sent = 0
         while sent < batches.count {
             // The first batch alone (a refusal stops the sweep before anything changed), then

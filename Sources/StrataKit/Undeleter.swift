@@ -73,7 +73,7 @@ public struct Undeleter: Sendable {
         _ = try await InventoryBuilder(context: context).spool(policies: [try policy()], into: listing)
         var outcome = UndeleteOutcome()
         let confirmed = try Self.confirm(candidates, against: listing, skipped: &outcome.skipped)
-        for batch in stride(from: 0, to: confirmed.count, by: 1000).map({ Array(confirmed[$0..<min($0 + 1000, confirmed.count)]) }) {
+        for batch in confirmed.chunked(into: 1000) {
             try await delete(batch, into: &outcome)
         }
         return outcome
